@@ -1,0 +1,122 @@
+# Makefile - the one, non-recursive build of wm.
+# A fresh clone needs nothing but `make check` or `make demo`: when config.mk is
+# missing, scripts/deps installs the Debian packages and ./configure writes it.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+include config.mk
+endif
+
+config.mk: configure.ac config.mk.in
+	sh scripts/deps
+	aclocal && autoheader && autoconf
+	./configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var
+
+B := build
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wno-unused-parameter -Wno-missing-field-initializers
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -I. -Ilib $(DEP_CFLAGS) \
+	-DWM_SYSCONFDIR='"$(sysconfdir)"' -DWM_VERSION='"$(VERSION)"'
+CFLAGS ?= -O2
+ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SAN)
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+BIN_SRC := $(sort $(wildcard bin/*.c))
+CGI_SRC := $(sort $(wildcard cgi/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+PROGS := $(BIN_SRC:bin/%.c=$(B)/bin/%)
+CGIS := $(CGI_SRC:cgi/%.c=$(B)/cgi/%.cgi)
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+SAN_UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/san/tests/unit/%)
+BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.SECONDARY:
+.PHONY: all check unit demo install bench fuzz clean distclean deps
+all: $(PROGS) $(CGIS)
+
+$(B)/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/san/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libwm.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/san/libwm.a: $(LIB_SRC:%.c=$(B)/san/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/%: $(B)/bin/%.o $(B)/libwm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
+
+$(B)/cgi/%.cgi: $(B)/cgi/%.o $(B)/libwm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
+
+$(B)/tests/unit/tap.o: tests/unit/tap.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/test_%.o: tests/unit/test_%.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(B)/tests/unit/tap.o $(B)/libwm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS) $(CHECK_LIBS)
+
+$(B)/san/tests/unit/test_%: $(B)/san/tests/unit/test_%.o $(B)/san/tests/unit/tap.o $(B)/san/libwm.a
+	$(CC) $(SAN) -o $@ $^ $(DEP_LIBS) $(CHECK_LIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libwm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+
+deps:
+	sh scripts/deps
+
+unit: $(UNITS) $(SAN_UNITS)
+
+check: deps all unit $(BENCHES)
+	sh tests/run
+
+demo: deps all
+	sh scripts/demo
+
+bench: all $(BENCHES)
+	sh bench/run
+
+FUZZ_CC := clang
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(DEP_LIBS)
+
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+	sh tests/fuzz/run
+
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/wm/cgi \
+		$(DESTDIR)$(sysconfdir)/wm $(DESTDIR)$(datadir)/wm \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
+	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(sbindir)/; done
+	for c in $(CGIS); do install -m 755 $$c $(DESTDIR)$(libexecdir)/wm/cgi/; done
+	cp -R templates $(DESTDIR)$(datadir)/wm/
+	for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
+
+clean:
+	rm -rf $(B) tests/out
+
+distclean: clean
+	rm -rf config.mk autoconfig.h autoconfig.h.in config.log config.status configure autom4te.cache aclocal.m4
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

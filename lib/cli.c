@@ -1,0 +1,122 @@
+/*
+ * cli.c - see cli.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef WM_VERSION
+#define WM_VERSION "0"
+#endif
+
+void
+wm_cli_init(struct wm_cli *cli, const char *prog, const char *usage)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->prog = prog;
+	cli->usage = usage;
+	wm_log_open(prog);
+}
+
+int
+wm_cli_option(struct wm_cli *cli, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c':
+		cli->config_path = arg;
+		return 1;
+	case 'J':
+		cli->json = 1;
+		return 1;
+	case 'v':
+		cli->verbose = 1;
+		return 1;
+	case 'h':
+		fputs(cli->usage, stdout);
+		exit(0);
+	case 'V':
+		printf("%s %s\n", cli->prog, WM_VERSION);
+		exit(0);
+	}
+	return 0;
+}
+
+void
+wm_cli_usage(const struct wm_cli *cli)
+{
+	fputs(cli->usage, stderr);
+	exit(EX_USAGE);
+}
+
+int
+wm_cli_open(struct wm_cli *cli, struct wm_err *err)
+{
+	if ((cli->cfg = wm_config_load(cli->config_path, err)) == NULL)
+		return -1;
+	wm_log_file(wm_config_path(cli->cfg, "log"));
+	cli->db = wm_db_open(wm_config_path(cli->cfg, "database"), 0, err);
+	if (cli->db == NULL)
+		return -1;
+	return 0;
+}
+
+void
+wm_cli_close(struct wm_cli *cli)
+{
+	wm_db_close(cli->db);
+	wm_config_free(cli->cfg);
+	cli->db = NULL;
+	cli->cfg = NULL;
+}
+
+int
+wm_cli_fail(const struct wm_cli *cli, const struct wm_err *err)
+{
+	int code = err->code ? err->code : EX_SOFTWARE;
+
+	fprintf(stderr, "%s: %s\n", cli->prog, err->msg);
+	wm_log_stderr(0);
+	wm_log_err(err);
+	return code;
+}
+
+char *
+wm_cli_read_secret(const char *prompt, struct wm_err *err)
+{
+	struct termios old, quiet;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int tty;
+
+	tty = isatty(STDIN_FILENO);
+	if (tty) {
+		fputs(prompt, stderr);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	n = getline(&line, &cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n <= 0) {
+		free(line);
+		wm_err_set(err, EX_NOINPUT, "no password on standard input");
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}

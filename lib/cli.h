@@ -1,0 +1,52 @@
+/*
+ * cli.h - what every wm-* program does the same way: the common options
+ * (-c FILE, --json, --verbose, --help, --version), opening the instance, and
+ * turning a struct wm_err into a message and an exit status.
+ */
+#ifndef WM_CLI_H
+#define WM_CLI_H
+
+#include <getopt.h>
+
+struct wm_config;
+struct wm_db;
+struct wm_err;
+
+struct wm_cli {
+	const char		*prog;		/* program name for messages */
+	const char		*usage;		/* full --help text */
+	const char		*config_path;	/* -c, NULL: $WM_CONFIG or default */
+	int			 json;
+	int			 verbose;
+	struct wm_config	*cfg;
+	struct wm_db		*db;
+};
+
+/* Long options shared by every program; append yours after these. */
+#define WM_CLI_LONGOPTS \
+	{ "config",  required_argument, NULL, 'c' }, \
+	{ "json",    no_argument,       NULL, 'J' }, \
+	{ "verbose", no_argument,       NULL, 'v' }, \
+	{ "help",    no_argument,       NULL, 'h' }, \
+	{ "version", no_argument,       NULL, 'V' }
+
+/* Short options matching WM_CLI_LONGOPTS, for the getopt_long optstring. */
+#define WM_CLI_SHORTOPTS "+c:vh"
+
+void	 wm_cli_init(struct wm_cli *, const char *prog, const char *usage);
+/*
+ * Handles one of the common option characters; returns 1 when handled, 0 when
+ * ch is not common.  --help and --version print and exit(0).
+ */
+int	 wm_cli_option(struct wm_cli *, int ch, const char *arg);
+/* Prints usage to stderr and exits EX_USAGE. */
+void	 wm_cli_usage(const struct wm_cli *) __attribute__((noreturn));
+/* Loads wm.conf, points logging at the instance log and opens the database. */
+int	 wm_cli_open(struct wm_cli *, struct wm_err *);
+void	 wm_cli_close(struct wm_cli *);
+/* Prints "prog: msg" on stderr, logs it, and returns err->code (for exit). */
+int	 wm_cli_fail(const struct wm_cli *, const struct wm_err *);
+/* Reads one line (a password) from stdin without echo; caller frees with wm_free_secret. */
+char	*wm_cli_read_secret(const char *prompt, struct wm_err *);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * db.c - opening the database and migrating it forward.  Each migration runs in
+ * its own transaction together with the user_version bump, so a crash leaves
+ * the schema at a whole version.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "util.h"
+
+struct wm_db {
+	sqlite3	*h;
+};
+
+/*
+ * Schema.  Index rows and properties name mailboxes and users by address, not
+ * by user id: deleting a user keeps the mailbox (guide 7.1), and a re-signup
+ * finds the old mail again.
+ */
+static const char *migrations[] = {
+	/* 1 */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  domain TEXT NOT NULL,"
+	"  password TEXT,"			/* crypt(3) yescrypt hash, NULL until sign-up */
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created INTEGER NOT NULL,"
+	"  signed_up INTEGER,"
+	"  last_invite INTEGER,"		/* when the last sign-up invitation went out */
+	"  totp_secret TEXT,"
+	"  totp_enabled INTEGER NOT NULL DEFAULT 0,"
+	"  totp_last_step INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX users_domain ON users(domain);"
+	"CREATE TABLE recovery_codes ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL,"
+	"  used INTEGER"
+	");"
+	"CREATE TABLE admins ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  password TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE properties ("
+	"  scope TEXT NOT NULL CHECK (scope IN ('global','domain','user')),"
+	"  owner TEXT NOT NULL,"		/* '' global, domain name, or address */
+	"  name TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (scope, owner, name)"
+	");"
+	"CREATE TABLE templates ("
+	"  scope TEXT NOT NULL CHECK (scope IN ('global','domain','user')),"
+	"  owner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  PRIMARY KEY (scope, owner, name)"
+	");"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mailbox TEXT NOT NULL,"		/* address of the owner */
+	"  folder TEXT NOT NULL DEFAULT 'inbox',"	/* inbox | sent */
+	"  file TEXT NOT NULL,"		/* path below the maildir: new/NAME or cur/NAME */
+	"  delivery_key TEXT UNIQUE,"		/* hex SHA-256 of original + recipient */
+	"  envelope_sender TEXT,"
+	"  from_addr TEXT,"
+	"  to_addr TEXT,"
+	"  cc_addr TEXT,"
+	"  subject TEXT,"
+	"  message_id TEXT,"
+	"  date INTEGER,"			/* Date: header, epoch seconds */
+	"  received INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  has_attachments INTEGER NOT NULL DEFAULT 0,"
+	"  expires INTEGER,"			/* WM-Expires */
+	"  read_receipt INTEGER NOT NULL DEFAULT 0,"
+	"  receipt_sent INTEGER NOT NULL DEFAULT 0,"
+	"  seen INTEGER NOT NULL DEFAULT 0,"
+	"  header_error TEXT"			/* why a header could not be decoded */
+	");"
+	"CREATE INDEX messages_box ON messages(mailbox, folder, received DESC, id DESC);"
+	"CREATE INDEX messages_received ON messages(received);"
+	"CREATE INDEX messages_expires ON messages(expires) WHERE expires IS NOT NULL;"
+	"CREATE TABLE sessions ("
+	"  id_hash TEXT PRIMARY KEY,"		/* SHA-256 of the cookie value */
+	"  kind TEXT NOT NULL CHECK (kind IN ('user','admin')),"
+	"  principal TEXT NOT NULL,"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  stage TEXT NOT NULL DEFAULT 'full'"	/* full | totp (password ok, code pending) */
+	");"
+	"CREATE TABLE used_tokens ("
+	"  hash TEXT PRIMARY KEY,"
+	"  used INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL"
+	");"
+	"CREATE TABLE login_failures ("
+	"  key TEXT NOT NULL,"			/* 'user:ADDRESS' or 'ip:ADDRESS' */
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+	"CREATE TABLE certificates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"	/* hex SHA-256 of the DER */
+	"  subject TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  email TEXT,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  is_root INTEGER NOT NULL DEFAULT 0,"
+	"  whitelisted INTEGER NOT NULL DEFAULT 0,"
+	"  der BLOB NOT NULL,"
+	"  imported INTEGER NOT NULL"
+	");"
+	"CREATE TABLE private_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  cert_id INTEGER NOT NULL UNIQUE REFERENCES certificates(id) ON DELETE CASCADE,"
+	"  pem BLOB NOT NULL,"
+	"  purpose TEXT NOT NULL DEFAULT 'relay'"	/* relay: decrypts tunnels */
+	");"
+	"CREATE TABLE crls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  issuer TEXT NOT NULL,"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER,"
+	"  der BLOB NOT NULL,"
+	"  imported INTEGER NOT NULL"
+	");"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT"
+	");"
+	"CREATE TABLE notices ("			/* rate limits for mail to users */
+	"  address TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (address, kind)"
+	");",
+	NULL
+};
+
+int
+wm_db_schema_version(void)
+{
+	int n = 0;
+
+	while (migrations[n] != NULL)
+		n++;
+	return n;
+}
+
+sqlite3 *
+wm_db_handle(struct wm_db *db)
+{
+	return db->h;
+}
+
+int
+wm_db_fail(struct wm_db *db, const char *what, struct wm_err *err)
+{
+	int ec = sqlite3_extended_errcode(db->h) & 0xff;
+	int code = EX_SOFTWARE;
+
+	switch (ec) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+		code = EX_TEMPFAIL;
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		code = EX_DATAERR;
+		break;
+	}
+	return wm_err_set(err, code, "database: %s: %s", what, sqlite3_errmsg(db->h));
+}
+
+int
+wm_db_exec(struct wm_db *db, const char *sql, struct wm_err *err)
+{
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return wm_db_fail(db, "exec", err);
+	return 0;
+}
+
+sqlite3_stmt *
+wm_db_prepare(struct wm_db *db, const char *sql, struct wm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		wm_db_fail(db, "prepare", err);
+		return NULL;
+	}
+	return st;
+}
+
+int
+wm_db_step_done(struct wm_db *db, sqlite3_stmt *st, const char *what,
+    struct wm_err *err)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		wm_db_fail(db, what, err);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+const char *
+wm_db_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+int
+wm_db_begin(struct wm_db *db, struct wm_err *err)
+{
+	return wm_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int
+wm_db_commit(struct wm_db *db, struct wm_err *err)
+{
+	if (wm_db_exec(db, "COMMIT", err) == -1) {
+		wm_db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+wm_db_rollback(struct wm_db *db)
+{
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+wm_db_version(struct wm_db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct wm_db *db, struct wm_err *err)
+{
+	char pragma[64];
+	int v, target;
+
+	target = wm_db_schema_version();
+	for (;;) {
+		if (wm_db_begin(db, err) == -1)
+			return -1;
+		/* Re-read inside the write lock: another process may have migrated. */
+		if ((v = wm_db_version(db)) < 0) {
+			wm_db_rollback(db);
+			return wm_db_fail(db, "user_version", err);
+		}
+		if (v > target) {
+			wm_db_rollback(db);
+			return wm_err_set(err, EX_CONFIG, "database schema %d is newer "
+			    "than this program (%d)", v, target);
+		}
+		if (v == target) {
+			wm_db_rollback(db);
+			return 0;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (wm_db_exec(db, migrations[v], err) == -1 ||
+		    wm_db_exec(db, pragma, err) == -1) {
+			wm_db_rollback(db);
+			return wm_err_wrap(err, "migration %d", v + 1);
+		}
+		if (wm_db_commit(db, err) == -1)
+			return -1;
+	}
+}
+
+struct wm_db *
+wm_db_open(const char *path, int flags, struct wm_err *err)
+{
+	struct wm_db *db;
+	int oflags;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	oflags = (flags & WM_DB_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE;
+	if (flags & WM_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, oflags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		wm_err_set(err, db->h == NULL ? EX_TEMPFAIL : EX_TEMPFAIL,
+		    "database %s: %s", path, db->h ? sqlite3_errmsg(db->h) :
+		    "out of memory");
+		wm_db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (wm_db_exec(db, "PRAGMA foreign_keys = ON", err) == -1)
+		goto fail;
+	if (!(flags & WM_DB_READONLY)) {
+		if (wm_db_exec(db, "PRAGMA journal_mode = WAL", err) == -1 ||
+		    wm_db_exec(db, "PRAGMA synchronous = NORMAL", err) == -1 ||
+		    migrate(db, err) == -1)
+			goto fail;
+	}
+	return db;
+fail:
+	wm_err_wrap(err, "%s", path);
+	wm_db_close(db);
+	return NULL;
+}
+
+void
+wm_db_close(struct wm_db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+int
+wm_db_audit(struct wm_db *db, const char *actor, const char *action,
+    const char *detail, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+
+	st = wm_db_prepare(db, "INSERT INTO audit (at, actor, action, detail) "
+	    "VALUES (?, ?, ?, ?)", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)wm_now());
+	sqlite3_bind_text(st, 2, actor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+	return wm_db_step_done(db, st, "audit", err);
+}

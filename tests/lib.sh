@@ -1,0 +1,83 @@
+# tests/lib.sh - sourced by the integration tests: TAP output, the programs
+# under test, throwaway instances and polling instead of sleeping.
+# Every helper that starts something registers its cleanup with on_exit.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$TOP/build/bin
+CORPUS=$TOP/../shared/corpus/mime
+export PATH="$BIN:$PATH"
+_tap_n=0
+_tap_failed=0
+_cleanup=()
+
+ok() {		# ok DESCRIPTION: a passed check
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1"
+}
+
+not_ok() {	# not_ok DESCRIPTION [DETAIL...]
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
+}
+
+check() {	# check DESCRIPTION COMMAND...: ok when the command succeeds
+	local desc=$1
+	shift
+	local outp
+	if outp=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "command: $*" "$outp"; fi
+}
+
+check_fails() {	# check_fails DESCRIPTION STATUS COMMAND...: the command exits with STATUS
+	local desc=$1 want=$2
+	shift 2
+	local outp rc
+	outp=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$desc"; else not_ok "$desc" "want exit $want, got $rc: $*" "$outp"; fi
+}
+
+is() {		# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:  $1" "want: $2"; fi
+}
+
+like() {	# like GOT REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -qE -- "$2"; then ok "$3"; else not_ok "$3" "got: $1" "want match: $2"; fi
+}
+
+on_exit() {	# on_exit COMMAND: run at exit, last registered first
+	_cleanup=("$*" "${_cleanup[@]}")
+}
+
+_run_cleanup() {
+	local c
+	for c in "${_cleanup[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
+
+trap _run_cleanup EXIT
+
+wait_for() {	# wait_for SECONDS COMMAND...: poll until the command succeeds
+	local limit=$1
+	shift
+	local end=$(( $(date +%s) + limit ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+scratch() {	# scratch: a fresh temporary directory, removed at exit
+	local d
+	d=$(mktemp -d /tmp/wmit.XXXXXX)
+	chmod 755 "$d"
+	on_exit "rm -rf '$d'"
+	echo "$d"
+}

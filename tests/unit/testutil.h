@@ -1,0 +1,47 @@
+/*
+ * testutil.h - small helpers for the Check unit tests (header only, so every
+ * test file stays one translation unit).
+ */
+#ifndef WM_TESTUTIL_H
+#define WM_TESTUTIL_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "util.h"
+
+Suite	*wm_test_suite(void);
+
+static inline char *
+wm_test_tmpdir(void)
+{
+	char tmpl[] = "/tmp/wmtest.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	ck_assert_ptr_nonnull(d);
+	return strdup(d);
+}
+
+static inline void
+wm_test_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static inline void
+wm_test_rmdir(char *dir)
+{
+	struct wm_err err;
+
+	wm_rm_rf(dir, &err);
+	free(dir);
+}
+
+#endif
