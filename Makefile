@@ -14,7 +14,7 @@ config.mk: configure.ac config.mk.in
 	aclocal && autoheader && autoconf
 	./configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var
 
-B := build
+B ?= build
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wno-unused-parameter -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -I. -Ilib $(DEP_CFLAGS) \

@@ -1,0 +1,38 @@
+/*
+ * mailbox.h - maildirs: mail/<name>/{tmp,new,cur}.  <name> is the address with
+ * every byte outside [A-Za-z0-9._+-] written =XX, and "." / ".." can never be
+ * produced, so a name never leaves the mail directory.
+ */
+#ifndef WM_MAILBOX_H
+#define WM_MAILBOX_H
+
+#include <stddef.h>
+
+struct wm_err;
+
+/* Encodes address into out; -1 when out is too small. */
+int	 wm_mailbox_name(const char *address, char *out, size_t outlen);
+/* Decodes a mailbox name; -1 when it is not a name wm_mailbox_name makes. */
+int	 wm_mailbox_address(const char *name, char *out, size_t outlen);
+/* malloc'd root/<name>. */
+char	*wm_mailbox_path(const char *root, const char *address);
+/* Creates tmp/, new/, cur/ (mode 0700). */
+int	 wm_mailbox_create(const char *root, const char *address, struct wm_err *);
+/*
+ * Stores bytes as a new message: tmp/ -> fsync -> rename into new/ -> fsync
+ * dir.  *file_out gets "new/<unique name>" (malloc'd).  Failures that can
+ * clear up (disk full, permissions) are EX_TEMPFAIL.
+ */
+int	 wm_mailbox_store(const char *root, const char *address, const void *data,
+	    size_t len, char **file_out, struct wm_err *);
+/* Removes one stored message by its "new/..." or "cur/..." file name. */
+int	 wm_mailbox_remove(const char *root, const char *address, const char *file,
+	    struct wm_err *);
+/* Bytes used on disk by a mailbox (files in tmp, new, cur); -1 on error. */
+long long wm_mailbox_usage(const char *root, const char *address);
+/* Calls fn for every mailbox directory under root with its decoded address. */
+int	 wm_mailbox_foreach(const char *root,
+	    int (*fn)(const char *name, const char *address, void *), void *arg,
+	    struct wm_err *);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * notify.h - what to tell whom: sign-up invitations, new-message
+ * notifications, password reset mails, over-quota notices, postmaster reports
+ * and read receipts, rendered from ClearSilver mail templates and submitted
+ * through Postfix's sendmail.  Every mail carries the system-mail header.
+ */
+#ifndef WM_NOTIFY_H
+#define WM_NOTIFY_H
+
+#include <stddef.h>
+
+struct wm_config;
+struct wm_db;
+struct wm_err;
+struct wm_message;
+
+/* Tells the recipient about new mail: an invitation (at most once per hour)
+ * while the user has no password, a new-message notification otherwise. */
+int	 wm_notify_new_mail(struct wm_config *, struct wm_db *, const char *address,
+	    struct wm_err *);
+int	 wm_notify_signup(struct wm_config *, struct wm_db *, const char *address,
+	    struct wm_err *);
+int	 wm_notify_password_reset(struct wm_config *, struct wm_db *,
+	    const char *address, struct wm_err *);
+/* Tells sender and postmaster that address's mailbox is full. */
+int	 wm_notify_over_quota(struct wm_config *, struct wm_db *, const char *address,
+	    const char *sender, const char *subject, struct wm_err *);
+/* Sends the whole tunnel mail to the postmaster with the reason. */
+int	 wm_notify_postmaster(struct wm_config *, struct wm_db *, const char *reason,
+	    const void *mail, size_t len, struct wm_err *);
+int	 wm_notify_read_receipt(struct wm_config *, struct wm_db *,
+	    const struct wm_message *, struct wm_err *);
+
+/* The system-mail header: name and value keyed with system-mail-secret. */
+#define WM_SYSMAIL_HEADER "X-WM-System-Mail"
+char	*wm_sysmail_value(struct wm_db *, const char *message_id, struct wm_err *);
+/* 1 when mail carries a valid system-mail header, 0 otherwise. */
+int	 wm_sysmail_check(struct wm_db *, const void *mail, size_t len);
+
+/*
+ * Submits a complete RFC 5322 mail to Postfix with sendmail -C (never SMTP
+ * from here): -f sender, recipients as arguments.  EX_TEMPFAIL when sendmail
+ * fails, so callers like wm-deliver let Postfix retry.
+ */
+int	 wm_sendmail(struct wm_config *, const char *sender,
+	    const char *const *recipients, const void *mail, size_t len,
+	    struct wm_err *);
+
+#endif

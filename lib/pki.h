@@ -1,0 +1,79 @@
+/*
+ * pki.h - certificates, trusted roots, whitelisted certificates, CRLs and the
+ * webmail relay recipient keys, all kept in the database.
+ */
+#ifndef WM_PKI_H
+#define WM_PKI_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+struct wm_db;
+struct wm_err;
+
+#define WM_PKI_ROOT		0x01	/* import as a trusted root */
+#define WM_PKI_WHITELIST	0x02	/* import as whitelisted (trusted as is) */
+
+/*
+ * Imports a certificate in PEM, DER or PKCS#12 (password p12pass; the key is
+ * stored too).  A PEM file with several certificates imports them all.
+ * *id_out (may be NULL) gets the id of the (first) certificate.
+ */
+int	 wm_pki_import(struct wm_db *, const unsigned char *data, size_t len,
+	    const char *p12pass, int flags, long long *id_out, struct wm_err *);
+int	 wm_pki_crl_import(struct wm_db *, const unsigned char *data, size_t len,
+	    struct wm_err *);
+int	 wm_pki_delete(struct wm_db *, long long id, struct wm_err *);
+
+struct wm_cert_info {
+	long long	 id;
+	char		 fingerprint[65];
+	char		*subject;
+	char		*issuer;
+	char		*serial;
+	char		*email;
+	long long	 not_before;
+	long long	 not_after;
+	int		 is_root;
+	int		 whitelisted;
+	int		 has_key;
+};
+
+void	 wm_cert_info_free(struct wm_cert_info *);
+int	 wm_pki_foreach(struct wm_db *, int (*fn)(const struct wm_cert_info *, void *),
+	    void *arg, struct wm_err *);
+struct wm_cert_info *wm_pki_info(struct wm_db *, long long id, struct wm_err *);
+/* PEM of certificate id, malloc'd. */
+char	*wm_pki_pem(struct wm_db *, long long id, struct wm_err *);
+
+/*
+ * A store for CMS_verify / X509_verify_cert: trusted roots, whitelisted
+ * certificates (trusted as they are: partial chains allowed), CRLs checked
+ * where one is known for the issuer.  Free with X509_STORE_free.
+ */
+X509_STORE *wm_pki_store(struct wm_db *, struct wm_err *);
+/*
+ * The full policy for an S/MIME signer at time now: chains to a root or is
+ * whitelisted, valid at now, fit for S/MIME signing (key usage / EKU), not
+ * revoked by an imported CRL.  0 ok; -1 with EX_DATAERR naming the reason.
+ */
+int	 wm_pki_verify_signer(struct wm_db *, X509 *cert, STACK_OF(X509) *untrusted,
+	    time_t now, struct wm_err *);
+
+/* The relay recipient key pairs, newest first (several: certificates roll over). */
+struct wm_keypair {
+	long long	 id;
+	X509		*cert;
+	EVP_PKEY	*key;
+};
+int	 wm_pki_relay_keys(struct wm_db *, struct wm_keypair **out, size_t *n,
+	    struct wm_err *);
+void	 wm_pki_keypairs_free(struct wm_keypair *, size_t);
+/* Creates an RSA 3072 key and self-signed certificate for email and subject. */
+int	 wm_pki_create_relay_cert(struct wm_db *, const char *email,
+	    const char *subject, long long *id_out, struct wm_err *);
+/* PEM of the newest relay certificate, malloc'd; EX_UNAVAILABLE if none. */
+char	*wm_pki_relay_cert_pem(struct wm_db *, struct wm_err *);
+
+#endif

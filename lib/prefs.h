@@ -1,0 +1,76 @@
+/*
+ * prefs.h - every setting of the guide, its built-in default, the scopes it may
+ * be set at, its type and validation, and resolution user -> domain -> global
+ * -> built-in default.  "inherit" means no row at that scope.
+ */
+#ifndef WM_PREFS_H
+#define WM_PREFS_H
+
+struct wm_db;
+struct wm_err;
+
+enum wm_scope {
+	WM_SCOPE_BUILTIN = 0,	/* the built-in default: no row anywhere */
+	WM_SCOPE_GLOBAL,
+	WM_SCOPE_DOMAIN,
+	WM_SCOPE_USER
+};
+
+/* Bits of wm_pref_def.scopes */
+#define WM_SCOPES_GLOBAL	0x1
+#define WM_SCOPES_DOMAIN	0x2
+#define WM_SCOPES_USER		0x4
+#define WM_SCOPES_ALL		0x7
+
+enum wm_pref_type {
+	WM_PREF_STRING, WM_PREF_BOOL, WM_PREF_INT, WM_PREF_SIZE, WM_PREF_MINUTES,
+	WM_PREF_INTERVAL, WM_PREF_URL, WM_PREF_ADDRESS, WM_PREF_SECRET
+};
+
+struct wm_pref_def {
+	const char		*name;		/* kebab-case label of the guide */
+	enum wm_pref_type	 type;
+	const char		*def;		/* built-in default, "" for none */
+	int			 scopes;
+	const char		*doc;		/* one line, for wm-prefs list and the man page */
+};
+
+const char *wm_scope_name(enum wm_scope);
+/* Table of all settings, ended by a NULL name. */
+const struct wm_pref_def *wm_pref_defs(void);
+const struct wm_pref_def *wm_pref_find(const char *name);
+/* Checks value against the type (EX_DATAERR naming the problem). */
+int	 wm_pref_validate(const struct wm_pref_def *, const char *value, struct wm_err *);
+
+/*
+ * Effective value at a scope: scope USER with owner = address resolves
+ * user -> domain of the address -> global -> built-in; DOMAIN with owner =
+ * domain resolves domain -> global -> built-in; GLOBAL with owner NULL.
+ * Returns a malloc'd string (free it) and, if from is not NULL, the scope it
+ * came from.  Unknown name: NULL with EX_USAGE.
+ */
+char	*wm_pref_get(struct wm_db *, enum wm_scope, const char *owner,
+	    const char *name, enum wm_scope *from, struct wm_err *);
+/* Shorthands for the effective value for a user address (NULL: global). */
+char	*wm_pref_user(struct wm_db *, const char *address, const char *name,
+	    struct wm_err *);
+int	 wm_pref_user_bool(struct wm_db *, const char *address, const char *name);
+/* Integers, sizes (bytes), minutes and intervals (seconds); dflt on error. */
+long long wm_pref_user_num(struct wm_db *, const char *address, const char *name,
+	    long long dflt);
+
+/* Sets or unsets (back to inherit) a value at exactly one scope. */
+int	 wm_pref_set(struct wm_db *, enum wm_scope, const char *owner,
+	    const char *name, const char *value, struct wm_err *);
+int	 wm_pref_unset(struct wm_db *, enum wm_scope, const char *owner,
+	    const char *name, struct wm_err *);
+
+/* Generates server-secret and system-mail-secret when not set yet (wm-init). */
+int	 wm_prefs_init_secrets(struct wm_db *, struct wm_err *);
+
+/* "10485760", "10M", "1G" -> bytes. */
+int	 wm_parse_size(const char *, long long *bytes);
+/* "8h", "1d", "2w", "30m" -> seconds. */
+int	 wm_parse_interval(const char *, long long *seconds);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * user.h - webmail users: one row per address.  Deleting a user keeps the
+ * mailbox unless purged (guide 7.1); the next mail re-invites the user.
+ */
+#ifndef WM_USER_H
+#define WM_USER_H
+
+#include <time.h>
+
+struct wm_db;
+struct wm_err;
+
+struct wm_user {
+	long long	 id;
+	char		*address;
+	char		*domain;
+	int		 has_password;
+	int		 enabled;
+	time_t		 created;
+	time_t		 signed_up;	/* 0: not yet */
+	time_t		 last_invite;	/* 0: never */
+	int		 totp_enabled;
+};
+
+void	 wm_user_free(struct wm_user *);
+/* NULL with EX_NOUSER when there is no such user. */
+struct wm_user *wm_user_get(struct wm_db *, const char *address, struct wm_err *);
+/* Normalises address; EX_CANTCREAT-free duplicate check: EX_DATAERR if it exists. */
+int	 wm_user_add(struct wm_db *, const char *address, struct wm_err *);
+/* Finds or creates; *created tells which.  Used by wm-deliver. */
+int	 wm_user_ensure(struct wm_db *, const char *address, int *created,
+	    struct wm_err *);
+/* Deletes the user row (and user-scope settings); purge also removes the maildir. */
+int	 wm_user_delete(struct wm_db *, const char *maildir_root, const char *address,
+	    int purge, struct wm_err *);
+int	 wm_user_set_enabled(struct wm_db *, const char *address, int enabled,
+	    struct wm_err *);
+/* Hashes and stores; does not apply strength rules (callers decide). */
+int	 wm_user_set_password(struct wm_db *, const char *address,
+	    const char *password, struct wm_err *);
+/* 0 when the password matches; -1 with EX_NOPERM otherwise (same message for
+ * unknown user and wrong password). */
+int	 wm_user_check_password(struct wm_db *, const char *address,
+	    const char *password, struct wm_err *);
+int	 wm_user_set_last_invite(struct wm_db *, const char *address, time_t,
+	    struct wm_err *);
+/* Calls fn for each user ordered by address; fn returning -1 stops. */
+int	 wm_user_foreach(struct wm_db *, int (*fn)(const struct wm_user *, void *),
+	    void *arg, struct wm_err *);
+
+#endif
