@@ -3,7 +3,7 @@
 # Every helper that starts something registers its cleanup with on_exit.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$TOP/build/bin
+BIN=${WM_BIN:-$TOP/build/bin}
 CORPUS=$TOP/../shared/corpus/mime
 export PATH="$BIN:$PATH"
 _tap_n=0
@@ -80,4 +80,18 @@ scratch() {	# scratch: a fresh temporary directory, removed at exit
 	chmod 755 "$d"
 	on_exit "rm -rf '$d'"
 	echo "$d"
+}
+
+mini_instance() {	# mini_instance DIR: a bare wm.conf + empty database (no services)
+	local d=$1
+	mkdir -p "$d/mail" "$d/log" "$d/outbox"
+	cat >"$d/wm.conf" <<EOC
+[paths]
+database = wm.db
+mail = mail
+log = log/wm.log
+outbox = outbox
+EOC
+	: >"$d/wm.db"
+	echo "$d/wm.conf"
 }
