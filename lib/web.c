@@ -1,0 +1,591 @@
+/*
+ * web.c - see web.h.  ClearSilver writes whatever cgiout.* holds, so the
+ * security headers live there from the first moment of a request: a handler
+ * cannot forget them.  cgi_cookie_set and cgi_redirect write straight to the
+ * output without those headers (and without HttpOnly or SameSite), so this
+ * module never calls them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ClearSilver.h>
+
+#include "err.h"
+#include "util.h"
+#include "web.h"
+
+struct wm_web {
+	CGI	*cgi;
+	HDF	*hdf;		/* owned by cgi */
+	int	 sent;
+};
+
+void
+wm_web_std_io(int argc, char **argv, char **envp)
+{
+	cgiwrap_init_std(argc, argv, envp);
+}
+
+/* Turns a ClearSilver error into err and frees it. */
+static int
+neo_fail(NEOERR *nerr, int code, const char *what, struct wm_err *err)
+{
+	STRING s;
+
+	string_init(&s);
+	nerr_error_string(nerr, &s);
+	wm_err_set(err, code, "%s: %s", what, s.buf ? s.buf : "failed");
+	string_clear(&s);
+	nerr_ignore(&nerr);
+	return -1;
+}
+
+static const char *const base_headers[][2] = {
+	{ "Content-Security-Policy", WM_WEB_CSP },
+	{ "X-Frame-Options", "DENY" },
+	{ "Referrer-Policy", "no-referrer" },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "Cache-Control", "no-store" },
+	{ "Cross-Origin-Opener-Policy", "same-origin" },
+	{ NULL, NULL }
+};
+
+static int
+setup_hdf(HDF *hdf, const char *templates_dir)
+{
+	NEOERR *nerr = STATUS_OK;
+
+	/* Escaping by default: a forgotten html_escape cannot become XSS. */
+	nerr = hdf_set_value(hdf, "Config.VarEscapeMode", "html");
+	if (nerr == STATUS_OK)
+		nerr = hdf_set_value(hdf, "Config.TimeFooter", "0");
+	if (nerr == STATUS_OK)
+		nerr = hdf_set_value(hdf, "Config.DebugEnabled", "0");
+	if (nerr == STATUS_OK)
+		nerr = hdf_set_value(hdf, "Config.CompressionEnabled", "0");
+	if (nerr == STATUS_OK)
+		nerr = hdf_set_value(hdf, "cgiout.charset", "UTF-8");
+	if (nerr == STATUS_OK && templates_dir != NULL)
+		nerr = hdf_set_value(hdf, "hdf.loadpaths.0", templates_dir);
+	if (nerr != STATUS_OK) {
+		nerr_ignore(&nerr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+body_too_large(HDF *hdf, size_t max_body)
+{
+	const char *cl = hdf_get_value(hdf, "CGI.ContentLength", NULL);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*cl))
+		return 1;
+	return n > max_body;
+}
+
+struct wm_web *
+wm_web_new(const char *templates_dir, struct wm_err *err)
+{
+	struct wm_web *w;
+	NEOERR *nerr;
+	HDF *hdf;
+	int i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	if ((nerr = hdf_init(&hdf)) != STATUS_OK) {
+		free(w);
+		neo_fail(nerr, EX_TEMPFAIL, "hdf", err);
+		return NULL;
+	}
+	if (setup_hdf(hdf, templates_dir) == -1) {
+		hdf_destroy(&hdf);
+		free(w);
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	/* cgi_init owns hdf from here on, also when it fails. */
+	if ((nerr = cgi_init(&w->cgi, hdf)) != STATUS_OK) {
+		free(w);
+		neo_fail(nerr, EX_DATAERR, "request", err);
+		return NULL;
+	}
+	w->hdf = hdf;
+	for (i = 0; base_headers[i][0] != NULL; i++)
+		if (wm_web_header(w, base_headers[i][0], base_headers[i][1],
+		    err) == -1) {
+			wm_web_free(w);
+			return NULL;
+		}
+	return w;
+}
+
+int
+wm_web_parse(struct wm_web *w, size_t max_body, struct wm_err *err)
+{
+	NEOERR *nerr;
+
+	if (body_too_large(w->hdf, max_body))
+		return wm_err_set(err, EX_DATAERR, "request larger than %zu bytes",
+		    max_body);
+	if ((nerr = cgi_parse(w->cgi)) != STATUS_OK)
+		return neo_fail(nerr, EX_DATAERR, "request", err);
+	return 0;
+}
+
+void
+wm_web_free(struct wm_web *w)
+{
+	if (w == NULL)
+		return;
+	cgi_destroy(&w->cgi);
+	free(w);
+}
+
+HDF *
+wm_web_hdf(struct wm_web *w)
+{
+	return w->hdf;
+}
+
+CGI *
+wm_web_cgi(struct wm_web *w)
+{
+	return w->cgi;
+}
+
+int
+wm_web_sent(struct wm_web *w)
+{
+	return w->sent;
+}
+
+const char *
+wm_web_method(struct wm_web *w)
+{
+	return hdf_get_value(w->hdf, "CGI.RequestMethod", "GET");
+}
+
+const char *
+wm_web_path(struct wm_web *w)
+{
+	const char *p = hdf_get_value(w->hdf, "CGI.PathInfo", NULL);
+
+	return p == NULL || *p == '\0' ? "/" : p;
+}
+
+const char *
+wm_web_remote_addr(struct wm_web *w)
+{
+	return hdf_get_value(w->hdf, "CGI.RemoteAddress", "unknown");
+}
+
+/* Names we build HDF paths from: a dot would reach into another subtree. */
+static int
+plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+const char *
+wm_web_param(struct wm_web *w, const char *name)
+{
+	char key[80];
+
+	if (!plain_name(name))
+		return NULL;
+	snprintf(key, sizeof(key), "Query.%s", name);
+	return hdf_get_value(w->hdf, key, NULL);
+}
+
+char *
+wm_web_cookie(struct wm_web *w, const char *name)
+{
+	char key[80];
+	const char *v;
+	char *copy;
+
+	if (!plain_name(name))
+		return NULL;
+	snprintf(key, sizeof(key), "Cookie.%s", name);
+	if ((v = hdf_get_value(w->hdf, key, NULL)) == NULL)
+		return NULL;
+	/* The kit hands cookies over as sent; ours are URL-encoded. */
+	if ((copy = strdup(v)) == NULL)
+		return NULL;
+	return cgi_url_unescape(copy);
+}
+
+FILE *
+wm_web_upload(struct wm_web *w, const char *field)
+{
+	if (!plain_name(field))
+		return NULL;
+	return cgi_filehandle(w->cgi, field);
+}
+
+const char *
+wm_web_upload_name(struct wm_web *w, const char *field)
+{
+	char key[96];
+
+	if (!plain_name(field))
+		return NULL;
+	snprintf(key, sizeof(key), "Query.%s", field);
+	return hdf_get_value(w->hdf, key, NULL);
+}
+
+int
+wm_web_set(struct wm_web *w, const char *name, const char *value)
+{
+	NEOERR *nerr;
+
+	if (value == NULL)
+		return 0;
+	if ((nerr = hdf_set_value(w->hdf, name, value)) != STATUS_OK) {
+		nerr_ignore(&nerr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wm_web_setf(struct wm_web *w, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	rc = wm_web_set(w, name, s);
+	free(s);
+	return rc;
+}
+
+int
+wm_web_set_int(struct wm_web *w, const char *name, long long v)
+{
+	return wm_web_setf(w, name, "%lld", v);
+}
+
+static int
+header_name_ok(const char *name)
+{
+	if (name == NULL || *name == '\0' || strlen(name) > 64)
+		return 0;
+	for (; *name != '\0'; name++)
+		if (!isalnum((unsigned char)*name) && *name != '-')
+			return 0;
+	return 1;
+}
+
+/* HDF key of a header: one per name, so setting it again replaces it. */
+static void
+header_key(const char *prefix, const char *name, char *out, size_t outlen)
+{
+	size_t i, n;
+
+	n = (size_t)snprintf(out, outlen, "cgiout.other.%s", prefix);
+	for (i = 0; name[i] != '\0' && n + 1 < outlen; i++)
+		out[n++] = name[i] == '-' ? '_' :
+		    (char)tolower((unsigned char)name[i]);
+	out[n] = '\0';
+}
+
+int
+wm_web_header(struct wm_web *w, const char *name, const char *value,
+    struct wm_err *err)
+{
+	char key[128];
+
+	if (!header_name_ok(name))
+		return wm_err_set(err, EX_DATAERR, "bad header name");
+	if (value == NULL || wm_has_crlf(value))
+		return wm_err_set(err, EX_DATAERR, "header %s: line break refused",
+		    name);
+	header_key("h_", name, key, sizeof(key));
+	if (wm_web_setf(w, key, "%s: %s", name, value) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+static const char *
+status_line(int status)
+{
+	switch (status) {
+	case 200: return "200 OK";
+	case 303: return "303 See Other";
+	case 400: return "400 Bad Request";
+	case 403: return "403 Forbidden";
+	case 404: return "404 Not Found";
+	case 405: return "405 Method Not Allowed";
+	case 409: return "409 Conflict";
+	case 413: return "413 Content Too Large";
+	case 429: return "429 Too Many Requests";
+	case 500: return "500 Internal Server Error";
+	case 501: return "501 Not Implemented";
+	case 503: return "503 Service Unavailable";
+	default: return NULL;
+	}
+}
+
+void
+wm_web_status(struct wm_web *w, int status)
+{
+	const char *line = status_line(status);
+
+	if (line != NULL)
+		wm_web_set(w, "cgiout.Status", line);
+	else
+		wm_web_setf(w, "cgiout.Status", "%d", status);
+}
+
+int
+wm_web_status_for(int code)
+{
+	switch (code) {
+	case EX_USAGE:
+	case EX_DATAERR:
+		return 400;
+	case EX_NOPERM:
+		return 403;
+	case EX_NOUSER:
+	case EX_NOINPUT:
+		return 404;
+	case EX_TEMPFAIL:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+int
+wm_web_set_cookie(struct wm_web *w, const char *name, const char *value,
+    long max_age, struct wm_err *err)
+{
+	char key[128], age[48] = "";
+	char *esc = NULL;
+	NEOERR *nerr;
+	int rc;
+
+	if (!plain_name(name))
+		return wm_err_set(err, EX_DATAERR, "bad cookie name");
+	if ((nerr = cgi_url_escape(max_age == 0 ? "" : value, &esc)) != STATUS_OK)
+		return neo_fail(nerr, EX_TEMPFAIL, "cookie", err);
+	if (max_age >= 0)
+		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
+	header_key("cookie_", name, key, sizeof(key));
+	rc = wm_web_setf(w, key, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
+	    "SameSite=Strict%s", name, esc, age);
+	free(esc);
+	if (rc == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+static int
+output(struct wm_web *w, const void *data, size_t len, struct wm_err *err)
+{
+	NEOERR *nerr;
+	STRING s;
+
+	string_init(&s);
+	if (len > 0 && (nerr = string_appendn(&s, data, (int)len)) != STATUS_OK)
+		return neo_fail(nerr, EX_TEMPFAIL, "output", err);
+	w->sent = 1;
+	nerr = cgi_output(w->cgi, &s);
+	string_clear(&s);
+	if (nerr != STATUS_OK)
+		return neo_fail(nerr, EX_IOERR, "output", err);
+	return 0;
+}
+
+int
+wm_web_render(struct wm_web *w, const char *template, struct wm_err *err)
+{
+	NEOERR *nerr;
+
+	if (w->sent)
+		return wm_err_set(err, EX_SOFTWARE, "response already sent");
+	wm_web_set(w, "cgiout.ContentType", "text/html");
+	w->sent = 1;
+	if ((nerr = cgi_display(w->cgi, template)) != STATUS_OK) {
+		w->sent = 0;
+		return neo_fail(nerr, EX_SOFTWARE, template, err);
+	}
+	return 0;
+}
+
+int
+wm_web_redirect(struct wm_web *w, const char *path, struct wm_err *err)
+{
+	/* Only our own paths: "//host" or "http:" would be an open redirect. */
+	if (path == NULL || path[0] != '/' || path[1] == '/' || path[1] == '\\' ||
+	    wm_has_crlf(path))
+		return wm_err_set(err, EX_SOFTWARE, "bad redirect target");
+	wm_web_status(w, 303);
+	if (wm_web_header(w, "Location", path, err) == -1)
+		return -1;
+	wm_web_set(w, "cgiout.ContentType", "text/plain");
+	return output(w, "", 0, err);
+}
+
+/* A file name that cannot break out of the quoted header parameter. */
+static void
+safe_filename(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; in != NULL && *in != '\0' && n + 1 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		out[n++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ||
+		    c == '/' || c == ';') ? '_' : (char)c;
+	}
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, outlen, "download");
+}
+
+int
+wm_web_send(struct wm_web *w, const char *content_type, const char *disposition,
+    const char *filename, const void *data, size_t len, struct wm_err *err)
+{
+	char safe[256], *value = NULL, *esc = NULL;
+	NEOERR *nerr;
+	int rc;
+
+	if (w->sent)
+		return wm_err_set(err, EX_SOFTWARE, "response already sent");
+	if (content_type == NULL || wm_has_crlf(content_type))
+		return wm_err_set(err, EX_DATAERR, "bad content type");
+	wm_web_set(w, "cgiout.ContentType", content_type);
+	if (disposition != NULL) {
+		safe_filename(filename, safe, sizeof(safe));
+		nerr = cgi_url_escape(filename && *filename ? filename : safe, &esc);
+		if (nerr != STATUS_OK)
+			return neo_fail(nerr, EX_TEMPFAIL, "header", err);
+		/* filename* carries the real UTF-8 name; filename a safe fallback. */
+		value = wm_asprintf("%s; filename=\"%s\"; filename*=UTF-8''%s",
+		    strcmp(disposition, "inline") == 0 ? "inline" : "attachment",
+		    safe, esc);
+		free(esc);
+		if (value == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		rc = wm_web_header(w, "Content-Disposition", value, err);
+		free(value);
+		if (rc == -1)
+			return -1;
+	}
+	return output(w, data, len, err);
+}
+
+void
+wm_web_error(struct wm_web *w, int status, const char *msg)
+{
+	struct wm_err err;
+
+	if (w->sent)
+		return;
+	wm_web_status(w, status);
+	wm_web_set(w, "Page.title", "Error");
+	wm_web_set(w, "Page.error", msg);
+	wm_web_set_int(w, "Page.status", status);
+	if (wm_web_render(w, "error.cs", &err) == 0)
+		return;
+	wm_web_set(w, "cgiout.ContentType", "text/plain");
+	output(w, msg, strlen(msg), &err);
+	output(w, "\n", 1, &err);
+}
+
+int
+wm_web_csrf_ok(struct wm_web *w, const char *expected)
+{
+	const char *got = wm_web_param(w, WM_WEB_CSRF_FIELD);
+
+	if (expected == NULL || *expected == '\0' || got == NULL)
+		return -1;
+	return wm_ct_streq(got, expected) ? 0 : -1;
+}
+
+int
+wm_web_match(const char *pattern, const char *path, long long *args,
+    size_t nargs)
+{
+	size_t used = 0, digits;
+	long long v;
+
+	while (*pattern != '\0') {
+		if (*pattern != '#') {
+			if (*path != *pattern)
+				return 0;
+			pattern++;
+			path++;
+			continue;
+		}
+		for (v = 0, digits = 0; isdigit((unsigned char)*path); path++) {
+			if (++digits > 18)
+				return 0;
+			v = v * 10 + (*path - '0');
+		}
+		if (digits == 0 || used >= nargs)
+			return 0;
+		args[used++] = v;
+		pattern++;
+	}
+	return *path == '\0';
+}
+
+int
+wm_web_dispatch(struct wm_web *w, const struct wm_route *routes,
+    const char *csrf, void *ctx)
+{
+	const char *method = wm_web_method(w), *path = wm_web_path(w);
+	const struct wm_route *r;
+	long long args[4];
+	int wrong_method = 0;
+
+	for (r = routes; r->pattern != NULL; r++) {
+		memset(args, 0, sizeof(args));
+		if (!wm_web_match(r->pattern, path, args, 4))
+			continue;
+		if (r->method != NULL && strcmp(r->method, method) != 0) {
+			wrong_method = 1;
+			continue;
+		}
+		if (strcmp(method, "POST") == 0 && wm_web_csrf_ok(w, csrf) == -1) {
+			wm_web_error(w, 403, "This form has expired or did not come "
+			    "from this site. Nothing was changed; reload the page "
+			    "and try again.");
+			return -1;
+		}
+		return r->fn(w, ctx, args);
+	}
+	if (wrong_method) {
+		wm_web_error(w, 405, "This page does not accept that request.");
+		return -1;
+	}
+	wm_web_error(w, 404, "There is no such page.");
+	return -1;
+}

@@ -1,0 +1,119 @@
+/*
+ * web.h - one HTTP request of a CGI program, over ClearSilver's CGI kit.
+ * Every response carries the security headers (CSP without inline script,
+ * X-Frame-Options, Referrer-Policy, nosniff, Cache-Control no-store), every
+ * template variable is HTML-escaped (Config.VarEscapeMode), cookies are
+ * HttpOnly; Secure; SameSite=Strict and URL-encoded both ways, header values
+ * with CR or LF are refused, and no POST reaches a handler without a CSRF
+ * token that matches.
+ */
+#ifndef WM_WEB_H
+#define WM_WEB_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <ClearSilver.h>
+
+struct wm_err;
+struct wm_web;
+
+/* The policy for pages of the portal: no script at all, styles from us only. */
+#define WM_WEB_CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; " \
+	"form-action 'self'; frame-ancestors 'none'; frame-src 'self'; base-uri 'none'"
+
+/* Name of the hidden form field (and HDF Page.csrf) carrying the CSRF token. */
+#define WM_WEB_CSRF_FIELD "csrf"
+
+/* CGI I/O on stdin/stdout and this process environment (call once in main). */
+void	 wm_web_std_io(int argc, char **argv, char **envp);
+
+/*
+ * Reads the request environment, cookies and query string.  Templates are
+ * looked up in templates_dir.  The security headers are set from here on.
+ */
+struct wm_web *wm_web_new(const char *templates_dir, struct wm_err *);
+/*
+ * Reads the body (forms, uploads) of up to max_body bytes; a larger body
+ * fails with EX_DATAERR before a byte is read (answer 413).
+ */
+int	 wm_web_parse(struct wm_web *, size_t max_body, struct wm_err *);
+void	 wm_web_free(struct wm_web *);
+
+HDF	*wm_web_hdf(struct wm_web *);
+CGI	*wm_web_cgi(struct wm_web *);
+const char *wm_web_method(struct wm_web *);
+/* PATH_INFO, "/" when empty. */
+const char *wm_web_path(struct wm_web *);
+const char *wm_web_remote_addr(struct wm_web *);
+/* A form or query field; NULL when absent. */
+const char *wm_web_param(struct wm_web *, const char *name);
+/* A cookie, URL-decoded (malloc'd), NULL when absent. */
+char	*wm_web_cookie(struct wm_web *, const char *name);
+/* An uploaded file of a multipart form and its file name as sent. */
+FILE	*wm_web_upload(struct wm_web *, const char *field);
+const char *wm_web_upload_name(struct wm_web *, const char *field);
+
+/* Sets a template variable (HDF); a NULL value is skipped. */
+int	 wm_web_set(struct wm_web *, const char *name, const char *value);
+int	 wm_web_setf(struct wm_web *, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 wm_web_set_int(struct wm_web *, const char *name, long long);
+
+/* Adds or replaces a response header; EX_DATAERR when name or value has CR/LF. */
+int	 wm_web_header(struct wm_web *, const char *name, const char *value,
+	    struct wm_err *);
+/* 200 unless set: "403", "404", ... */
+void	 wm_web_status(struct wm_web *, int status);
+/*
+ * Set-Cookie with HttpOnly; Secure; SameSite=Strict; Path=/ and the value
+ * URL-encoded.  max_age < 0: a session cookie; 0: delete the cookie.
+ */
+int	 wm_web_set_cookie(struct wm_web *, const char *name, const char *value,
+	    long max_age, struct wm_err *);
+
+/* Renders templates_dir/<name> with the layout's variables and sends it. */
+int	 wm_web_render(struct wm_web *, const char *template, struct wm_err *);
+/* 303 See Other to a local path ("/inbox"); refuses anything else. */
+int	 wm_web_redirect(struct wm_web *, const char *path, struct wm_err *);
+/*
+ * Sends bytes as they are (downloads).  disposition may be NULL, else
+ * "attachment" or "inline" with filename made safe for the header.
+ */
+int	 wm_web_send(struct wm_web *, const char *content_type,
+	    const char *disposition, const char *filename, const void *,
+	    size_t, struct wm_err *);
+/* Renders error.cs with status and message; plain text if that fails. */
+void	 wm_web_error(struct wm_web *, int status, const char *msg);
+/* The HTTP status for a sysexits code of a failed library call. */
+int	 wm_web_status_for(int sysexits_code);
+
+/* 0 when the request's CSRF field equals expected (constant time), else -1. */
+int	 wm_web_csrf_ok(struct wm_web *, const char *expected);
+
+/*
+ * Routing on PATH_INFO.  In a pattern, "#" matches one decimal number
+ * (passed in args, at most 4); everything else matches literally.
+ */
+struct wm_route {
+	const char	*method;	/* "GET", "POST"; NULL: both */
+	const char	*pattern;	/* "/msg/#/part/#" */
+	int		(*fn)(struct wm_web *, void *ctx, const long long *args);
+};
+
+/*
+ * Calls the first route matching method and path.  A POST whose CSRF field
+ * does not equal csrf (NULL: none is valid) gets 403 and no handler runs.
+ * No pattern: 404; pattern but not method: 405.  Returns the handler's value
+ * or -1 when the request was refused.
+ */
+int	 wm_web_dispatch(struct wm_web *, const struct wm_route *, const char *csrf,
+	    void *ctx);
+/* Matches path against pattern; 1 when it matches, filling args. */
+int	 wm_web_match(const char *pattern, const char *path, long long *args,
+	    size_t nargs);
+
+/* Was a response already sent? (handlers send exactly one) */
+int	 wm_web_sent(struct wm_web *);
+
+#endif
