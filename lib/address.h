@@ -11,7 +11,11 @@
 
 struct wm_err;
 
-/* Writes the canonical form into out; EX_DATAERR naming the problem. */
+/*
+ * Writes the canonical form into out; EX_DATAERR naming the problem.  The
+ * local part is a dot-atom or a quoted string (RFC 5321/5322), UTF-8 allowed
+ * when valid (SMTPUTF8); one trailing dot of the domain is dropped.
+ */
 int	 wm_address_normalize(const char *in, char *out, size_t outlen,
 	    struct wm_err *);
 /* Pointer to the domain part (after the last '@') of a canonical address. */

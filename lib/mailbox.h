@@ -14,7 +14,8 @@ struct wm_err;
 int	 wm_mailbox_name(const char *address, char *out, size_t outlen);
 /* Decodes a mailbox name; -1 when it is not a name wm_mailbox_name makes. */
 int	 wm_mailbox_address(const char *name, char *out, size_t outlen);
-/* malloc'd root/<name>. */
+/* malloc'd root/<name>; NULL when the address is empty or its name would be
+ * longer than NAME_MAX. */
 char	*wm_mailbox_path(const char *root, const char *address);
 /* Creates tmp/, new/, cur/ (mode 0700). */
 int	 wm_mailbox_create(const char *root, const char *address, struct wm_err *);
@@ -28,9 +29,12 @@ int	 wm_mailbox_store(const char *root, const char *address, const void *data,
 /* Removes one stored message by its "new/..." or "cur/..." file name. */
 int	 wm_mailbox_remove(const char *root, const char *address, const char *file,
 	    struct wm_err *);
-/* Bytes used on disk by a mailbox (files in tmp, new, cur); -1 on error. */
+/* Bytes of the files in tmp, new and cur (apparent size: st_size); 0 for a
+ * mailbox that does not exist; -1 on error. */
 long long wm_mailbox_usage(const char *root, const char *address);
-/* Calls fn for every mailbox directory under root with its decoded address. */
+/* Calls fn for every mailbox directory under root with its decoded address,
+ * in name order; entries that do not decode are skipped; fn returning -1
+ * stops (and the call returns -1). */
 int	 wm_mailbox_foreach(const char *root,
 	    int (*fn)(const char *name, const char *address, void *), void *arg,
 	    struct wm_err *);

@@ -30,7 +30,11 @@ int	 wm_user_add(struct wm_db *, const char *address, struct wm_err *);
 /* Finds or creates; *created tells which.  Used by wm-deliver. */
 int	 wm_user_ensure(struct wm_db *, const char *address, int *created,
 	    struct wm_err *);
-/* Deletes the user row (and user-scope settings); purge also removes the maildir. */
+/*
+ * Deletes the user row, its user-scope properties and templates and its
+ * sessions in one transaction; purge also removes the maildir and its rows
+ * in messages.  Without purge the mailbox stays for a re-signup (guide 7.1).
+ */
 int	 wm_user_delete(struct wm_db *, const char *maildir_root, const char *address,
 	    int purge, struct wm_err *);
 int	 wm_user_set_enabled(struct wm_db *, const char *address, int enabled,
@@ -38,13 +42,15 @@ int	 wm_user_set_enabled(struct wm_db *, const char *address, int enabled,
 /* Hashes and stores; does not apply strength rules (callers decide). */
 int	 wm_user_set_password(struct wm_db *, const char *address,
 	    const char *password, struct wm_err *);
-/* 0 when the password matches; -1 with EX_NOPERM otherwise (same message for
- * unknown user and wrong password). */
+/* 0 when the password matches; -1 with EX_NOPERM otherwise (same message and
+ * same time for unknown user and wrong password; a disabled account is
+ * refused, and said so, only after a matching password). */
 int	 wm_user_check_password(struct wm_db *, const char *address,
 	    const char *password, struct wm_err *);
 int	 wm_user_set_last_invite(struct wm_db *, const char *address, time_t,
 	    struct wm_err *);
-/* Calls fn for each user ordered by address; fn returning -1 stops. */
+/* Calls fn for each user ordered by address; fn returning -1 stops (and the
+ * call returns -1).  The strings of the user are valid during the call only. */
 int	 wm_user_foreach(struct wm_db *, int (*fn)(const struct wm_user *, void *),
 	    void *arg, struct wm_err *);
 

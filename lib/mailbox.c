@@ -1,0 +1,407 @@
+/*
+ * mailbox.c - see mailbox.h.
+ *
+ * Names: every byte outside [A-Za-z0-9._+-] becomes =XX (upper-case hex),
+ * and so does a '.' in the first position.  The set holds no '/', so a name
+ * is one path component; encoding a leading dot means no name is ".", "..",
+ * or a dot-file (which maildir readers take for sub-folders or skip), and
+ * the root can keep hidden work names (".purge...") that no address maps
+ * to.  Decoding accepts only what encoding produces (upper-case hex, only
+ * bytes that had to be encoded), so each directory belongs to exactly one
+ * address and there is no second spelling of a name.
+ *
+ * Messages are plain maildir: tmp/ -> fsync -> rename into new/ -> fsync
+ * new/.  File names are "<seconds>.<pid>.<32 random hex digits>": unique
+ * without the host name (which would leak into backups and may contain '/'
+ * or ':'), and free of ':' so stock readers keep their info suffix apart.
+ *
+ * Usage counts the apparent size (st_size) of the files in tmp/, new/ and
+ * cur/: the same figure on every file system, matching the message sizes
+ * the portal shows and what a quota is compared against.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "mailbox.h"
+#include "util.h"
+
+static const char *const subdirs[] = { "tmp", "new", "cur", NULL };
+
+static int
+is_plain(unsigned char c, size_t pos)
+{
+	if (c == '.')
+		return pos > 0;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-';
+}
+
+int
+wm_mailbox_name(const char *address, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)address;
+	size_t i, o = 0;
+
+	if (address == NULL || *address == '\0')
+		return -1;
+	for (i = 0; p[i] != '\0'; i++) {
+		if (is_plain(p[i], i)) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (char)p[i];
+			continue;
+		}
+		if (o + 3 >= outlen)
+			return -1;
+		out[o++] = '=';
+		out[o++] = hex[p[i] >> 4];
+		out[o++] = hex[p[i] & 15];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+uhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;	/* lower case is not what wm_mailbox_name writes */
+}
+
+int
+wm_mailbox_address(const char *name, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t i = 0, o = 0;
+	int hi, lo, c;
+
+	if (name == NULL || *name == '\0' || outlen == 0)
+		return -1;
+	while (p[i] != '\0') {
+		if (p[i] == '=') {
+			if ((hi = uhex(p[i + 1])) < 0 || (lo = uhex(p[i + 2])) < 0)
+				return -1;
+			c = hi << 4 | lo;
+			/* Only bytes that had to be encoded may appear encoded. */
+			if (c == 0 || is_plain((unsigned char)c, o))
+				return -1;
+			i += 3;
+		} else {
+			if (!is_plain(p[i], o))
+				return -1;
+			c = p[i++];
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+char *
+wm_mailbox_path(const char *root, const char *address)
+{
+	char name[NAME_MAX + 1];
+
+	if (wm_mailbox_name(address, name, sizeof(name)) == -1)
+		return NULL;
+	return wm_asprintf("%s/%s", root, name);
+}
+
+/*
+ * Delivery must not lose mail: a failure the administrator can clear (space,
+ * quota, permissions, a read-only or failing disk) leaves the mail queued.
+ */
+static int
+fs_code(int e)
+{
+	switch (e) {
+	case ENAMETOOLONG:
+		return EX_CANTCREAT;
+	default:
+		return EX_TEMPFAIL;
+	}
+}
+
+static char *
+box_path(const char *root, const char *address, struct wm_err *err)
+{
+	char *path;
+
+	if ((path = wm_mailbox_path(root, address)) == NULL)
+		wm_err_set(err, EX_DATAERR, "address cannot be a mailbox name "
+		    "(empty or too long)");
+	return path;
+}
+
+/* mkdir that accepts an existing directory but never a symlink or file. */
+static int
+make_dir(const char *path, struct wm_err *err)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return wm_err_set(err, fs_code(errno), "mkdir %s: %s", path,
+		    strerror(errno));
+	if (lstat(path, &st) == -1)
+		return wm_err_set(err, fs_code(errno), "%s: %s", path,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return wm_err_set(err, EX_TEMPFAIL, "%s: exists and is not a "
+		    "directory", path);
+	return 0;
+}
+
+int
+wm_mailbox_create(const char *root, const char *address, struct wm_err *err)
+{
+	char *path, *sub;
+	int i, rc;
+
+	if ((path = box_path(root, address, err)) == NULL)
+		return -1;
+	rc = make_dir(path, err);
+	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
+		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
+			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+			break;
+		}
+		rc = make_dir(sub, err);
+		free(sub);
+	}
+	free(path);
+	return rc;
+}
+
+static int
+unique_name(char *out, size_t outlen, struct wm_err *err)
+{
+	unsigned char r[16];
+	char hex[33];
+
+	if (wm_random_bytes(r, sizeof(r), err) == -1)
+		return -1;
+	wm_hex(r, sizeof(r), hex);
+	snprintf(out, outlen, "%lld.%ld.%s", (long long)wm_now(),
+	    (long)getpid(), hex);
+	return 0;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes tmp/<name>, syncs it and moves it into new/<name>. */
+static int
+store_file(const char *path, const char *name, const void *data, size_t len,
+    struct wm_err *err)
+{
+	char *tmp, *dst;
+	int fd, e, rc = -1;
+
+	tmp = wm_asprintf("%s/tmp/%s", path, name);
+	dst = wm_asprintf("%s/new/%s", path, name);
+	if (tmp == NULL || dst == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		wm_err_set(err, fs_code(errno), "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		wm_err_set(err, fs_code(e), "%s: %s", tmp, strerror(e));
+		goto out;
+	}
+	if (close(fd) == -1 || rename(tmp, dst) == -1) {
+		e = errno;
+		unlink(tmp);
+		wm_err_set(err, fs_code(e), "%s: %s", dst, strerror(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+int
+wm_mailbox_store(const char *root, const char *address, const void *data,
+    size_t len, char **file_out, struct wm_err *err)
+{
+	char name[128], *path, *newdir = NULL;
+	int rc = -1;
+
+	if (file_out != NULL)
+		*file_out = NULL;
+	if (wm_mailbox_create(root, address, err) == -1)
+		return -1;
+	if ((path = box_path(root, address, err)) == NULL)
+		return -1;
+	if (unique_name(name, sizeof(name), err) == -1 ||
+	    store_file(path, name, data, len, err) == -1)
+		goto out;
+	if ((newdir = wm_asprintf("%s/new", path)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	/* The rename is only durable once the directory is. */
+	if (wm_fsync_dir(newdir, err) == -1)
+		goto out;
+	if (file_out != NULL &&
+	    (*file_out = wm_asprintf("new/%s", name)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(newdir);
+	free(path);
+	return rc;
+}
+
+/* "new/X" or "cur/X" with X one plain path component. */
+static int
+valid_file(const char *file)
+{
+	const char *base;
+
+	if (strncmp(file, "new/", 4) != 0 && strncmp(file, "cur/", 4) != 0)
+		return 0;
+	base = file + 4;
+	return *base != '\0' && *base != '.' && strchr(base, '/') == NULL;
+}
+
+int
+wm_mailbox_remove(const char *root, const char *address, const char *file,
+    struct wm_err *err)
+{
+	char *path, *full;
+	int rc = 0;
+
+	if (file == NULL || !valid_file(file))
+		return wm_err_set(err, EX_DATAERR, "not a message file name");
+	if ((path = box_path(root, address, err)) == NULL)
+		return -1;
+	if ((full = wm_asprintf("%s/%s", path, file)) == NULL)
+		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else if (unlink(full) == -1)
+		rc = wm_err_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+		    "%s: %s", full, strerror(errno));
+	free(full);
+	free(path);
+	return rc;
+}
+
+/* Adds the sizes of the regular files in dir; a missing dir adds nothing. */
+static int
+dir_usage(const char *dir, long long *total)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	fd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;	/* moved to cur/ meanwhile */
+			closedir(d);
+			return -1;
+		}
+		if (S_ISREG(st.st_mode))
+			*total += (long long)st.st_size;
+	}
+	closedir(d);
+	return 0;
+}
+
+long long
+wm_mailbox_usage(const char *root, const char *address)
+{
+	long long total = 0;
+	char *path, *sub;
+	int i, rc = 0;
+
+	if ((path = wm_mailbox_path(root, address)) == NULL)
+		return -1;
+	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
+		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
+			rc = -1;
+			break;
+		}
+		rc = dir_usage(sub, &total);
+		free(sub);
+	}
+	free(path);
+	return rc == -1 ? -1 : total;
+}
+
+int
+wm_mailbox_foreach(const char *root,
+    int (*fn)(const char *name, const char *address, void *), void *arg,
+    struct wm_err *err)
+{
+	struct dirent **list = NULL;
+	struct stat st;
+	char address[NAME_MAX + 1];
+	int i, n, dfd, rc = 0;
+
+	if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* no mail delivered yet */
+		return wm_err_set(err, EX_IOERR, "%s: %s", root, strerror(errno));
+	}
+	if ((n = scandir(root, &list, NULL, alphasort)) == -1) {
+		close(dfd);
+		return wm_err_set(err, EX_IOERR, "%s: %s", root, strerror(errno));
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 &&
+		    wm_mailbox_address(list[i]->d_name, address, sizeof(address)) == 0 &&
+		    fstatat(dfd, list[i]->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode) && fn(list[i]->d_name, address, arg) == -1)
+			rc = wm_err_set(err, EX_SOFTWARE, "mailbox listing stopped");
+		free(list[i]);
+	}
+	free(list);
+	close(dfd);
+	return rc;
+}
