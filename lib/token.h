@@ -16,12 +16,18 @@ char	*wm_token_make(struct wm_db *, const char *address, const char *purpose,
 	    time_t expires, struct wm_err *);
 /*
  * Checks MAC (constant time), purpose and expiry (against wm_now()); on
- * success *address_out gets the address (malloc'd).  EX_NOPERM on a tampered
- * or wrong-purpose token, EX_DATAERR "expired" past expiry.
+ * success *address_out gets the address (malloc'd).  EX_NOPERM "invalid
+ * link" on a tampered or wrong-purpose token, EX_DATAERR "link expired" past
+ * expiry, EX_NOPERM "link already used" once consumed.
  */
 int	 wm_token_check(struct wm_db *, const char *token, const char *purpose,
 	    char **address_out, struct wm_err *);
 /* Marks a checked token used; -1 with EX_NOPERM if it was used before. */
 int	 wm_token_consume(struct wm_db *, const char *token, struct wm_err *);
+
+/* base64url without padding (RFC 4648 section 5); malloc'd. */
+char	*wm_b64url_encode(const void *, size_t);
+/* NULL unless s is the canonical unpadded encoding; *len gets the size. */
+unsigned char *wm_b64url_decode(const char *s, size_t *len);
 
 #endif
