@@ -461,23 +461,6 @@ page_url(struct wm_db *db, const char *address, const char *name,
 	return url;
 }
 
-static long long
-minutes_pref(struct wm_db *db, const char *address, const char *name,
-    long long dflt)
-{
-	struct wm_err err;
-	char *v, *end;
-	long long m;
-
-	if ((v = pref(db, address, name, &err)) == NULL)
-		return dflt;
-	m = strtoll(v, &end, 10);
-	if (end == v || *end != '\0' || m <= 0 || m > 10LL * 365 * 24 * 60)
-		m = dflt;
-	free(v);
-	return m;
-}
-
 /* Renders and sends a mail carrying a signed link of one purpose. */
 static int
 send_link(struct wm_config *cfg, struct wm_db *db, const char *address,
@@ -491,8 +474,8 @@ send_link(struct wm_config *cfg, struct wm_db *db, const char *address,
 	time_t expires;
 	int rc = -1;
 
-	expires = wm_now() + (time_t)(minutes_pref(db, address, validity_pref,
-	    dflt_minutes) * 60);
+	expires = wm_now() + (time_t)wm_pref_user_num(db, address, validity_pref,
+	    dflt_minutes * 60);
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
 	    NULL || (url = page_url(db, address, url_pref, path, err)) == NULL ||
 	    (token = wm_token_make(db, address, purpose, expires, err)) == NULL)
@@ -590,7 +573,7 @@ invite(struct wm_config *cfg, struct wm_db *db, const char *address,
     struct wm_err *err)
 {
 	if (send_link(cfg, db, address, "signup", "signup", "signup-url",
-	    "/portal.cgi/signup", "signup-link-validity", 43200, err) == -1)
+	    WM_PATH_SIGNUP, "signup-link-validity", 43200, err) == -1)
 		return -1;
 	if (wm_user_set_last_invite(db, address, wm_now(), err) == -1)
 		wm_log_err(err);	/* sent is sent; the notices row rules */
@@ -633,7 +616,7 @@ new_message_notice(struct wm_config *cfg, struct wm_db *db,
 
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
 	    NULL || (url = page_url(db, address, "webmail-login-url",
-	    "/portal.cgi/login", err)) == NULL)
+	    WM_PATH_LOGIN, err)) == NULL)
 		goto done;
 	if ((v = wm_tvars_new()) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
@@ -706,7 +689,7 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
 	if (!has_password)
 		return wm_notify_signup(cfg, db, address, err);
 	return send_link(cfg, db, address, "password-reset", "reset",
-	    "password-reset-url", "/portal.cgi/reset",
+	    "password-reset-url", WM_PATH_RESET,
 	    "password-reset-link-validity", 300, err);
 }
 
