@@ -1,0 +1,412 @@
+/*
+ * NAME
+ *	wm-user - manage the webmail users and their mailboxes
+ * SYNOPSIS
+ *	wm-user [-c config] list [--json]
+ *	wm-user [-c config] show address [--json]
+ *	wm-user [-c config] add address
+ *	wm-user [-c config] delete address [--purge-mailbox]
+ *	wm-user [-c config] enable address
+ *	wm-user [-c config] disable address
+ *	wm-user [-c config] set-password address [--force] < password
+ *	wm-user [-c config] mailboxes [--json]
+ * DESCRIPTION
+ *	Lists, shows, adds, enables, disables and deletes the users of the
+ *	webmail box, sets their passwords and lists the mailboxes with their
+ *	disk usage.  Deleting a user keeps the mailbox, so a user who signs up
+ *	again finds the old mail (guide 7.1); --purge-mailbox removes it too.
+ *	Every change is written to the audit log.
+ * DIAGNOSTICS
+ *	Exit status follows sysexits.h: 0 done, 64 usage, 65 not a valid
+ *	address, weak password or user exists, 66 no password on standard
+ *	input, 67 no such user, 75 temporary failure (database busy, disk).
+ *	Errors are one line on stderr and in the instance log.
+ * SECURITY
+ *	Runs as root or the wm user.  Passwords are read from standard input
+ *	only, never from the command line, and are never printed or logged.
+ * FILES
+ *	wm.conf(5) names the database and the mail directory.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "mailbox.h"
+#include "password.h"
+#include "prefs.h"
+#include "user.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: wm-user [-c config] command [arguments]\n"
+    "\n"
+    "  list [--json]                       all users\n"
+    "  show ADDRESS [--json]               one user, mailbox, usage and quota\n"
+    "  add ADDRESS                         create a user and its mailbox\n"
+    "  delete ADDRESS [--purge-mailbox]    delete a user (keeps the mail unless\n"
+    "                                      --purge-mailbox)\n"
+    "  enable ADDRESS                      allow the user to log in\n"
+    "  disable ADDRESS                     refuse logins of the user\n"
+    "  set-password ADDRESS [--force]      read a password from standard input;\n"
+    "                                      --force skips the strength rules\n"
+    "  mailboxes [--json]                  all mailboxes with their disk usage\n"
+    "\n"
+    "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
+    "         --json                   machine-readable output\n"
+    "         -v, --verbose, -h, --help, --version\n";
+
+struct ctx {
+	struct wm_cli	*cli;
+	const char	*root;		/* the mail directory */
+	char		 actor[64];	/* for the audit log */
+	char		 addr[WM_ADDRESS_MAX + 1];
+	int		 purge;
+	int		 force;
+	int		 n;		/* rows printed, for JSON commas */
+};
+
+struct command {
+	const char	*name;
+	int		 takes_address;
+	int		(*run)(struct ctx *, struct wm_err *);
+};
+
+static void
+print_time(FILE *f, int json, time_t t)
+{
+	char buf[32];
+
+	if (t == 0) {
+		fputs(json ? "null" : "never", f);
+		return;
+	}
+	wm_time_format(t, buf, sizeof(buf));
+	if (json)
+		wm_json_str(f, buf);
+	else
+		fputs(buf, f);
+}
+
+static int
+audit(struct ctx *c, const char *action, const char *detail,
+    struct wm_err *err)
+{
+	wm_log(LOG_INFO, "%s %s by %s", action, detail, c->actor);
+	if (wm_db_audit(c->cli->db, c->actor, action, detail, err) == -1)
+		return wm_err_wrap(err, "done, but not recorded in the audit log");
+	return 0;
+}
+
+static int
+list_one(const struct wm_user *u, void *arg)
+{
+	struct ctx *c = arg;
+
+	if (!c->cli->json) {
+		printf("%s\t%s\t%s\t", u->address, u->enabled ? "enabled" :
+		    "disabled", u->has_password ? "password" : "no-password");
+		print_time(stdout, 0, u->signed_up);
+		putchar('\n');
+		return 0;
+	}
+	printf("%s\n  {\"address\": ", c->n++ ? "," : "");
+	wm_json_str(stdout, u->address);
+	printf(", \"enabled\": %s, \"password_set\": %s, \"signed_up\": ",
+	    u->enabled ? "true" : "false", u->has_password ? "true" : "false");
+	print_time(stdout, 1, u->signed_up);
+	printf(", \"created\": ");
+	print_time(stdout, 1, u->created);
+	printf("}");
+	return 0;
+}
+
+static int
+cmd_list(struct ctx *c, struct wm_err *err)
+{
+	if (c->cli->json)
+		printf("[");
+	if (wm_user_foreach(c->cli->db, list_one, c, err) == -1)
+		return -1;
+	if (c->cli->json)
+		printf("%s]\n", c->n ? "\n" : "");
+	return 0;
+}
+
+static void
+show_text(const struct wm_user *u, const char *name, int exists,
+    long long usage_bytes, long long quota)
+{
+	printf("address:     %s\n", u->address);
+	printf("enabled:     %s\n", u->enabled ? "yes" : "no");
+	printf("password:    %s\n", u->has_password ? "set" : "not set");
+	printf("two-factor:  %s\n", u->totp_enabled ? "on" : "off");
+	printf("created:     ");
+	print_time(stdout, 0, u->created);
+	printf("\nsigned-up:   ");
+	print_time(stdout, 0, u->signed_up);
+	printf("\nlast-invite: ");
+	print_time(stdout, 0, u->last_invite);
+	printf("\nmailbox:     %s%s\n", name, exists ? "" : " (not created)");
+	printf("disk-usage:  %lld\n", usage_bytes);
+	printf("quota:       %lld\n", quota);
+}
+
+static void
+show_json(const struct wm_user *u, const char *name, int exists,
+    long long usage_bytes, long long quota)
+{
+	printf("{\"address\": ");
+	wm_json_str(stdout, u->address);
+	printf(", \"domain\": ");
+	wm_json_str(stdout, u->domain);
+	printf(", \"enabled\": %s, \"password_set\": %s, \"totp_enabled\": %s",
+	    u->enabled ? "true" : "false", u->has_password ? "true" : "false",
+	    u->totp_enabled ? "true" : "false");
+	printf(", \"created\": ");
+	print_time(stdout, 1, u->created);
+	printf(", \"signed_up\": ");
+	print_time(stdout, 1, u->signed_up);
+	printf(", \"last_invite\": ");
+	print_time(stdout, 1, u->last_invite);
+	printf(", \"mailbox\": ");
+	wm_json_str(stdout, name);
+	printf(", \"mailbox_exists\": %s, \"disk_usage\": %lld, \"quota\": %lld}\n",
+	    exists ? "true" : "false", usage_bytes, quota);
+}
+
+static int
+cmd_show(struct ctx *c, struct wm_err *err)
+{
+	char name[WM_ADDRESS_MAX * 3 + 1];
+	struct wm_user *u;
+	long long used, quota;
+	char *path;
+	int exists;
+
+	if ((u = wm_user_get(c->cli->db, c->addr, err)) == NULL)
+		return -1;
+	if (wm_mailbox_name(u->address, name, sizeof(name)) == -1 ||
+	    (path = wm_mailbox_path(c->root, u->address)) == NULL) {
+		wm_user_free(u);
+		return wm_err_set(err, EX_DATAERR, "address too long for a "
+		    "mailbox name");
+	}
+	exists = wm_path_exists(path);
+	free(path);
+	if ((used = wm_mailbox_usage(c->root, u->address)) < 0) {
+		wm_user_free(u);
+		return wm_err_set(err, EX_IOERR, "cannot measure the mailbox of "
+		    "%s", c->addr);
+	}
+	quota = wm_pref_user_num(c->cli->db, u->address, "quota", -1);
+	if (c->cli->json)
+		show_json(u, name, exists, used, quota);
+	else
+		show_text(u, name, exists, used, quota);
+	wm_user_free(u);
+	return 0;
+}
+
+static int
+cmd_add(struct ctx *c, struct wm_err *err)
+{
+	if (wm_user_add(c->cli->db, c->addr, err) == -1)
+		return -1;
+	/* The guide: a new account comes with its mailbox. */
+	if (wm_mailbox_create(c->root, c->addr, err) == -1)
+		return wm_err_wrap(err, "user added, mailbox not created");
+	return audit(c, "user-add", c->addr, err);
+}
+
+static int
+cmd_delete(struct ctx *c, struct wm_err *err)
+{
+	char detail[WM_ADDRESS_MAX + 32];
+
+	if (wm_user_delete(c->cli->db, c->root, c->addr, c->purge, err) == -1)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s (mailbox %s)", c->addr,
+	    c->purge ? "purged" : "kept");
+	return audit(c, "user-delete", detail, err);
+}
+
+static int
+cmd_enable(struct ctx *c, struct wm_err *err)
+{
+	if (wm_user_set_enabled(c->cli->db, c->addr, 1, err) == -1)
+		return -1;
+	return audit(c, "user-enable", c->addr, err);
+}
+
+static int
+cmd_disable(struct ctx *c, struct wm_err *err)
+{
+	if (wm_user_set_enabled(c->cli->db, c->addr, 0, err) == -1)
+		return -1;
+	return audit(c, "user-disable", c->addr, err);
+}
+
+static int
+cmd_set_password(struct ctx *c, struct wm_err *err)
+{
+	char detail[WM_ADDRESS_MAX + 32];
+	struct wm_user *u;
+	char *pw;
+	int min, rc;
+
+	/* Refuse an unknown user before anyone types a password. */
+	if ((u = wm_user_get(c->cli->db, c->addr, err)) == NULL)
+		return -1;
+	wm_user_free(u);
+	if ((pw = wm_cli_read_secret("Password: ", err)) == NULL)
+		return -1;
+	min = (int)wm_pref_user_num(c->cli->db, c->addr,
+	    "min-password-strength", 15);
+	rc = c->force ? 0 : wm_password_check(pw, c->addr, min, err);
+	if (rc == 0)
+		rc = wm_user_set_password(c->cli->db, c->addr, pw, err);
+	wm_free_secret(pw);
+	if (rc == -1)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s%s", c->addr,
+	    c->force ? " (strength rules skipped)" : "");
+	return audit(c, "user-password", detail, err);
+}
+
+static int
+mailbox_one(const char *name, const char *address, void *arg)
+{
+	struct ctx *c = arg;
+	struct wm_user *u;
+	struct wm_err ignored;
+	long long used;
+	int has_user;
+
+	used = wm_mailbox_usage(c->root, address);
+	u = wm_user_get(c->cli->db, address, &ignored);
+	has_user = u != NULL;
+	wm_user_free(u);
+	if (!c->cli->json) {
+		printf("%lld\t%s\t%s%s\n", used, address, name,
+		    has_user ? "" : "\t(no user)");
+		return 0;
+	}
+	printf("%s\n  {\"name\": ", c->n++ ? "," : "");
+	wm_json_str(stdout, name);
+	printf(", \"address\": ");
+	wm_json_str(stdout, address);
+	printf(", \"disk_usage\": %lld, \"user\": %s}", used,
+	    has_user ? "true" : "false");
+	return 0;
+}
+
+static int
+cmd_mailboxes(struct ctx *c, struct wm_err *err)
+{
+	if (c->cli->json)
+		printf("[");
+	if (wm_mailbox_foreach(c->root, mailbox_one, c, err) == -1)
+		return -1;
+	if (c->cli->json)
+		printf("%s]\n", c->n ? "\n" : "");
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "list",		0, cmd_list },
+	{ "show",		1, cmd_show },
+	{ "add",		1, cmd_add },
+	{ "delete",		1, cmd_delete },
+	{ "enable",		1, cmd_enable },
+	{ "disable",		1, cmd_disable },
+	{ "set-password",	1, cmd_set_password },
+	{ "mailboxes",		0, cmd_mailboxes },
+	{ NULL,			0, NULL }
+};
+
+static void
+set_actor(struct ctx *c)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	if (sudo != NULL && *sudo != '\0' && strlen(sudo) < 32)
+		snprintf(c->actor, sizeof(c->actor), "cli:%s(sudo)", sudo);
+	else if (pw != NULL && strlen(pw->pw_name) < 32)
+		snprintf(c->actor, sizeof(c->actor), "cli:%s", pw->pw_name);
+	else
+		snprintf(c->actor, sizeof(c->actor), "cli:uid %ld", (long)getuid());
+}
+
+/* Options may come before or after the command (getopt permutes). */
+static const struct command *
+parse_args(struct ctx *c, int argc, char *argv[], const char **address)
+{
+	static const struct option longopts[] = {
+		WM_CLI_LONGOPTS,
+		{ "purge-mailbox", no_argument, NULL, 'P' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *cmd;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		if (wm_cli_option(c->cli, ch, optarg))
+			continue;
+		if (ch == 'P')
+			c->purge = 1;
+		else if (ch == 'f')
+			c->force = 1;
+		else
+			wm_cli_usage(c->cli);
+	}
+	if (optind >= argc)
+		wm_cli_usage(c->cli);
+	for (cmd = commands; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, argv[optind]) == 0)
+			break;
+	if (cmd->name == NULL || argc - optind != 1 + cmd->takes_address ||
+	    (c->purge && cmd->run != cmd_delete) ||
+	    (c->force && cmd->run != cmd_set_password))
+		wm_cli_usage(c->cli);
+	*address = cmd->takes_address ? argv[optind + 1] : NULL;
+	return cmd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct command *cmd;
+	const char *address;
+	struct wm_cli cli;
+	struct wm_err err;
+	struct ctx c;
+	int rc;
+
+	wm_cli_init(&cli, "wm-user", usage);
+	memset(&c, 0, sizeof(c));
+	c.cli = &cli;
+	cmd = parse_args(&c, argc, argv, &address);
+	if (address != NULL &&
+	    wm_address_normalize(address, c.addr, sizeof(c.addr), &err) == -1)
+		return wm_cli_fail(&cli, &err);
+	if (wm_cli_open(&cli, &err) == -1)
+		return wm_cli_fail(&cli, &err);
+	c.root = wm_config_path(cli.cfg, "mail");
+	set_actor(&c);
+	rc = cmd->run(&c, &err) == -1 ? wm_cli_fail(&cli, &err) : 0;
+	if (fflush(stdout) == EOF && rc == 0)
+		rc = EX_IOERR;
+	wm_cli_close(&cli);
+	return rc;
+}
