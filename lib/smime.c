@@ -1,0 +1,553 @@
+/*
+ * smime.c - see smime.h.
+ *
+ * Memory matters here: a tunnel may be 50 MB.  Input is read through
+ * read-only memory BIOs (no copy), output goes straight into a wm_buf through
+ * a small BIO method, and an opaque signature is verified without writing the
+ * content anywhere: the caller gets a pointer into the verified CMS structure.
+ */
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "err.h"
+#include "pki.h"
+#include "smime.h"
+#include "util.h"
+
+/* A sink BIO appending to a struct wm_buf. */
+static int
+wmbuf_write(BIO *b, const char *p, size_t n, size_t *written)
+{
+	if (wm_buf_append(BIO_get_data(b), p, n) == -1)
+		return 0;
+	*written = n;
+	return 1;
+}
+
+static int
+wmbuf_puts(BIO *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (wm_buf_append(BIO_get_data(b), s, n) == -1)
+		return -1;
+	return (int)n;
+}
+
+static long
+wmbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_CTRL_PENDING:
+	case BIO_CTRL_WPENDING:
+		return 0;
+	}
+	return 0;
+}
+
+static int
+wmbuf_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static BIO *
+bio_wmbuf(struct wm_buf *buf)
+{
+	static BIO_METHOD *m;
+	BIO *b;
+
+	if (m == NULL) {
+		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+		    "wm_buf");
+		if (m == NULL)
+			return NULL;
+		BIO_meth_set_write_ex(m, wmbuf_write);
+		BIO_meth_set_puts(m, wmbuf_puts);
+		BIO_meth_set_ctrl(m, wmbuf_ctrl);
+		BIO_meth_set_create(m, wmbuf_create);
+	}
+	if ((b = BIO_new(m)) == NULL)
+		return NULL;
+	BIO_set_data(b, buf);
+	return b;
+}
+
+/* A read-only view of caller memory; an empty one must read as EOF. */
+static BIO *
+bio_view(const void *p, size_t len)
+{
+	BIO *b;
+
+	if (len > 0x7fffffff)
+		return NULL;
+	b = BIO_new_mem_buf(len ? p : "", (int)len);
+	return b;
+}
+
+static int
+oom(struct wm_err *err)
+{
+	ERR_clear_error();
+	return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+}
+
+/* The reason of the most recent OpenSSL error, for messages. */
+static const char *
+ssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r;
+
+	if (e == 0)
+		return "no detail";
+	r = ERR_reason_error_string(e);
+	return r != NULL ? r : "unknown error";
+}
+
+static int
+is_mime_problem(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_ASN1)
+		return 0;
+	switch (ERR_GET_REASON(e)) {
+	case ASN1_R_INVALID_MIME_TYPE:
+	case ASN1_R_NO_CONTENT_TYPE:
+	case ASN1_R_MIME_PARSE_ERROR:
+	case ASN1_R_MIME_NO_CONTENT_TYPE:
+	case ASN1_R_NO_MULTIPART_BOUNDARY:
+	case ASN1_R_NO_MULTIPART_BODY_FAILURE:
+	case ASN1_R_NO_SIG_CONTENT_TYPE:
+	case ASN1_R_SIG_INVALID_MIME_TYPE:
+	case ASN1_R_MIME_SIG_PARSE_ERROR:
+		return 1;
+	}
+	return 0;
+}
+
+static int
+is_enveloped(const CMS_ContentInfo *cms)
+{
+	int nid = OBJ_obj2nid(CMS_get0_type(cms));
+
+	return nid == NID_pkcs7_enveloped || nid == NID_id_smime_ct_authEnvelopedData;
+}
+
+/*
+ * CMS_decrypt with a certificate that matches no RecipientInfo leaves nothing
+ * on the error queue, so the match is established first.
+ */
+static const struct wm_keypair *
+find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	CMS_RecipientInfo *ri;
+	size_t k;
+	int i;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS)
+			continue;
+		for (k = 0; k < nkeys; k++)
+			if (CMS_RecipientInfo_ktri_cert_cmp(ri, keys[k].cert) == 0)
+				return &keys[k];
+	}
+	return NULL;
+}
+
+/* Names the first key-transport recipient, so the postmaster knows whose. */
+static void
+describe_recipient(CMS_ContentInfo *cms, char *out, size_t outlen)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	BIGNUM *bn;
+	char name[160], *hex;
+
+	snprintf(out, outlen, "no key-transport recipient");
+	if (sk_CMS_RecipientInfo_num(ris) < 1)
+		return;
+	if (CMS_RecipientInfo_ktri_get0_signer_id(sk_CMS_RecipientInfo_value(ris, 0),
+	    NULL, &issuer, &serial) != 1 || issuer == NULL || serial == NULL) {
+		snprintf(out, outlen, "recipient named by key identifier");
+		return;
+	}
+	X509_NAME_oneline(issuer, name, sizeof(name));
+	bn = ASN1_INTEGER_to_BN(serial, NULL);
+	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	snprintf(out, outlen, "issuer %s, serial %s", name, hex ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+static CMS_ContentInfo *
+read_outer(const void *mail, size_t len, struct wm_err *err)
+{
+	CMS_ContentInfo *cms;
+	BIO *in, *bcont = NULL;
+	unsigned long e;
+
+	if ((in = bio_view(mail, len)) == NULL) {
+		wm_err_set(err, EX_DATAERR, "not encrypted to us: mail too large");
+		return NULL;
+	}
+	ERR_clear_error();
+	cms = SMIME_read_CMS_ex(in, SMIME_BINARY, &bcont, NULL);
+	BIO_free(in);
+	if (cms == NULL) {
+		e = ERR_peek_error();
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			oom(err);
+		else if (is_mime_problem(e))
+			wm_err_set(err, EX_DATAERR,
+			    "not encrypted to us: not an S/MIME message (%s)",
+			    ssl_reason());
+		else
+			wm_err_set(err, EX_DATAERR,
+			    "corrupt or truncated S/MIME message (%s)", ssl_reason());
+		ERR_clear_error();
+		return NULL;
+	}
+	if (bcont != NULL || !is_enveloped(cms)) {
+		BIO_free(bcont);
+		CMS_ContentInfo_free(cms);
+		wm_err_set(err, EX_DATAERR,
+		    "not encrypted to us: S/MIME %s, not enveloped-data",
+		    bcont != NULL ? "multipart/signed" : "content");
+		return NULL;
+	}
+	return cms;
+}
+
+int
+wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
+    size_t nkeys, struct wm_buf *out, struct wm_err *err)
+{
+	const struct wm_keypair *kp;
+	CMS_ContentInfo *cms;
+	char who[256];
+	BIO *sink;
+	int ok;
+
+	if ((cms = read_outer(mail, len, err)) == NULL)
+		return -1;
+	if ((kp = find_key(cms, keys, nkeys)) == NULL) {
+		describe_recipient(cms, who, sizeof(who));
+		CMS_ContentInfo_free(cms);
+		return wm_err_set(err, EX_DATAERR, "not encrypted to us: "
+		    "encrypted to another certificate (%s)", who);
+	}
+	if ((sink = bio_wmbuf(out)) == NULL) {
+		CMS_ContentInfo_free(cms);
+		return oom(err);
+	}
+	ERR_clear_error();
+	ok = CMS_decrypt(cms, kp->key, kp->cert, NULL, sink, CMS_BINARY);
+	BIO_free(sink);
+	CMS_ContentInfo_free(cms);
+	if (ok != 1) {
+		wm_err_set(err, EX_DATAERR, "cannot decrypt: %s", ssl_reason());
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+struct signed_priv {
+	CMS_ContentInfo	*cms;
+	BIO		*bcont;
+};
+
+void
+wm_smime_signed_clear(struct wm_smime_signed *s)
+{
+	struct signed_priv *p;
+
+	if (s == NULL)
+		return;
+	if ((p = s->priv) != NULL) {
+		CMS_ContentInfo_free(p->cms);
+		BIO_free(p->bcont);
+		free(p);
+	}
+	X509_free(s->signer);
+	sk_X509_pop_free(s->certs, X509_free);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Turns the error queue of a failed CMS_verify into a reason for people. */
+static int
+verify_failed(struct wm_err *err)
+{
+	const char *data = NULL;
+	unsigned long e;
+	int flags = 0, reason;
+
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+		if (ERR_GET_LIB(e) != ERR_LIB_CMS)
+			continue;
+		reason = ERR_GET_REASON(e);
+		if (reason == CMS_R_CERTIFICATE_VERIFY_ERROR) {
+			if (data != NULL && (flags & ERR_TXT_STRING) &&
+			    strncmp(data, "Verify error:", 13) == 0)
+				data += 13;
+			wm_err_set(err, EX_DATAERR, "untrusted signer: %s",
+			    data && (flags & ERR_TXT_STRING) ? data : "chain not verified");
+			ERR_clear_error();
+			return -1;
+		}
+		if (reason == CMS_R_SIGNER_CERTIFICATE_NOT_FOUND) {
+			ERR_clear_error();
+			return wm_err_set(err, EX_DATAERR, "untrusted signer: "
+			    "signer certificate not in the message");
+		}
+		if (reason == CMS_R_VERIFICATION_FAILURE ||
+		    reason == CMS_R_CONTENT_VERIFY_ERROR) {
+			ERR_clear_error();
+			return wm_err_set(err, EX_DATAERR,
+			    "bad signature: signed content or signature was changed");
+		}
+		if (reason == CMS_R_NO_CONTENT) {
+			ERR_clear_error();
+			return wm_err_set(err, EX_DATAERR, "bad signature: no content");
+		}
+	}
+	return wm_err_set(err, EX_DATAERR, "bad signature");
+}
+
+static int
+read_signed(const void *entity, size_t len, CMS_ContentInfo **cmsp, BIO **bcont,
+    struct wm_err *err)
+{
+	BIO *in;
+	unsigned long e;
+
+	if ((in = bio_view(entity, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "not signed: entity too large");
+	ERR_clear_error();
+	*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY, bcont, NULL);
+	BIO_free(in);
+	if (*cmsp == NULL) {
+		e = ERR_peek_error();
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			return oom(err);
+		wm_err_set(err, EX_DATAERR, "not signed: not an S/MIME signed "
+		    "entity (%s)", ssl_reason());
+		ERR_clear_error();
+		return -1;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(*cmsp)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(*cmsp);
+		BIO_free(*bcont);
+		*cmsp = NULL;
+		*bcont = NULL;
+		return wm_err_set(err, EX_DATAERR,
+		    "not signed: S/MIME content is not signed-data");
+	}
+	return 0;
+}
+
+int
+wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
+    struct wm_smime_signed *out, struct wm_err *err)
+{
+	CMS_ContentInfo *cms = NULL;
+	ASN1_OCTET_STRING **pos;
+	STACK_OF(X509) *signers;
+	struct signed_priv *priv;
+	BIO *bcont = NULL;
+	char *p = NULL;
+	long n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (read_signed(entity, len, &cms, &bcont, err) == -1)
+		return -1;
+	/*
+	 * The detached content is read through bcont during verification; its
+	 * bytes stay where they are, so remember them first.
+	 */
+	if (bcont != NULL)
+		n = BIO_get_mem_data(bcont, &p);
+	ERR_clear_error();
+	if (CMS_verify(cms, NULL, store, bcont, NULL, CMS_BINARY) != 1) {
+		CMS_ContentInfo_free(cms);
+		BIO_free(bcont);
+		return verify_failed(err);
+	}
+	if (bcont == NULL) {
+		pos = CMS_get0_content(cms);
+		if (pos == NULL || *pos == NULL) {
+			CMS_ContentInfo_free(cms);
+			return wm_err_set(err, EX_DATAERR, "bad signature: no content");
+		}
+		p = (char *)ASN1_STRING_get0_data(*pos);
+		n = ASN1_STRING_length(*pos);
+	}
+	signers = CMS_get0_signers(cms);
+	if ((priv = calloc(1, sizeof(*priv))) == NULL || signers == NULL ||
+	    sk_X509_num(signers) < 1) {
+		free(priv);
+		sk_X509_free(signers);
+		CMS_ContentInfo_free(cms);
+		BIO_free(bcont);
+		return signers == NULL ? oom(err) :
+		    wm_err_set(err, EX_DATAERR, "bad signature: no signer");
+	}
+	out->signer = sk_X509_value(signers, 0);
+	X509_up_ref(out->signer);
+	sk_X509_free(signers);
+	out->certs = CMS_get1_certs(cms);
+	priv->cms = cms;
+	priv->bcont = bcont;
+	out->priv = priv;
+	out->content = (const unsigned char *)p;
+	out->len = n > 0 ? (size_t)n : 0;
+	out->detached = bcont != NULL;
+	return 0;
+}
+
+int
+wm_smime_sign(const void *content, size_t len, X509 *cert, EVP_PKEY *key,
+    STACK_OF(X509) *chain, int flags, struct wm_buf *out, struct wm_err *err)
+{
+	int cflags = CMS_BINARY, ok;
+	CMS_ContentInfo *cms;
+	BIO *in, *again, *sink;
+
+	if (flags & WM_SMIME_DETACHED)
+		cflags |= CMS_DETACHED;
+	if ((in = bio_view(content, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "content too large to sign");
+	ERR_clear_error();
+	cms = CMS_sign(cert, key, chain, in, cflags);
+	BIO_free(in);
+	if (cms == NULL) {
+		wm_err_set(err, EX_SOFTWARE, "cannot sign: %s", ssl_reason());
+		ERR_clear_error();
+		return -1;
+	}
+	/* The multipart/signed writer reads the content again. */
+	again = (flags & WM_SMIME_DETACHED) ? bio_view(content, len) : NULL;
+	sink = bio_wmbuf(out);
+	ok = sink != NULL && SMIME_write_CMS(sink, cms, again, cflags) == 1;
+	BIO_free(sink);
+	BIO_free(again);
+	CMS_ContentInfo_free(cms);
+	if (!ok) {
+		wm_err_set(err, EX_SOFTWARE, "cannot write signature: %s", ssl_reason());
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int
+wm_smime_encrypt(const void *entity, size_t len, X509 *to, struct wm_buf *out,
+    struct wm_err *err)
+{
+	STACK_OF(X509) *rcpts;
+	CMS_ContentInfo *cms = NULL;
+	BIO *in, *sink;
+	int ok;
+
+	if ((in = bio_view(entity, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "content too large to encrypt");
+	if ((rcpts = sk_X509_new_null()) == NULL || !sk_X509_push(rcpts, to)) {
+		sk_X509_free(rcpts);
+		BIO_free(in);
+		return oom(err);
+	}
+	ERR_clear_error();
+	cms = CMS_encrypt(rcpts, in, EVP_aes_256_cbc(), CMS_BINARY);
+	sk_X509_free(rcpts);
+	BIO_free(in);
+	sink = cms != NULL ? bio_wmbuf(out) : NULL;
+	ok = sink != NULL && SMIME_write_CMS(sink, cms, NULL, CMS_BINARY) == 1;
+	BIO_free(sink);
+	CMS_ContentInfo_free(cms);
+	if (!ok) {
+		wm_err_set(err, EX_SOFTWARE, "cannot encrypt: %s", ssl_reason());
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+static BIO *
+open_pem(const char *path, struct wm_err *err)
+{
+	BIO *b = BIO_new_file(path, "r");
+
+	if (b == NULL) {
+		wm_err_set(err, EX_NOINPUT, "%s: cannot open", path);
+		ERR_clear_error();
+	}
+	return b;
+}
+
+X509 *
+wm_smime_load_cert(const char *path, struct wm_err *err)
+{
+	X509 *x;
+	BIO *b;
+
+	if ((b = open_pem(path, err)) == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (x == NULL) {
+		wm_err_set(err, EX_DATAERR, "%s: no PEM certificate", path);
+		ERR_clear_error();
+	}
+	return x;
+}
+
+STACK_OF(X509) *
+wm_smime_load_chain(const char *path, struct wm_err *err)
+{
+	STACK_OF(X509) *sk;
+	X509 *x;
+	BIO *b;
+
+	if ((b = open_pem(path, err)) == NULL)
+		return NULL;
+	if ((sk = sk_X509_new_null()) == NULL) {
+		BIO_free(b);
+		oom(err);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(sk, x))
+			X509_free(x);
+	ERR_clear_error();
+	BIO_free(b);
+	return sk;
+}
+
+EVP_PKEY *
+wm_smime_load_key(const char *path, struct wm_err *err)
+{
+	EVP_PKEY *k;
+	BIO *b;
+
+	if ((b = open_pem(path, err)) == NULL)
+		return NULL;
+	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (k == NULL) {
+		/* The path only: never anything of the key itself. */
+		wm_err_set(err, EX_DATAERR, "%s: no unencrypted PEM private key", path);
+		ERR_clear_error();
+	}
+	return k;
+}
