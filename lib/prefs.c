@@ -761,6 +761,39 @@ audit(struct wm_db *db, const char *actor, const struct wm_pref_def *d,
 }
 
 /*
+ * A caller that already holds a transaction (wm-init creating an instance)
+ * gets a savepoint inside it; otherwise BEGIN IMMEDIATE, so writers queue
+ * up front instead of failing half-way.
+ */
+static int
+tx_begin(struct wm_db *db, int *own, struct wm_err *err)
+{
+	*own = sqlite3_get_autocommit(wm_db_handle(db));
+	if (*own)
+		return wm_db_begin(db, err);
+	return wm_db_exec(db, "SAVEPOINT wm_prefs", err);
+}
+
+static int
+tx_commit(struct wm_db *db, int own, struct wm_err *err)
+{
+	if (own)
+		return wm_db_commit(db, err);
+	return wm_db_exec(db, "RELEASE wm_prefs", err);
+}
+
+static void
+tx_rollback(struct wm_db *db, int own)
+{
+	if (own) {
+		wm_db_rollback(db);
+		return;
+	}
+	wm_db_exec(db, "ROLLBACK TO wm_prefs", NULL);
+	wm_db_exec(db, "RELEASE wm_prefs", NULL);
+}
+
+/*
  * One transaction holds the row change and its audit line, so the audit
  * never claims a change that did not happen, nor misses one.
  */
@@ -770,8 +803,9 @@ write_row(struct wm_db *db, const char *actor, const struct wm_pref_def *d,
     struct wm_err *err)
 {
 	sqlite3_stmt *st;
+	int own;
 
-	if (wm_db_begin(db, err) == -1)
+	if (tx_begin(db, &own, err) == -1)
 		return -1;
 	if (value != NULL)
 		st = wm_db_prepare(db, "INSERT INTO properties (scope, owner, name,"
@@ -790,9 +824,9 @@ write_row(struct wm_db *db, const char *actor, const struct wm_pref_def *d,
 	if (wm_db_step_done(db, st, value ? "set setting" : "unset setting",
 	    err) == -1 || audit(db, actor, d, scope, owner, value, err) == -1)
 		goto fail;
-	return wm_db_commit(db, err);
+	return tx_commit(db, own, err);
 fail:
-	wm_db_rollback(db);
+	tx_rollback(db, own);
 	return -1;
 }
 
@@ -880,9 +914,9 @@ wm_prefs_init_secrets(struct wm_db *db, struct wm_err *err)
 	    "system-mail-secret", NULL };
 	char secret[SECRET_LEN + 1];
 	sqlite3_stmt *st;
-	int i;
+	int i, own;
 
-	if (wm_db_begin(db, err) == -1)
+	if (tx_begin(db, &own, err) == -1)
 		return -1;
 	for (i = 0; names[i] != NULL; i++) {
 		if (wm_random_token(secret, sizeof(secret), err) == -1)
@@ -898,9 +932,9 @@ wm_prefs_init_secrets(struct wm_db *db, struct wm_err *err)
 		if (wm_db_step_done(db, st, "store secret", err) == -1)
 			goto fail;
 	}
-	return wm_db_commit(db, err);
+	return tx_commit(db, own, err);
 fail:
 	OPENSSL_cleanse(secret, sizeof(secret));
-	wm_db_rollback(db);
+	tx_rollback(db, own);
 	return -1;
 }

@@ -331,6 +331,31 @@ START_TEST(test_secrets_generated_once)
 }
 END_TEST
 
+START_TEST(test_secrets_join_a_running_transaction)
+{
+	struct wm_err err;
+	enum wm_scope from;
+	char *v;
+
+	/* wm-init may create the whole instance in one transaction. */
+	ck_assert_int_eq(wm_db_begin(db, &err), 0);
+	ck_assert_msg(wm_prefs_init_secrets(db, &err) == 0, "%s", err.msg);
+	set_ok(WM_SCOPE_GLOBAL, NULL, "postmaster", "pm@corp.example");
+	wm_db_rollback(db);
+	expect(WM_SCOPE_GLOBAL, NULL, "postmaster", "postmaster@webmail.local",
+	    WM_SCOPE_BUILTIN);
+	v = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "server-secret", &from, &err);
+	ck_assert_str_eq(v, "");
+	free(v);
+	ck_assert_int_eq(wm_db_begin(db, &err), 0);
+	ck_assert_int_eq(wm_prefs_init_secrets(db, &err), 0);
+	ck_assert_int_eq(wm_db_commit(db, &err), 0);
+	v = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "server-secret", &from, &err);
+	ck_assert_int_eq(strlen(v), 32);
+	free(v);
+}
+END_TEST
+
 START_TEST(test_urls_derive_from_portal_base_url)
 {
 	expect(WM_SCOPE_GLOBAL, NULL, "signup-url",
@@ -418,24 +443,35 @@ START_TEST(test_unset_owner_removes_user_settings)
 }
 END_TEST
 
+/* One case per test, so the TAP lines carry the behaviour's name. */
+static void
+add(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+#define ADD(s, t)	add((s), #t, t)
+
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("prefs");
-	TCase *tc = tcase_create("prefs");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_quota_inherits_domain);
-	tcase_add_test(tc, test_global_only_refuses_domain_and_user_scope);
-	tcase_add_test(tc, test_unknown_setting);
-	tcase_add_test(tc, test_bad_values);
-	tcase_add_test(tc, test_interval_parsing);
-	tcase_add_test(tc, test_size_parsing);
-	tcase_add_test(tc, test_secrets_generated_once);
-	tcase_add_test(tc, test_urls_derive_from_portal_base_url);
-	tcase_add_test(tc, test_audited_set_hides_secret);
-	tcase_add_test(tc, test_every_default_is_valid);
-	tcase_add_test(tc, test_unset_owner_removes_user_settings);
-	suite_add_tcase(s, tc);
+	ADD(s, test_quota_inherits_domain);
+	ADD(s, test_global_only_refuses_domain_and_user_scope);
+	ADD(s, test_unknown_setting);
+	ADD(s, test_bad_values);
+	ADD(s, test_interval_parsing);
+	ADD(s, test_size_parsing);
+	ADD(s, test_secrets_generated_once);
+	ADD(s, test_secrets_join_a_running_transaction);
+	ADD(s, test_urls_derive_from_portal_base_url);
+	ADD(s, test_audited_set_hides_secret);
+	ADD(s, test_every_default_is_valid);
+	ADD(s, test_unset_owner_removes_user_settings);
 	return s;
 }
