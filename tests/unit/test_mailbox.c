@@ -181,6 +181,34 @@ START_TEST(test_mailbox_store_lands_in_new)
 }
 END_TEST
 
+/* A stock maildir reader sees exactly the stored messages, byte for byte. */
+START_TEST(test_mailbox_store_is_read_by_python_maildir)
+{
+	char *root = wm_test_tmpdir(), *path, *cmd, line[64] = "";
+	const char msg[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+	struct wm_err err;
+	FILE *p;
+
+	ck_assert_int_eq(wm_mailbox_store(root, "bob@example.com", msg,
+	    sizeof(msg) - 1, NULL, &err), 0);
+	ck_assert_int_eq(wm_mailbox_store(root, "bob@example.com", msg,
+	    sizeof(msg) - 1, NULL, &err), 0);
+	path = wm_mailbox_path(root, "bob@example.com");
+	cmd = wm_asprintf("python3 -c 'import mailbox, sys; "
+	    "m = mailbox.Maildir(sys.argv[1], create=False); "
+	    "want = b\"From: a@example.com\\r\\nSubject: hi\\r\\n\\r\\nbody\\r\\n\"; "
+	    "print(len(m), all(m.get_bytes(k) == want for k in m.keys()))' '%s'",
+	    path);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_str_eq(line, "2 True\n");
+	free(cmd);
+	free(path);
+	wm_test_rmdir(root);
+}
+END_TEST
+
 START_TEST(test_mailbox_store_names_are_unique)
 {
 	char *root = wm_test_tmpdir(), *a = NULL, *b = NULL;
@@ -319,6 +347,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_mailbox_names_never_escape);
 	tcase_add_test(tc, test_mailbox_decode_refuses_what_encode_never_makes);
 	tcase_add_test(tc, test_mailbox_store_lands_in_new);
+	tcase_add_test(tc, test_mailbox_store_is_read_by_python_maildir);
 	tcase_add_test(tc, test_mailbox_store_names_are_unique);
 	tcase_add_test(tc, test_mailbox_store_unwritable_is_tempfail);
 	tcase_add_test(tc, test_mailbox_store_without_permission_is_tempfail);
