@@ -1,0 +1,117 @@
+/*
+ * NAME
+ *	wm-init - create a self-contained webmail instance
+ * SYNOPSIS
+ *	wm-init [--port-base N] [--capture-outbound] [--force]
+ *	    [--user USER] [--templates DIR] DIR
+ * DESCRIPTION
+ *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
+ *	system mail secret and webmail relay recipient key and certificate,
+ *	the mail, outbox, log and run directories, a private Postfix
+ *	configuration (DIR/postfix, queue in DIR/spool) and a lighttpd
+ *	configuration with a self-signed HTTPS certificate.  Every listener
+ *	is on 127.0.0.1: free ports chosen by the kernel, or N, N+1, ... with
+ *	--port-base (smtp, relay, sink, portal, admin).  With
+ *	--capture-outbound all outbound mail goes to smtp-sink, which writes
+ *	one file per message to DIR/outbox.  Start the services with
+ *	wm-ctl(8).  An existing instance is refused unless --force is given;
+ *	--force rewrites the configuration and keeps database and mail.
+ * DIAGNOSTICS
+ *	Exit status follows sysexits.h: 73 (EX_CANTCREAT) when DIR already
+ *	holds an instance, 69 (EX_UNAVAILABLE) when a port is taken, 67 when
+ *	the wm user is missing.  Errors are one line on stderr.
+ * SECURITY
+ *	Run as root: files are given to the wm user where wm-deliver and the
+ *	CGI programs write (database, mail, log); keys stay root-only.  The
+ *	database holds secrets: it is mode 0640, owner wm.
+ * FILES
+ *	DIR/wm.conf (wm.conf(5)), DIR/db/wm.db, DIR/postfix/main.cf,
+ *	DIR/postfix/master.cf, DIR/lighttpd/lighttpd.conf, DIR/tls/server.pem.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "err.h"
+#include "instance.h"
+#include "log.h"
+
+static const char usage[] =
+    "usage: wm-init [--port-base N] [--capture-outbound] [--force]\n"
+    "               [--user USER] [--templates DIR] DIR\n"
+    "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
+    "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
+    "                      N+3 (portal), N+4 (admin); default: free ports\n"
+    "  --capture-outbound  send all outbound mail to smtp-sink, DIR/outbox\n"
+    "  --force             rewrite an existing instance (keeps its data)\n"
+    "  --user USER         system user owning the data (default wm)\n"
+    "  --templates DIR     ClearSilver templates (default: found)\n"
+    "  --help, --version\n";
+
+enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES };
+
+static const struct option longopts[] = {
+	WM_CLI_LONGOPTS,
+	{ "port-base", required_argument, NULL, OPT_PORT_BASE },
+	{ "capture-outbound", no_argument, NULL, OPT_CAPTURE },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "templates", required_argument, NULL, OPT_TEMPLATES },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_port(const char *s, int *port)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535 - WM_LISTEN_COUNT)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct wm_instance_opts o = { 0 };
+	struct wm_cli cli;
+	struct wm_err err;
+	int ch;
+
+	wm_cli_init(&cli, "wm-init", usage);
+	wm_err_clear(&err);
+	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (wm_cli_option(&cli, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_PORT_BASE:
+			if (parse_port(optarg, &o.port_base) == -1)
+				wm_cli_usage(&cli);
+			break;
+		case OPT_CAPTURE:
+			o.capture_outbound = 1;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		case OPT_USER:
+			o.user = optarg;
+			break;
+		case OPT_TEMPLATES:
+			o.templates = optarg;
+			break;
+		default:
+			wm_cli_usage(&cli);
+		}
+	}
+	if (argc - optind != 1)
+		wm_cli_usage(&cli);
+	o.dir = argv[optind];
+	if (wm_instance_create(&o, &err) == -1)
+		return wm_cli_fail(&cli, &err);
+	printf("%s/wm.conf\n", o.dir);
+	return 0;
+}

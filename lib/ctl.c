@@ -1,0 +1,587 @@
+/*
+ * ctl.c - see ctl.h.  Postfix is started and stopped with its own command
+ * (postfix -c DIR start|stop) and found through its master.pid; smtp-sink
+ * does not daemonize, so it is started here in a new session with its pid
+ * recorded in the run directory; lighttpd daemonizes and writes its pid file.
+ *
+ * The queue's maildrop and public directories are opened to every local user
+ * (as a stock Postfix does through its set-gid postdrop and postqueue): the
+ * set-gid programs refuse a foreign configuration directory unless
+ * /etc/postfix/main.cf lists it, and the pipe refuses to run wm-deliver with
+ * setgid_group as its group, so wm-deliver submits through non-set-gid copies
+ * (see instance.c).  Loopback SMTP already lets every local user submit.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "err.h"
+#include "log.h"
+#include "util.h"
+
+#define MAX_ARGS	32
+#define WAIT_MS		15000
+
+int
+wm_ctl_parse(const char *name)
+{
+	if (strcmp(name, "postfix") == 0)
+		return WM_SVC_POSTFIX;
+	if (strcmp(name, "sink") == 0)
+		return WM_SVC_SINK;
+	if (strcmp(name, "lighttpd") == 0)
+		return WM_SVC_LIGHTTPD;
+	if (strcmp(name, "all") == 0)
+		return WM_SVC_ALL;
+	return -1;
+}
+
+const char *
+wm_ctl_state_name(enum wm_svc_state s)
+{
+	switch (s) {
+	case WM_SVC_RUNNING:
+		return "running";
+	case WM_SVC_DISABLED:
+		return "disabled";
+	default:
+		return "stopped";
+	}
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A [commands] value split on blanks, then extra arguments; NULL-terminated. */
+static int
+build_argv(const struct wm_config *cfg, const char *cmd, char *store, size_t len,
+    char **argv, const char *const *extra, struct wm_err *err)
+{
+	const char *v = wm_config_get(cfg, "commands", cmd);
+	char *tok, *save;
+	int n = 0;
+
+	if (v == NULL || strlen(v) >= len)
+		return wm_err_set(err, EX_CONFIG, "no usable [commands] %s", cmd);
+	snprintf(store, len, "%s", v);
+	for (tok = strtok_r(store, " \t", &save); tok != NULL && n < MAX_ARGS - 1;
+	    tok = strtok_r(NULL, " \t", &save))
+		argv[n++] = tok;
+	for (; extra != NULL && *extra != NULL && n < MAX_ARGS - 1; extra++)
+		argv[n++] = (char *)*extra;
+	argv[n] = NULL;
+	if (n == 0)
+		return wm_err_set(err, EX_CONFIG, "empty [commands] %s", cmd);
+	return 0;
+}
+
+/*
+ * Runs a command and waits for it.  out (may be NULL) collects its standard
+ * output; quiet sends standard error to /dev/null.  Returns the exit status,
+ * or -1 when it could not run.
+ */
+static int
+run(char **argv, struct wm_buf *out, int quiet, struct wm_err *err)
+{
+	int pfd[2] = { -1, -1 }, status, nul;
+	pid_t pid;
+
+	if (out != NULL && pipe2(pfd, O_CLOEXEC) == -1)
+		return wm_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1) {
+		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		if (out != NULL)
+			dup2(pfd[1], STDOUT_FILENO);
+		if (quiet && (nul = open("/dev/null", O_WRONLY)) != -1)
+			dup2(nul, STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (out != NULL) {
+		close(pfd[1]);
+		pfd[1] = -1;
+		if (wm_read_fd(pfd[0], 64 << 20, out, err) == -1)
+			kill(pid, SIGTERM);
+		close(pfd[0]);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return wm_err_set(err, EX_OSERR, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return wm_err_set(err, EX_UNAVAILABLE, "cannot run %s", argv[0]);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+fail:
+	if (pfd[0] != -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	return -1;
+}
+
+static pid_t
+read_pid(const char *path)
+{
+	char buf[128];
+	ssize_t n;
+	long v;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 1 && v < INT_MAX ? (pid_t)v : 0;
+}
+
+/*
+ * True when pid is alive, runs a program called exe and, if want is not NULL,
+ * has want among its arguments: a stale pid file must not make us signal a
+ * process that reused the number.
+ */
+static int
+pid_is(pid_t pid, const char *exe, const char *want)
+{
+	char path[64], buf[8192], link[PATH_MAX], *base, *p;
+	ssize_t n;
+	int fd, found = want == NULL;
+
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, link, sizeof(link) - 1)) == -1)
+		return 0;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (strcmp(base, exe) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf; !found && p < buf + n; p += strlen(p) + 1)
+		found = strcmp(p, want) == 0;
+	return found;
+}
+
+static int
+port_open(const struct wm_config *cfg, const char *key)
+{
+	struct sockaddr_in sin;
+	char host[64];
+	int port, s, ok;
+
+	if (wm_config_hostport(wm_config_get(cfg, "listen", key), host,
+	    sizeof(host), &port) == -1)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return 0;
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	ok = connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(s);
+	return ok;
+}
+
+/* Polls until the listener accepts or the process died or time ran out. */
+static int
+wait_listening(const struct wm_config *cfg, const char *key, const char *what,
+    pid_t (*alive)(const struct wm_config *), struct wm_err *err)
+{
+	int ms;
+
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
+		if (port_open(cfg, key))
+			return 0;
+		if (alive != NULL && ms > 500 && alive(cfg) == 0)
+			break;
+		nap();
+	}
+	return wm_err_set(err, EX_UNAVAILABLE, "%s does not listen on %s "
+	    "(see the logs in %s)", what, wm_config_get(cfg, "listen", key),
+	    wm_config_path(cfg, "logdir"));
+}
+
+/* Sends SIGTERM to a verified pid and waits for it; SIGKILL as a last resort. */
+static int
+terminate(pid_t pid, const char *exe, const char *want, struct wm_err *err)
+{
+	int ms;
+
+	if (kill(pid, SIGTERM) == -1 && errno != ESRCH)
+		return wm_err_set(err, EX_NOPERM, "kill %d: %s", (int)pid,
+		    strerror(errno));
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
+		if (!pid_is(pid, exe, want))
+			return 0;
+		nap();
+	}
+	kill(pid, SIGKILL);
+	for (ms = 0; ms < 2000; ms += 50) {
+		if (!pid_is(pid, exe, want))
+			return 0;
+		nap();
+	}
+	return wm_err_set(err, EX_TEMPFAIL, "%s (pid %d) does not stop", exe,
+	    (int)pid);
+}
+
+/* Postfix */
+
+static char *
+postfix_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/pid/master.pid", wm_config_path(cfg, "queue"));
+}
+
+static pid_t
+postfix_pid(const struct wm_config *cfg)
+{
+	char *path = postfix_pidfile(cfg);
+	pid_t pid;
+
+	if (path == NULL)
+		return 0;
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, "master", NULL) ? pid : 0;
+}
+
+static int
+postfix_cmd(const struct wm_config *cfg, const char *verb, struct wm_err *err)
+{
+	const char *extra[] = { "-c", wm_config_path(cfg, "postfix"), verb, NULL };
+	char store[1024], *argv[MAX_ARGS];
+	int rc;
+
+	if (build_argv(cfg, "postfix", store, sizeof(store), argv, extra, err) == -1)
+		return -1;
+	if ((rc = run(argv, NULL, 0, err)) == -1)
+		return -1;
+	if (rc != 0)
+		return wm_err_set(err, EX_UNAVAILABLE, "postfix -c %s %s failed "
+		    "(exit %d; see %s/postfix.log)", wm_config_path(cfg, "postfix"),
+		    verb, rc, wm_config_path(cfg, "logdir"));
+	return 0;
+}
+
+int
+wm_ctl_postfix_prepare(const struct wm_config *cfg, struct wm_err *err)
+{
+	static const struct { const char *dir; mode_t mode; } open_dirs[] = {
+		{ "maildrop", 01733 }, { "public", 0711 }, { NULL, 0 }
+	};
+	char *path;
+	int i, rc = 0;
+
+	if (postfix_cmd(cfg, "check", err) == -1)
+		return -1;
+	for (i = 0; rc == 0 && open_dirs[i].dir != NULL; i++) {
+		path = wm_asprintf("%s/%s", wm_config_path(cfg, "queue"),
+		    open_dirs[i].dir);
+		if (path == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		if (chmod(path, open_dirs[i].mode) == -1)
+			rc = wm_err_set(err, EX_CANTCREAT, "chmod %s: %s", path,
+			    strerror(errno));
+		free(path);
+	}
+	return rc;
+}
+
+static int
+postfix_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	if (postfix_pid(cfg) != 0)
+		return 0;
+	if (wm_ctl_postfix_prepare(cfg, err) == -1 ||
+	    postfix_cmd(cfg, "start", err) == -1)
+		return -1;
+	return wait_listening(cfg, "smtp", "postfix", postfix_pid, err);
+}
+
+static int
+postfix_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	pid_t pid;
+	int ms;
+
+	if ((pid = postfix_pid(cfg)) == 0)
+		return 0;
+	if (postfix_cmd(cfg, "stop", err) == -1)
+		return -1;
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
+		if (!pid_is(pid, "master", NULL))
+			return 0;
+		nap();
+	}
+	return wm_err_set(err, EX_TEMPFAIL, "postfix master (pid %d) does not "
+	    "stop", (int)pid);
+}
+
+/* smtp-sink */
+
+static char *
+sink_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/sink.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+sink_pid(const struct wm_config *cfg)
+{
+	char *path = sink_pidfile(cfg);
+	const char *listen = wm_config_get(cfg, "listen", "sink");
+	pid_t pid;
+
+	if (path == NULL || listen == NULL) {
+		free(path);
+		return 0;
+	}
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, "smtp-sink", listen) ? pid : 0;
+}
+
+static void
+sink_exec(const struct wm_config *cfg, char **argv)
+{
+	char *log = wm_asprintf("%s/sink.log", wm_config_path(cfg, "logdir"));
+	int fd;
+
+	setsid();
+	if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		dup2(fd, STDIN_FILENO);
+	if (log != NULL &&
+	    (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0640)) != -1) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static int
+sink_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	const char *listen = wm_config_get(cfg, "listen", "sink");
+	char store[1024], *argv[MAX_ARGS], *tmpl = NULL, *pidfile = NULL, pidbuf[32];
+	const char *extra[] = { "-u", "nobody", "-d", NULL, NULL, "100", NULL };
+	pid_t pid;
+	int rc = -1;
+
+	if (sink_pid(cfg) != 0)
+		return 0;
+	if (listen == NULL)
+		return wm_err_set(err, EX_CONFIG, "capture-outbound needs [listen] sink");
+	if ((tmpl = wm_asprintf("%s/%%Y%%m%%d%%H%%M%%S.",
+	    wm_config_path(cfg, "outbox"))) == NULL ||
+	    (pidfile = sink_pidfile(cfg)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	extra[3] = tmpl;
+	extra[4] = listen;
+	if (build_argv(cfg, "smtp-sink", store, sizeof(store), argv, extra, err) == -1)
+		goto out;
+	if ((pid = fork()) == -1) {
+		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		sink_exec(cfg, argv);
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
+		kill(pid, SIGTERM);
+		goto out;
+	}
+	rc = wait_listening(cfg, "sink", "smtp-sink", sink_pid, err);
+out:
+	free(tmpl);
+	free(pidfile);
+	return rc;
+}
+
+static int
+stop_pidfile(const struct wm_config *cfg, pid_t pid, char *pidfile, const char *exe,
+    const char *want, struct wm_err *err)
+{
+	int rc = 0;
+
+	if (pidfile == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (pid != 0)
+		rc = terminate(pid, exe, want, err);
+	if (rc == 0)
+		unlink(pidfile);
+	free(pidfile);
+	return rc;
+}
+
+static int
+sink_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	return stop_pidfile(cfg, sink_pid(cfg), sink_pidfile(cfg), "smtp-sink",
+	    wm_config_get(cfg, "listen", "sink"), err);
+}
+
+/* lighttpd */
+
+static char *
+lighttpd_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/lighttpd.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+lighttpd_pid(const struct wm_config *cfg)
+{
+	char *path = lighttpd_pidfile(cfg);
+	pid_t pid;
+
+	if (path == NULL)
+		return 0;
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, "lighttpd", wm_config_path(cfg, "lighttpd")) ? pid : 0;
+}
+
+static int
+lighttpd_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	const char *extra[] = { "-f", wm_config_path(cfg, "lighttpd"), NULL };
+	char store[1024], *argv[MAX_ARGS];
+	int rc;
+
+	if (lighttpd_pid(cfg) != 0)
+		return 0;
+	if (build_argv(cfg, "lighttpd", store, sizeof(store), argv, extra, err) == -1)
+		return -1;
+	if ((rc = run(argv, NULL, 0, err)) == -1)
+		return -1;
+	if (rc != 0)
+		return wm_err_set(err, EX_UNAVAILABLE, "lighttpd -f %s failed "
+		    "(exit %d; see %s/lighttpd.log)", wm_config_path(cfg, "lighttpd"),
+		    rc, wm_config_path(cfg, "logdir"));
+	if (wait_listening(cfg, "portal", "lighttpd", lighttpd_pid, err) == -1)
+		return -1;
+	return wait_listening(cfg, "admin", "lighttpd", lighttpd_pid, err);
+}
+
+static int
+lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	return stop_pidfile(cfg, lighttpd_pid(cfg), lighttpd_pidfile(cfg),
+	    "lighttpd", wm_config_path(cfg, "lighttpd"), err);
+}
+
+static int
+capture(const struct wm_config *cfg)
+{
+	return wm_config_bool(cfg, "instance", "capture-outbound");
+}
+
+int
+wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
+{
+	/* The sink first: Postfix may flush its queue into it at once. */
+	if ((svc & WM_SVC_SINK) && capture(cfg) && sink_start(cfg, err) == -1)
+		return -1;
+	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
+		return -1;
+	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
+		return -1;
+	return 0;
+}
+
+int
+wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
+{
+	int rc = 0;
+
+	/* Try every service even when one fails: stop means stop. */
+	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_SINK) && sink_stop(cfg, err) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Messages in the queue: postqueue -j prints one JSON object per line. */
+static long
+queue_count(const struct wm_config *cfg)
+{
+	const char *extra[] = { "-c", wm_config_path(cfg, "postfix"), "-j", NULL };
+	char store[1024], *argv[MAX_ARGS], *p;
+	struct wm_buf out;
+	struct wm_err err;
+	long n = 0;
+
+	if (build_argv(cfg, "postqueue", store, sizeof(store), argv, extra, &err) == -1)
+		return -1;
+	wm_buf_init(&out);
+	if (run(argv, &out, 1, &err) != 0) {
+		wm_buf_free(&out);
+		return -1;
+	}
+	for (p = out.data; p != NULL && *p != '\0'; p++)
+		if (*p == '\n')
+			n++;
+	wm_buf_free(&out);
+	return n;
+}
+
+int
+wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
+    struct wm_err *err)
+{
+	memset(st, 0, sizeof(*st));
+	st->postfix_pid = postfix_pid(cfg);
+	st->postfix = st->postfix_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	st->lighttpd_pid = lighttpd_pid(cfg);
+	st->lighttpd = st->lighttpd_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	if (capture(cfg)) {
+		st->sink_pid = sink_pid(cfg);
+		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	} else
+		st->sink = WM_SVC_DISABLED;
+	st->queue = queue_count(cfg);
+	return 0;
+}

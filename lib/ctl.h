@@ -1,0 +1,50 @@
+/*
+ * ctl.h - starting, stopping and asking after the services of one instance
+ * (wm-ctl(8)): its private Postfix, the smtp-sink capturing outbound mail and
+ * lighttpd.  Processes are found only through this instance's pid files and
+ * checked against their command line before a signal is sent: another
+ * instance, or anything else on the machine, is never touched.
+ */
+#ifndef WM_CTL_H
+#define WM_CTL_H
+
+#include <sys/types.h>
+
+struct wm_config;
+struct wm_err;
+
+#define WM_SVC_POSTFIX	0x01
+#define WM_SVC_SINK	0x02
+#define WM_SVC_LIGHTTPD	0x04
+#define WM_SVC_ALL	0x07
+
+/* "postfix", "sink", "lighttpd" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+int	 wm_ctl_parse(const char *name);
+
+/*
+ * Starting what already runs and stopping what is stopped succeed.  Start
+ * returns once the listeners accept connections; stop once the processes are
+ * gone.  The sink is skipped unless capture-outbound is yes.
+ */
+int	 wm_ctl_start(const struct wm_config *, int services, struct wm_err *);
+int	 wm_ctl_stop(const struct wm_config *, int services, struct wm_err *);
+
+/*
+ * Creates missing Postfix queue directories (postfix check) and lets local
+ * users, wm-deliver among them, drop mail and query the queue.
+ */
+int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
+
+enum wm_svc_state { WM_SVC_STOPPED = 0, WM_SVC_RUNNING, WM_SVC_DISABLED };
+
+struct wm_ctl_status {
+	enum wm_svc_state	 postfix, sink, lighttpd;
+	pid_t			 postfix_pid, sink_pid, lighttpd_pid;
+	long			 queue;		/* messages in the queue, -1 unknown */
+};
+
+int	 wm_ctl_status(const struct wm_config *, struct wm_ctl_status *,
+	    struct wm_err *);
+const char *wm_ctl_state_name(enum wm_svc_state);
+
+#endif

@@ -1,0 +1,904 @@
+/*
+ * instance.c - see instance.h.  The private Postfix of an instance runs its
+ * own command_directory holding non-set-gid copies of postdrop and postqueue:
+ * the system set-gid programs only accept a foreign configuration directory
+ * from a non-root caller when /etc/postfix/main.cf lists it, and wm-deliver
+ * (the wm user) must submit notifications without touching this machine's
+ * /etc.  sendmail itself refuses -C from non-root callers, so [commands]
+ * sendmail passes the directory in MAIL_CONFIG.  wm_ctl_postfix_prepare()
+ * opens the queue's maildrop to the copies.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "db.h"
+#include "err.h"
+#include "instance.h"
+#include "log.h"
+#include "pki.h"
+#include "prefs.h"
+#include "util.h"
+
+#ifndef WM_DATADIR
+#define WM_DATADIR "/usr/share"
+#endif
+#ifndef WM_LIBEXECDIR
+#define WM_LIBEXECDIR "/usr/libexec"
+#endif
+
+#define DEFAULT_RELAY_RECIPIENT	"webmail@webmail.local"
+#define POSTFIX_SBIN		"/usr/sbin"
+
+static const char *listen_keys[WM_LISTEN_COUNT] = {
+	"smtp", "relay", "sink", "portal", "admin"
+};
+
+/* Who owns what inside an instance. */
+struct owner {
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 group[64];
+	int	 chown;		/* only root can give files away */
+};
+
+struct ctx {
+	const struct wm_instance_opts	*o;
+	char				*dir;	/* absolute */
+	const char			*user;
+	struct owner			 wm;
+	struct wm_config		*cfg;
+	int				 ports[WM_LISTEN_COUNT];
+};
+
+static int
+owner_lookup(const char *user, struct owner *ow, struct wm_err *err)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if ((pw = getpwnam(user)) == NULL)
+		return wm_err_set(err, EX_NOUSER, "no system user %s "
+		    "(scripts/deps creates it)", user);
+	ow->uid = pw->pw_uid;
+	ow->gid = pw->pw_gid;
+	if ((gr = getgrgid(pw->pw_gid)) == NULL)
+		return wm_err_set(err, EX_NOUSER, "no group for user %s", user);
+	snprintf(ow->group, sizeof(ow->group), "%s", gr->gr_name);
+	ow->chown = geteuid() == 0;
+	return 0;
+}
+
+static int
+give(const char *path, uid_t uid, gid_t gid, int really, struct wm_err *err)
+{
+	if (!really)
+		return 0;
+	if (chown(path, uid, gid) == -1)
+		return wm_err_set(err, EX_CANTCREAT, "chown %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* mkdir -p, then the exact mode and owner (mkdir's mode is cut by umask). */
+static int
+make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int really,
+    struct wm_err *err)
+{
+	if (wm_mkdir_p(path, mode, err) == -1)
+		return -1;
+	if (chmod(path, mode) == -1)
+		return wm_err_set(err, EX_CANTCREAT, "chmod %s: %s", path,
+		    strerror(errno));
+	return give(path, uid, gid, really, err);
+}
+
+static int
+write_text(const char *path, const struct wm_buf *b, mode_t mode, struct wm_err *err)
+{
+	if (b->data == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return wm_write_file_atomic(path, b->data, b->len, mode, err);
+}
+
+char *
+wm_instance_self_dir(struct wm_err *err)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1) {
+		wm_err_set(err, EX_OSERR, "readlink /proc/self/exe: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
+		return wm_strdup("/");
+	*slash = '\0';
+	return wm_strdup(exe);
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *
+wm_instance_datadir(const char *bindir, const char *which)
+{
+	char up[PATH_MAX], top[PATH_MAX], *templ, *marker;
+	int source;
+
+	/* bindir is BUILD/bin; the source tree is BUILD/.. */
+	snprintf(up, sizeof(up), "%s/../..", bindir);
+	if (realpath(up, top) == NULL)
+		top[0] = '\0';
+	templ = wm_asprintf("%s/templates/html", top);
+	marker = wm_asprintf("%s/lib/instance.h", top);
+	source = top[0] != '\0' && templ != NULL && marker != NULL &&
+	    is_dir(templ) && wm_path_exists(marker);
+	free(templ);
+	free(marker);
+	if (strcmp(which, "cgi") == 0) {
+		snprintf(up, sizeof(up), "%s/..", bindir);
+		if (source && realpath(up, top) != NULL)
+			return wm_asprintf("%s/cgi", top);
+		return wm_strdup(WM_LIBEXECDIR "/wm/cgi");
+	}
+	if (source)
+		return wm_asprintf("%s/%s", top, which);
+	return wm_asprintf("%s/wm/%s", WM_DATADIR, which);
+}
+
+static int
+bind_loopback(int port, int *out, struct wm_err *err)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int s;
+
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return wm_err_set(err, EX_OSERR, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) == -1) {
+		wm_err_set(err, EX_UNAVAILABLE, "port 127.0.0.1:%d: %s", port,
+		    strerror(errno));
+		close(s);
+		return -1;
+	}
+	*out = ntohs(sin.sin_port);
+	return s;
+}
+
+int
+wm_instance_ports(int base, const int *want, int *ports, int n, struct wm_err *err)
+{
+	int socks[WM_LISTEN_COUNT * 2];
+	int i, rc = 0;
+
+	if (n > (int)(sizeof(socks) / sizeof(socks[0])))
+		return wm_err_set(err, EX_SOFTWARE, "too many ports");
+	if (base > 0 && base + n - 1 > 65535)
+		return wm_err_set(err, EX_USAGE, "port base %d too high", base);
+	/* Keep every socket bound until all are known, so they are distinct. */
+	for (i = 0; i < n; i++) {
+		socks[i] = -1;
+		ports[i] = 0;
+		if (rc == -1 || !want[i])
+			continue;
+		socks[i] = bind_loopback(base > 0 ? base + i : 0, &ports[i], err);
+		if (socks[i] == -1)
+			rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		if (socks[i] != -1)
+			close(socks[i]);
+	return rc;
+}
+
+static int
+add_ext(X509 *x, int nid, const char *value, struct wm_err *err)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
+		return wm_err_set(err, EX_SOFTWARE, "certificate extension %s",
+		    OBJ_nid2sn(nid));
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	return 0;
+}
+
+static X509 *
+make_cert(EVP_PKEY *key, struct wm_err *err)
+{
+	unsigned char serial[16];
+	X509_NAME *name;
+	BIGNUM *bn;
+	X509 *x;
+
+	if ((x = X509_new()) == NULL)
+		goto fail;
+	if (RAND_bytes(serial, sizeof(serial)) != 1)
+		goto fail;
+	serial[0] &= 0x7f;
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL) {
+		BN_free(bn);
+		goto fail;
+	}
+	BN_free(bn);
+	name = X509_get_subject_name(x);
+	if (X509_set_version(x, 2) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 825L * 86400) == NULL ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"localhost", -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, name) != 1 ||
+	    X509_set_pubkey(x, key) != 1)
+		goto fail;
+	if (add_ext(x, NID_basic_constraints, "critical,CA:FALSE", err) == -1 ||
+	    add_ext(x, NID_key_usage, "critical,digitalSignature", err) == -1 ||
+	    add_ext(x, NID_ext_key_usage, "serverAuth", err) == -1 ||
+	    add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1", err) == -1)
+		goto fail_quiet;
+	if (X509_sign(x, key, EVP_sha256()) == 0)
+		goto fail;
+	return x;
+fail:
+	wm_err_set(err, EX_SOFTWARE, "cannot create the HTTPS certificate");
+fail_quiet:
+	X509_free(x);
+	return NULL;
+}
+
+int
+wm_instance_tls_cert(const char *path, struct wm_err *err)
+{
+	EVP_PKEY *key;
+	X509 *x = NULL;
+	BIO *mem = NULL;
+	char *data;
+	long len;
+	int rc = -1;
+
+	if ((key = EVP_EC_gen("P-256")) == NULL)
+		return wm_err_set(err, EX_SOFTWARE, "cannot generate the HTTPS key");
+	if ((x = make_cert(key, err)) == NULL)
+		goto out;
+	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509(mem, x) != 1 ||
+	    PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL) != 1) {
+		wm_err_set(err, EX_SOFTWARE, "cannot encode the HTTPS certificate");
+		goto out;
+	}
+	len = BIO_get_mem_data(mem, &data);
+	rc = wm_write_file_atomic(path, data, (size_t)len, 0600, err);
+	OPENSSL_cleanse(data, (size_t)len);
+out:
+	BIO_free(mem);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static const char *
+domain_of(const char *address)
+{
+	const char *at = strrchr(address, '@');
+
+	return at ? at + 1 : address;
+}
+
+static int
+port_of(const struct wm_config *cfg, const char *key)
+{
+	char host[64];
+	int port;
+
+	if (wm_config_hostport(wm_config_get(cfg, "listen", key), host,
+	    sizeof(host), &port) == -1)
+		return 0;
+	return port;
+}
+
+static void
+main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
+{
+	const char *dir = wm_config_dir(cfg), *pf = wm_config_path(cfg, "postfix");
+	int capture = wm_config_bool(cfg, "instance", "capture-outbound");
+
+	wm_buf_printf(b,
+	    "# main.cf of the private Postfix of wm instance %s, written by\n"
+	    "# wm-init(8).  Start it with wm-ctl(8); check it with\n"
+	    "# postfix -c %s check\n\n",
+	    wm_config_get(cfg, "instance", "name"), pf);
+	wm_buf_printf(b,
+	    "compatibility_level = 3.6\n"
+	    "queue_directory = %s\n"
+	    "data_directory = %s/postfix-data\n"
+	    "command_directory = %s/bin\n"
+	    "maillog_file = %s/postfix.log\n"
+	    "maillog_file_prefixes = %s\n"
+	    "syslog_name = postfix-%s\n",
+	    wm_config_path(cfg, "queue"), dir, pf,
+	    wm_config_path(cfg, "logdir"), wm_config_path(cfg, "logdir"),
+	    wm_config_get(cfg, "instance", "name"));
+	wm_buf_printf(b,
+	    "myhostname = %s\n"
+	    "myorigin = $myhostname\n"
+	    "mydestination =\n"
+	    "local_recipient_maps =\n"
+	    "local_transport = error:5.1.1 local delivery is disabled\n"
+	    "alias_maps =\n"
+	    "alias_database =\n"
+	    "biff = no\n"
+	    "inet_interfaces = 127.0.0.1\n"
+	    "inet_protocols = ipv4\n"
+	    "mynetworks = 127.0.0.0/8\n",
+	    domain_of(rcpt));
+	/* Tunnels come for exactly one address: the relay recipient. */
+	wm_buf_printf(b,
+	    "relay_domains = %s\n"
+	    "relay_recipient_maps = inline:{ %s=ok }\n"
+	    "transport_maps = inline:{ %s=wmdeliver: }\n"
+	    "wmdeliver_destination_recipient_limit = 1\n"
+	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+	    "header_checks = regexp:%s/header_checks\n"
+	    "message_size_limit = 104857600\n"
+	    "mailbox_size_limit = 0\n",
+	    domain_of(rcpt), rcpt, rcpt, pf);
+	/* A private instance is for tests and demos: retry quickly. */
+	wm_buf_puts(b,
+	    "queue_run_delay = 1s\n"
+	    "minimal_backoff_time = 1s\n"
+	    "maximal_backoff_time = 5s\n");
+	if (capture)
+		wm_buf_printf(b, "relayhost = [127.0.0.1]:%d\n",
+		    port_of(cfg, "sink"));
+	else
+		wm_buf_puts(b, "relayhost =\n");
+}
+
+static void
+master_cf(struct wm_buf *b, const struct wm_config *cfg)
+{
+	static const char *services =
+	    "pickup    unix  n       -       n       60      1       pickup\n"
+	    "cleanup   unix  n       -       n       -       0       cleanup\n"
+	    "qmgr      unix  n       -       n       300     1       qmgr\n"
+	    "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n"
+	    "rewrite   unix  -       -       n       -       -       trivial-rewrite\n"
+	    "bounce    unix  -       -       n       -       0       bounce\n"
+	    "defer     unix  -       -       n       -       0       bounce\n"
+	    "trace     unix  -       -       n       -       0       bounce\n"
+	    "verify    unix  -       -       n       -       1       verify\n"
+	    "flush     unix  n       -       n       1000?   0       flush\n"
+	    "proxymap  unix  -       -       n       -       -       proxymap\n"
+	    "proxywrite unix -       -       n       -       1       proxymap\n"
+	    "smtp      unix  -       -       n       -       -       smtp\n"
+	    "relay     unix  -       -       n       -       -       smtp\n"
+	    "showq     unix  n       -       n       -       -       showq\n"
+	    "error     unix  -       -       n       -       -       error\n"
+	    "retry     unix  -       -       n       -       -       error\n"
+	    "discard   unix  -       -       n       -       -       discard\n"
+	    "anvil     unix  -       -       n       -       1       anvil\n"
+	    "scache    unix  -       -       n       -       1       scache\n"
+	    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
+	const char *name = wm_config_get(cfg, "instance", "name");
+
+	wm_buf_printf(b,
+	    "# master.cf of the private Postfix of wm instance %s, written by\n"
+	    "# wm-init(8).  chroot is n everywhere: the queue is private.\n\n",
+	    name);
+	/* Tunnels in.  Header checks are for local submissions only. */
+	wm_buf_printf(b,
+	    "127.0.0.1:%d inet n - n - - smtpd\n"
+	    "  -o syslog_name=postfix-%s/smtp\n"
+	    "  -o receive_override_options=no_header_body_checks\n",
+	    port_of(cfg, "smtp"), name);
+	/* Mail of webmail users: leaves through the webmail relay host. */
+	wm_buf_printf(b,
+	    "127.0.0.1:%d inet n - n - - smtpd\n"
+	    "  -o syslog_name=postfix-%s/relay\n"
+	    "  -o receive_override_options=no_header_body_checks\n"
+	    "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
+	    port_of(cfg, "relay"), name);
+	if (wm_config_bool(cfg, "instance", "capture-outbound"))
+		wm_buf_printf(b, "  -o content_filter=smtp:[127.0.0.1]:%d\n",
+		    port_of(cfg, "sink"));
+	wm_buf_puts(b, services);
+	wm_buf_printf(b,
+	    "wmdeliver unix  -       n       n       -       -       pipe\n"
+	    "  flags=Rq user=%s argv=%s/wm-deliver -c %s --sender ${sender}"
+	    " --recipient ${recipient}\n",
+	    wm_config_get(cfg, "instance", "user"), wm_config_path(cfg, "bin"),
+	    wm_config_file(cfg));
+}
+
+/*
+ * command_directory of the private Postfix: links to the system programs,
+ * except postdrop and postqueue, which are copied without their set-gid bit
+ * (see the comment at the top of this file).
+ */
+static int
+postfix_bin(const char *bindir, struct wm_err *err)
+{
+	static const char *links[] = { "postalias", "postcat", "postconf",
+	    "postfix", "postkick", "postlock", "postlog", "postmap", "postmulti",
+	    "postsuper", "sendmail", NULL };
+	static const char *copies[] = { "postdrop", "postqueue", NULL };
+	struct wm_buf b;
+	char *from, *to;
+	int i, rc = 0;
+
+	for (i = 0; rc == 0 && links[i] != NULL; i++) {
+		from = wm_asprintf("%s/%s", POSTFIX_SBIN, links[i]);
+		to = wm_asprintf("%s/%s", bindir, links[i]);
+		if (from == NULL || to == NULL)
+			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		else if ((unlink(to) == -1 && errno != ENOENT) ||
+		    symlink(from, to) == -1)
+			rc = wm_err_set(err, EX_CANTCREAT, "symlink %s: %s", to,
+			    strerror(errno));
+		free(from);
+		free(to);
+	}
+	for (i = 0; rc == 0 && copies[i] != NULL; i++) {
+		wm_buf_init(&b);
+		from = wm_asprintf("%s/%s", POSTFIX_SBIN, copies[i]);
+		to = wm_asprintf("%s/%s", bindir, copies[i]);
+		if (from == NULL || to == NULL)
+			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		else if (wm_read_file(from, 16 << 20, &b, err) == -1 ||
+		    wm_write_file_atomic(to, b.data, b.len, 0755, err) == -1)
+			rc = -1;
+		wm_buf_free(&b);
+		free(from);
+		free(to);
+	}
+	return rc;
+}
+
+int
+wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
+    struct wm_err *err)
+{
+	const char *pf = wm_config_path(cfg, "postfix");
+	struct wm_buf b;
+	char *path = NULL, *bindir = NULL;
+	int rc = -1;
+
+	wm_buf_init(&b);
+	if (make_dir(pf, 0755, 0, 0, 0, err) == -1)
+		goto out;
+	main_cf(&b, cfg, rcpt);
+	if ((path = wm_asprintf("%s/main.cf", pf)) == NULL ||
+	    write_text(path, &b, 0644, err) == -1)
+		goto out;
+	free(path);
+	wm_buf_free(&b);
+	master_cf(&b, cfg);
+	if ((path = wm_asprintf("%s/master.cf", pf)) == NULL ||
+	    write_text(path, &b, 0644, err) == -1)
+		goto out;
+	free(path);
+	wm_buf_free(&b);
+	wm_buf_printf(&b,
+	    "# Mail of webmail users (the portal adds this header) goes to the\n"
+	    "# relay listener, which sends it on to the webmail relay host.\n"
+	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
+	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
+	if ((path = wm_asprintf("%s/header_checks", pf)) == NULL ||
+	    write_text(path, &b, 0644, err) == -1)
+		goto out;
+	if ((bindir = wm_asprintf("%s/bin", pf)) == NULL ||
+	    make_dir(bindir, 0755, 0, 0, 0, err) == -1 ||
+	    postfix_bin(bindir, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1 && err != NULL && err->code == 0)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	free(bindir);
+	free(path);
+	wm_buf_free(&b);
+	return rc;
+}
+
+static void
+lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
+{
+	const char *tls = wm_config_path(cfg, "tls-cert");
+	const char *cgi = wm_config_path(cfg, "cgi");
+
+	wm_buf_printf(b,
+	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
+	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
+	    "# Every path that is not a static file goes to the CGI of the\n"
+	    "# listener, which routes on PATH_INFO.\n\n",
+	    wm_config_get(cfg, "instance", "name"));
+	wm_buf_printf(b,
+	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
+	    "    \"mod_setenv\", \"mod_cgi\", \"mod_openssl\" )\n"
+	    "server.bind = \"127.0.0.1\"\n"
+	    "server.port = %d\n"
+	    "server.username = \"%s\"\n"
+	    "server.groupname = \"%s\"\n"
+	    "server.document-root = \"%s\"\n"
+	    "server.pid-file = \"%s/lighttpd.pid\"\n"
+	    "server.errorlog = \"%s/lighttpd.log\"\n"
+	    "server.upload-dirs = ( \"%s/tmp\" )\n"
+	    "server.max-request-size = 102400\n"
+	    "server.tag = \"wm\"\n"
+	    "server.follow-symlink = \"disable\"\n",
+	    port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
+	    wm_config_get(cfg, "instance", "user"), wm_config_path(cfg, "static"),
+	    wm_config_path(cfg, "run"), wm_config_path(cfg, "logdir"),
+	    wm_config_dir(cfg));
+	wm_buf_puts(b,
+	    "mimetype.assign = ( \".css\" => \"text/css; charset=utf-8\",\n"
+	    "    \".js\" => \"text/javascript; charset=utf-8\",\n"
+	    "    \".png\" => \"image/png\", \".svg\" => \"image/svg+xml\",\n"
+	    "    \".ico\" => \"image/x-icon\", \".woff2\" => \"font/woff2\",\n"
+	    "    \".txt\" => \"text/plain; charset=utf-8\" )\n");
+	wm_buf_printf(b,
+	    "ssl.engine = \"enable\"\n"
+	    "ssl.pemfile = \"%s\"\n"
+	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\" )\n"
+	    "setenv.add-environment = ( \"WM_CONFIG\" => \"%s\" )\n"
+	    "cgi.assign = ( \".cgi\" => \"\" )\n"
+	    "alias.url = ( \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
+	    "url.rewrite-if-not-file = ( \"^/(.*)$\" => \"/portal.cgi/$1\" )\n\n",
+	    tls, wm_config_file(cfg), cgi);
+	wm_buf_printf(b,
+	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
+	    "\tssl.engine = \"enable\"\n"
+	    "\tssl.pemfile = \"%s\"\n"
+	    "\talias.url = ( \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
+	    "\turl.rewrite-if-not-file = ( \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
+	    "}\n",
+	    port_of(cfg, "admin"), tls, cgi);
+}
+
+int
+wm_instance_write_lighttpd(const struct wm_config *cfg, struct wm_err *err)
+{
+	struct wm_buf b;
+	char *dir, *slash;
+	int rc;
+
+	if ((dir = wm_strdup(wm_config_path(cfg, "lighttpd"))) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	rc = make_dir(dir, 0755, 0, 0, 0, err);
+	free(dir);
+	if (rc == -1)
+		return -1;
+	wm_buf_init(&b);
+	lighttpd_cf(&b, cfg);
+	rc = write_text(wm_config_path(cfg, "lighttpd"), &b, 0644, err);
+	wm_buf_free(&b);
+	return rc;
+}
+
+/* The instance name: the last part of its directory, in [A-Za-z0-9-]. */
+static char *
+instance_name(const char *dir)
+{
+	const char *base = strrchr(dir, '/');
+	char *name, *p;
+
+	base = base && base[1] ? base + 1 : dir;
+	if ((name = wm_strdup(base)) == NULL)
+		return NULL;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-'))
+			*p = '-';
+	return name;
+}
+
+static int
+set_listen(struct ctx *c, int i)
+{
+	char v[32];
+
+	if (c->ports[i] == 0)
+		return 0;
+	snprintf(v, sizeof(v), "127.0.0.1:%d", c->ports[i]);
+	return wm_config_set(c->cfg, "listen", listen_keys[i], v);
+}
+
+static int
+fill_config(struct ctx *c, const char *bin, const char *templates,
+    struct wm_err *err)
+{
+	char *name, *sendmail, *postqueue, *stat, *cgi;
+	int i, rc = 0;
+
+	name = instance_name(c->dir);
+	sendmail = wm_asprintf("/usr/bin/env MAIL_CONFIG=%s/postfix %s/sendmail",
+	    c->dir, POSTFIX_SBIN);
+	postqueue = wm_asprintf("%s/postfix/bin/postqueue", c->dir);
+	stat = wm_instance_datadir(bin, "static");
+	cgi = wm_instance_datadir(bin, "cgi");
+	if (name == NULL || sendmail == NULL || postqueue == NULL ||
+	    stat == NULL || cgi == NULL)
+		rc = -1;
+	rc |= wm_config_set(c->cfg, "instance", "name", name);
+	rc |= wm_config_set(c->cfg, "instance", "user", c->user);
+	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
+	    c->o->capture_outbound ? "yes" : "no");
+	rc |= wm_config_set(c->cfg, "paths", "database", "db/wm.db");
+	rc |= wm_config_set(c->cfg, "paths", "mail", "mail");
+	rc |= wm_config_set(c->cfg, "paths", "outbox", "outbox");
+	rc |= wm_config_set(c->cfg, "paths", "log", "log/wm.log");
+	rc |= wm_config_set(c->cfg, "paths", "logdir", "log");
+	rc |= wm_config_set(c->cfg, "paths", "templates", templates);
+	rc |= wm_config_set(c->cfg, "paths", "static", stat);
+	rc |= wm_config_set(c->cfg, "paths", "postfix", "postfix");
+	rc |= wm_config_set(c->cfg, "paths", "queue", "spool");
+	rc |= wm_config_set(c->cfg, "paths", "lighttpd", "lighttpd/lighttpd.conf");
+	rc |= wm_config_set(c->cfg, "paths", "run", "run");
+	rc |= wm_config_set(c->cfg, "paths", "tls-cert", "tls/server.pem");
+	rc |= wm_config_set(c->cfg, "paths", "bin", bin);
+	rc |= wm_config_set(c->cfg, "paths", "cgi", cgi);
+	rc |= wm_config_set(c->cfg, "paths", "backup", "backup");
+	for (i = 0; i < WM_LISTEN_COUNT; i++)
+		rc |= set_listen(c, i);
+	rc |= wm_config_set(c->cfg, "commands", "sendmail", sendmail);
+	rc |= wm_config_set(c->cfg, "commands", "postqueue", postqueue);
+	free(name);
+	free(sendmail);
+	free(postqueue);
+	free(stat);
+	free(cgi);
+	return rc ? wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+}
+
+/* The directories of an instance: path (relative to it), mode, owned by wm? */
+static const struct {
+	const char	*path;
+	mode_t		 mode;
+	int		 wm;
+} dirs[] = {
+	{ "db", 0750, 1 },		/* SQLite creates -wal and -shm beside the file */
+	{ "mail", 0700, 1 },
+	{ "log", 0750, 1 },
+	{ "run", 0755, 0 },
+	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
+	{ "tls", 0700, 0 },
+	{ "backup", 0700, 1 },
+	{ "spool", 0755, 0 },		/* Postfix wants its queue owned by root */
+	{ NULL, 0, 0 }
+};
+
+static int
+make_dirs(struct ctx *c, struct wm_err *err)
+{
+	struct passwd *nobody;
+	char *p;
+	int i, rc;
+
+	if (make_dir(c->dir, 0755, 0, 0, 0, err) == -1)
+		return -1;
+	for (i = 0; dirs[i].path != NULL; i++) {
+		if ((p = wm_asprintf("%s/%s", c->dir, dirs[i].path)) == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		rc = make_dir(p, dirs[i].mode, dirs[i].wm ? c->wm.uid : 0,
+		    dirs[i].wm ? c->wm.gid : 0, c->wm.chown, err);
+		free(p);
+		if (rc == -1)
+			return -1;
+	}
+	/* smtp-sink writes captured mail as nobody. */
+	nobody = getpwnam("nobody");
+	if ((p = wm_asprintf("%s/outbox", c->dir)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	rc = make_dir(p, 0755, nobody ? nobody->pw_uid : 0, c->wm.gid,
+	    c->wm.chown && nobody != NULL, err);
+	free(p);
+	return rc;
+}
+
+/* The log file every program appends to: wm-deliver writes it as wm. */
+static int
+make_log(struct ctx *c, struct wm_err *err)
+{
+	const char *path = wm_config_path(c->cfg, "log");
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) == -1)
+		return wm_err_set(err, EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	close(fd);
+	return give(path, c->wm.uid, c->wm.gid, c->wm.chown, err);
+}
+
+/* Settings the instance decides: its relay recipient and portal address. */
+static int
+init_database(struct ctx *c, char **rcpt, struct wm_err *err)
+{
+	const char *path = wm_config_path(c->cfg, "database");
+	struct wm_keypair *kp = NULL;
+	struct wm_db *db;
+	char url[64];
+	size_t n = 0;
+	int rc = -1;
+
+	if ((db = wm_db_open(path, WM_DB_CREATE, err)) == NULL)
+		return -1;
+	if (wm_prefs_init_secrets(db, err) == -1)
+		goto out;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", c->ports[WM_LISTEN_PORTAL]);
+	if (wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "portal-base-url", url, err) == -1)
+		goto out;
+	if ((*rcpt = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
+	    NULL, err)) == NULL)
+		goto out;
+	if (**rcpt == '\0' || strchr(*rcpt, '@') == NULL) {
+		free(*rcpt);
+		if ((*rcpt = wm_strdup(DEFAULT_RELAY_RECIPIENT)) == NULL ||
+		    wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
+		    *rcpt, err) == -1)
+			goto out;
+	}
+	if (wm_pki_relay_keys(db, &kp, &n, err) == -1)
+		goto out;
+	wm_pki_keypairs_free(kp, n);
+	if (n == 0 && wm_pki_create_relay_cert(db, *rcpt,
+	    "CN=Webmail relay recipient", NULL, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	wm_db_close(db);
+	return rc;
+}
+
+/* The database and its WAL companions belong to wm: wm-deliver writes them. */
+static int
+own_database(struct ctx *c, struct wm_err *err)
+{
+	static const char *suffix[] = { "", "-wal", "-shm", NULL };
+	const char *db = wm_config_path(c->cfg, "database");
+	char *p;
+	int i, rc = 0;
+
+	for (i = 0; rc == 0 && suffix[i] != NULL; i++) {
+		if ((p = wm_asprintf("%s%s", db, suffix[i])) == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		if (wm_path_exists(p)) {
+			rc = give(p, c->wm.uid, c->wm.gid, c->wm.chown, err);
+			if (rc == 0 && chmod(p, 0640) == -1)
+				rc = wm_err_set(err, EX_CANTCREAT, "chmod %s: %s",
+				    p, strerror(errno));
+		}
+		free(p);
+	}
+	return rc;
+}
+
+static int
+pick_ports(struct ctx *c, struct wm_err *err)
+{
+	int want[WM_LISTEN_COUNT] = { 1, 1, 0, 1, 1 };
+
+	want[WM_LISTEN_SINK] = c->o->capture_outbound;
+	if (wm_instance_ports(c->o->port_base, want, c->ports, WM_LISTEN_COUNT,
+	    err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+create(struct ctx *c, struct wm_err *err)
+{
+	char *bin = NULL, *templates = NULL, *rcpt = NULL, *conf = NULL;
+	int rc = -1;
+
+	if ((bin = c->o->bin ? wm_strdup(c->o->bin) : wm_instance_self_dir(err)) == NULL)
+		goto out;
+	templates = c->o->templates ? wm_strdup(c->o->templates) :
+	    wm_instance_datadir(bin, "templates");
+	if (templates == NULL ||
+	    (c->cfg = wm_config_new(c->dir)) == NULL ||
+	    (conf = wm_asprintf("%s/wm.conf", c->dir)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	if (pick_ports(c, err) == -1 || make_dirs(c, err) == -1 ||
+	    fill_config(c, bin, templates, err) == -1 || make_log(c, err) == -1 ||
+	    init_database(c, &rcpt, err) == -1 || own_database(c, err) == -1)
+		goto out;
+	if (!wm_path_exists(wm_config_path(c->cfg, "tls-cert")) &&
+	    wm_instance_tls_cert(wm_config_path(c->cfg, "tls-cert"), err) == -1)
+		goto out;
+	if (wm_instance_write_postfix(c->cfg, rcpt, err) == -1 ||
+	    wm_instance_write_lighttpd(c->cfg, err) == -1)
+		goto out;
+	/* Only root can create a Postfix queue; wm-ctl start does it again. */
+	if (geteuid() == 0 && wm_ctl_postfix_prepare(c->cfg, err) == -1)
+		goto out;
+	/* wm.conf last: its presence marks a complete instance. */
+	if (wm_config_write(c->cfg, conf, err) == -1 ||
+	    give(conf, 0, c->wm.gid, c->wm.chown, err) == -1)
+		goto out;
+	wm_log(LOG_INFO, "created instance %s in %s", wm_config_get(c->cfg,
+	    "instance", "name"), c->dir);
+	rc = 0;
+out:
+	free(bin);
+	free(templates);
+	free(rcpt);
+	free(conf);
+	return rc;
+}
+
+int
+wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
+{
+	struct ctx c;
+	char abs[PATH_MAX], *conf;
+	int rc, exists;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	if (o->dir == NULL || *o->dir == '\0')
+		return wm_err_set(err, EX_USAGE, "no instance directory");
+	if (strpbrk(o->dir, " \t\r\n\"'\\$") != NULL)
+		return wm_err_set(err, EX_USAGE, "instance directory %s: no blanks, "
+		    "quotes, backslashes or dollars please (they end up in "
+		    "Postfix and lighttpd configurations)", o->dir);
+	if (wm_mkdir_p(o->dir, 0755, err) == -1 || realpath(o->dir, abs) == NULL)
+		return wm_err_set(err, EX_CANTCREAT, "%s: %s", o->dir,
+		    strerror(errno));
+	if ((conf = wm_asprintf("%s/wm.conf", abs)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	exists = wm_path_exists(conf);
+	free(conf);
+	if (exists && !o->force)
+		return wm_err_set(err, EX_CANTCREAT, "%s is already an instance "
+		    "(--force rewrites its configuration, keeping its data)", abs);
+	c.user = o->user ? o->user : "wm";
+	if (owner_lookup(c.user, &c.wm, err) == -1)
+		return -1;
+	if ((c.dir = wm_strdup(abs)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	rc = create(&c, err);
+	wm_config_free(c.cfg);
+	free(c.dir);
+	return rc;
+}
