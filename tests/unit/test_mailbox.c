@@ -336,23 +336,33 @@ START_TEST(test_mailbox_foreach_lists_decodable_directories)
 }
 END_TEST
 
+/* One case per test, so the TAP lines carry the behaviour's name. */
+static void
+add(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+#define ADD(s, t)	add((s), #t, t)
+
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("mailbox");
-	TCase *tc = tcase_create("mailbox");
 
-	tcase_add_test(tc, test_mailbox_name_matches_design);
-	tcase_add_test(tc, test_mailbox_name_roundtrips_every_byte);
-	tcase_add_test(tc, test_mailbox_names_never_escape);
-	tcase_add_test(tc, test_mailbox_decode_refuses_what_encode_never_makes);
-	tcase_add_test(tc, test_mailbox_store_lands_in_new);
-	tcase_add_test(tc, test_mailbox_store_is_read_by_python_maildir);
-	tcase_add_test(tc, test_mailbox_store_names_are_unique);
-	tcase_add_test(tc, test_mailbox_store_unwritable_is_tempfail);
-	tcase_add_test(tc, test_mailbox_store_without_permission_is_tempfail);
-	tcase_add_test(tc, test_mailbox_remove_refuses_paths);
-	tcase_add_test(tc, test_mailbox_foreach_lists_decodable_directories);
-	suite_add_tcase(s, tc);
+	ADD(s, test_mailbox_name_matches_design);
+	ADD(s, test_mailbox_name_roundtrips_every_byte);
+	ADD(s, test_mailbox_names_never_escape);
+	ADD(s, test_mailbox_decode_refuses_what_encode_never_makes);
+	ADD(s, test_mailbox_store_lands_in_new);
+	ADD(s, test_mailbox_store_is_read_by_python_maildir);
+	ADD(s, test_mailbox_store_names_are_unique);
+	ADD(s, test_mailbox_store_unwritable_is_tempfail);
+	ADD(s, test_mailbox_store_without_permission_is_tempfail);
+	ADD(s, test_mailbox_remove_refuses_paths);
+	ADD(s, test_mailbox_foreach_lists_decodable_directories);
 	return s;
 }

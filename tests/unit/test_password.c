@@ -164,23 +164,33 @@ START_TEST(test_password_check_without_address)
 }
 END_TEST
 
+/* One case per test, so the TAP lines carry the behaviour's name. */
+static void
+add(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+#define ADD(s, t)	add((s), #t, t)
+
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("password");
-	TCase *tc = tcase_create("password");
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_password_hash_is_yescrypt_and_verifies);
-	tcase_add_test(tc, test_password_verify_refuses_junk_hashes);
-	tcase_add_test(tc, test_password_hash_refuses_empty);
-	tcase_add_test(tc, test_password_entropy_follows_nist_appendix_a);
-	tcase_add_test(tc, test_password_rule_based_on_address);
-	tcase_add_test(tc, test_password_rule_keyboard_run);
-	tcase_add_test(tc, test_password_rule_repeated_characters);
-	tcase_add_test(tc, test_password_rule_entropy);
-	tcase_add_test(tc, test_password_rules_apply_in_order);
-	tcase_add_test(tc, test_password_check_without_address);
-	suite_add_tcase(s, tc);
+	ADD(s, test_password_hash_is_yescrypt_and_verifies);
+	ADD(s, test_password_verify_refuses_junk_hashes);
+	ADD(s, test_password_hash_refuses_empty);
+	ADD(s, test_password_entropy_follows_nist_appendix_a);
+	ADD(s, test_password_rule_based_on_address);
+	ADD(s, test_password_rule_keyboard_run);
+	ADD(s, test_password_rule_repeated_characters);
+	ADD(s, test_password_rule_entropy);
+	ADD(s, test_password_rules_apply_in_order);
+	ADD(s, test_password_check_without_address);
 	return s;
 }

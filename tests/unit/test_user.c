@@ -339,25 +339,35 @@ START_TEST(test_user_foreach_orders_by_address)
 }
 END_TEST
 
+/* One case per test, so the TAP lines carry the behaviour's name. */
+static void
+add(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+#define ADD(s, t)	add((s), #t, t)
+
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("user");
-	TCase *tc = tcase_create("user");
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_user_add_normalises_address);
-	tcase_add_test(tc, test_user_add_refuses_duplicates_and_bad_addresses);
-	tcase_add_test(tc, test_user_ensure_tells_whether_it_created);
-	tcase_add_test(tc, test_user_enable_and_disable);
-	tcase_add_test(tc, test_user_password_set_and_check);
-	tcase_add_test(tc, test_user_last_invite);
-	tcase_add_test(tc, test_user_delete_keeps_mailbox);
-	tcase_add_test(tc, test_user_delete_purge_removes_mailbox_and_index);
-	tcase_add_test(tc, test_user_delete_purge_without_mailbox);
-	tcase_add_test(tc, test_user_delete_unknown_changes_nothing);
-	tcase_add_test(tc, test_user_foreach_orders_by_address);
-	suite_add_tcase(s, tc);
+	ADD(s, test_user_add_normalises_address);
+	ADD(s, test_user_add_refuses_duplicates_and_bad_addresses);
+	ADD(s, test_user_ensure_tells_whether_it_created);
+	ADD(s, test_user_enable_and_disable);
+	ADD(s, test_user_password_set_and_check);
+	ADD(s, test_user_last_invite);
+	ADD(s, test_user_delete_keeps_mailbox);
+	ADD(s, test_user_delete_purge_removes_mailbox_and_index);
+	ADD(s, test_user_delete_purge_without_mailbox);
+	ADD(s, test_user_delete_unknown_changes_nothing);
+	ADD(s, test_user_foreach_orders_by_address);
 	return s;
 }
