@@ -30,6 +30,7 @@ static const struct key_def keys[] = {
 	{ "instance", "user", "wm", "system user that owns the data and runs wm-deliver" },
 	{ "instance", "capture-outbound", "no", "yes: outbound mail is written to paths.outbox instead of relayed" },
 	{ "instance", "production", "no", "yes: use the system Postfix and lighttpd, not private ones" },
+	{ "instance", "max-tunnel-size", "100M", "largest tunnel wm-deliver accepts (bytes, K/M/G suffixes)" },
 	{ "paths", "database", "wm.db", "SQLite database" },
 	{ "paths", "mail", "mail", "mail directory holding one maildir per mailbox" },
 	{ "paths", "outbox", "outbox", "captured outbound mail, one file per message" },
