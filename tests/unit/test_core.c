@@ -205,19 +205,17 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_config_reports_unknown_key_with_line);
-	tcase_add_test(tc, test_config_reports_syntax_error);
-	tcase_add_test(tc, test_config_paths_are_relative_to_file);
-	tcase_add_test(tc, test_config_missing_file_is_config_error);
-	tcase_add_test(tc, test_config_from_environment);
-	tcase_add_test(tc, test_db_migrates_to_current_version_in_wal);
-	tcase_add_test(tc, test_db_busy_is_tempfail);
-	tcase_add_test(tc, test_atomic_write_and_read_back);
-	tcase_add_test(tc, test_hex_and_ct_compare);
-	tcase_add_test(tc, test_clock_can_be_set);
-	tcase_add_test(tc, test_crlf_detection);
-	suite_add_tcase(s, tc);
+	WM_TEST(s, test_config_reports_unknown_key_with_line);
+	WM_TEST(s, test_config_reports_syntax_error);
+	WM_TEST(s, test_config_paths_are_relative_to_file);
+	WM_TEST(s, test_config_missing_file_is_config_error);
+	WM_TEST(s, test_config_from_environment);
+	WM_TEST(s, test_db_migrates_to_current_version_in_wal);
+	WM_TEST(s, test_db_busy_is_tempfail);
+	WM_TEST(s, test_atomic_write_and_read_back);
+	WM_TEST(s, test_hex_and_ct_compare);
+	WM_TEST(s, test_clock_can_be_set);
+	WM_TEST(s, test_crlf_detection);
 	return s;
 }

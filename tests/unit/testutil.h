@@ -15,6 +15,22 @@
 
 Suite	*wm_test_suite(void);
 
+/*
+ * One test case per test, so the TAP line tests/unit/tap.c prints names the
+ * test itself and a crash or timeout is pinned to it.
+ */
+static inline void
+wm_test_add(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_test(tc, t);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+}
+
+#define WM_TEST(suite, fn)	wm_test_add((suite), #fn, (fn))
+
 static inline char *
 wm_test_tmpdir(void)
 {
