@@ -6,6 +6,7 @@
 #define WM_PKI_H
 
 #include <stddef.h>
+#include <time.h>
 #include <openssl/x509.h>
 #include <openssl/evp.h>
 
@@ -70,10 +71,39 @@ struct wm_keypair {
 int	 wm_pki_relay_keys(struct wm_db *, struct wm_keypair **out, size_t *n,
 	    struct wm_err *);
 void	 wm_pki_keypairs_free(struct wm_keypair *, size_t);
-/* Creates an RSA 3072 key and self-signed certificate for email and subject. */
+/*
+ * Creates an RSA 3072 key and a self-signed certificate for email and subject
+ * (NULL: WM_PKI_RELAY_EMAIL, WM_PKI_RELAY_SUBJECT) and stores both.
+ */
 int	 wm_pki_create_relay_cert(struct wm_db *, const char *email,
 	    const char *subject, long long *id_out, struct wm_err *);
 /* PEM of the newest relay certificate, malloc'd; EX_UNAVAILABLE if none. */
 char	*wm_pki_relay_cert_pem(struct wm_db *, struct wm_err *);
+
+/* Defaults of the guide (6.4) for wm_pki_create_relay_cert's NULL arguments. */
+#define WM_PKI_RELAY_EMAIL	"webmail@webmail.local"
+#define WM_PKI_RELAY_SUBJECT	"Webmail relay recipient certificate"
+
+/*
+ * wm_pki_verify_signer on certificate data (PEM or DER): the first
+ * certificate is the signer, further PEM certificates are untrusted
+ * intermediates.  For `wm-pki verify`.
+ */
+int	 wm_pki_verify_data(struct wm_db *, const unsigned char *data, size_t len,
+	    time_t now, struct wm_err *);
+
+struct wm_crl_info {
+	long long	 id;
+	char		 fingerprint[65];
+	char		*issuer;
+	long long	 this_update;
+	long long	 next_update;	/* 0: none */
+	long long	 revoked;	/* number of entries */
+};
+
+int	 wm_pki_crl_foreach(struct wm_db *,
+	    int (*fn)(const struct wm_crl_info *, void *), void *arg,
+	    struct wm_err *);
+int	 wm_pki_crl_delete(struct wm_db *, long long id, struct wm_err *);
 
 #endif
