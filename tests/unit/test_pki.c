@@ -933,38 +933,30 @@ START_TEST(test_relay_keys_newest_first_with_defaults)
 }
 END_TEST
 
-/* One case per test, so the TAP lines name the behaviour. */
-#define ADD(s, t) do {						\
-	TCase *tc_ = tcase_create(#t);				\
-	tcase_set_timeout(tc_, 120);	/* RSA 3072 under ASan */	\
-	tcase_add_test(tc_, t);					\
-	suite_add_tcase(s, tc_);				\
-} while (0)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("pki");
 
-	ADD(s, test_trusted_chain_ok);
-	ADD(s, test_whitelisted_self_signed_ok);
-	ADD(s, test_whitelisted_leaf_of_unknown_ca_ok);
-	ADD(s, test_unknown_self_signed_refused);
-	ADD(s, test_revoked_by_crl_refused);
-	ADD(s, test_revoked_intermediate_refused);
-	ADD(s, test_expired_refused);
-	ADD(s, test_store_follows_wm_now);
-	ADD(s, test_wrong_eku_refused);
-	ADD(s, test_store_enforces_policy_in_cms_verify);
-	ADD(s, test_pkcs12_import_with_key);
-	ADD(s, test_pkcs12_wrong_password);
-	ADD(s, test_garbage_refused);
-	ADD(s, test_root_must_be_ca);
-	ADD(s, test_duplicate_import_updates_flags);
-	ADD(s, test_pem_bundle_imports_all_with_key);
-	ADD(s, test_crl_with_wrong_signature_refused);
-	ADD(s, test_delete_removes_certificate_and_key);
-	ADD(s, test_relay_cert_is_rsa3072_with_email);
-	ADD(s, test_relay_keys_newest_first_with_defaults);
+	WM_TEST(s, test_trusted_chain_ok);
+	WM_TEST(s, test_whitelisted_self_signed_ok);
+	WM_TEST(s, test_whitelisted_leaf_of_unknown_ca_ok);
+	WM_TEST(s, test_unknown_self_signed_refused);
+	WM_TEST(s, test_revoked_by_crl_refused);
+	WM_TEST(s, test_revoked_intermediate_refused);
+	WM_TEST(s, test_expired_refused);
+	WM_TEST(s, test_store_follows_wm_now);
+	WM_TEST(s, test_wrong_eku_refused);
+	WM_TEST(s, test_store_enforces_policy_in_cms_verify);
+	WM_TEST(s, test_pkcs12_import_with_key);
+	WM_TEST(s, test_pkcs12_wrong_password);
+	WM_TEST(s, test_garbage_refused);
+	WM_TEST(s, test_root_must_be_ca);
+	WM_TEST(s, test_duplicate_import_updates_flags);
+	WM_TEST(s, test_pem_bundle_imports_all_with_key);
+	WM_TEST(s, test_crl_with_wrong_signature_refused);
+	WM_TEST(s, test_delete_removes_certificate_and_key);
+	WM_TEST(s, test_relay_cert_is_rsa3072_with_email);
+	WM_TEST(s, test_relay_keys_newest_first_with_defaults);
 	return s;
 }
