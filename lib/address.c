@@ -5,9 +5,11 @@
  * so two spellings of one address must give one form, and no spelling may
  * smuggle anything else (a display name, a second header line, a path).
  * Nothing is trimmed: an address with stray spaces is refused, not guessed.
- * The one rewrite besides lower-casing the domain is dropping a single
- * trailing dot ("example.com." is the same domain written absolute), so
- * both spellings land in one mailbox.
+ * The rewrites are the ones that keep the address the same mailbox: the
+ * domain is lower-cased, a single trailing dot is dropped ("example.com." is
+ * the same domain written absolute), and a quoted local part is written in
+ * its one shortest form ("bob"@ is bob@).  The case of the local part is
+ * kept: only the receiving host may decide that Bob and bob are one.
  */
 #include <string.h>
 
@@ -233,42 +235,86 @@ check_whole(const char *in, size_t len, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * The canonical local part of a quoted string q[0..qlen): quoting is not part
+ * of the value (RFC 5322 3.2.4), so content that is a dot-atom loses its
+ * quotes, and otherwise only a quote or a backslash keeps its backslash.  One
+ * spelling per mailbox.
+ */
+static size_t
+canonical_quoted(const char *q, size_t qlen, char *local)
+{
+	char raw[WM_ADDRESS_MAX + 1] = "";
+	size_t i, n = 0, o = 0;
+
+	for (i = 1; i + 1 < qlen; i++) {
+		if (q[i] == '\\')
+			i++;
+		raw[n++] = q[i];
+	}
+	if (check_dot_atom((const unsigned char *)raw, n, NULL) == 0) {
+		memcpy(local, raw, n);
+		return n;
+	}
+	local[o++] = '"';
+	for (i = 0; i < n; i++) {
+		if (raw[i] == '"' || raw[i] == '\\')
+			local[o++] = '\\';
+		local[o++] = raw[i];
+	}
+	local[o++] = '"';
+	return o;
+}
+
+/* Checks the local part of in; writes its canonical form; *at: the '@'. */
+static int
+parse_local(const char *in, char *local, size_t *llen, const char **at,
+    struct wm_err *err)
+{
+	size_t qlen;
+
+	if (in[0] == '"') {
+		if ((qlen = quoted_span(in)) == 0)
+			return wm_err_set(err, EX_DATAERR, "local part has an "
+			    "unterminated quoted string");
+		*at = in + qlen;
+		if (**at != '@')
+			return wm_err_set(err, EX_DATAERR, "a quoted local part "
+			    "must be followed by @");
+		if (check_quoted((const unsigned char *)in, qlen, err) == -1)
+			return -1;
+		*llen = canonical_quoted(in, qlen, local);
+	} else {
+		*at = strchr(in, '@');
+		*llen = (size_t)(*at - in);
+		if (*llen == 0)
+			return wm_err_set(err, EX_DATAERR, "empty local part");
+		if (memchr(in, ' ', *llen) != NULL)
+			return wm_err_set(err, EX_DATAERR, "address contains a "
+			    "space (a display name?)");
+		if (check_dot_atom((const unsigned char *)in, *llen, err) == -1)
+			return -1;
+		memcpy(local, in, *llen);
+	}
+	if (*llen > LOCAL_MAX)
+		return wm_err_set(err, EX_DATAERR, "local part longer than %d "
+		    "characters", LOCAL_MAX);
+	return 0;
+}
+
 int
 wm_address_normalize(const char *in, char *out, size_t outlen,
     struct wm_err *err)
 {
-	const char *at, *dom;
-	size_t len, llen, dlen, i;
+	char local[2 * (WM_ADDRESS_MAX + 1)];
+	const char *at = NULL, *dom;
+	size_t llen = 0, dlen, i;
 
 	if (in == NULL)
 		return wm_err_set(err, EX_DATAERR, "empty address");
-	len = strlen(in);
-	if (check_whole(in, len, err) == -1)
+	if (check_whole(in, strlen(in), err) == -1 ||
+	    parse_local(in, local, &llen, &at, err) == -1)
 		return -1;
-	if (in[0] == '"') {
-		if ((llen = quoted_span(in)) == 0)
-			return wm_err_set(err, EX_DATAERR, "local part has an "
-			    "unterminated quoted string");
-		at = in + llen;
-		if (*at != '@')
-			return wm_err_set(err, EX_DATAERR, "a quoted local part "
-			    "must be followed by @");
-		if (check_quoted((const unsigned char *)in, llen, err) == -1)
-			return -1;
-	} else {
-		at = strchr(in, '@');
-		llen = (size_t)(at - in);
-		if (llen == 0)
-			return wm_err_set(err, EX_DATAERR, "empty local part");
-		if (memchr(in, ' ', llen) != NULL)
-			return wm_err_set(err, EX_DATAERR, "address contains a "
-			    "space (a display name?)");
-		if (check_dot_atom((const unsigned char *)in, llen, err) == -1)
-			return -1;
-	}
-	if (llen > LOCAL_MAX)
-		return wm_err_set(err, EX_DATAERR, "local part longer than %d "
-		    "characters", LOCAL_MAX);
 	dom = at + 1;
 	dlen = strlen(dom);
 	if (strchr(dom, '@') != NULL)
@@ -288,7 +334,8 @@ wm_address_normalize(const char *in, char *out, size_t outlen,
 		    "characters", WM_ADDRESS_MAX);
 	if (llen + 1 + dlen >= outlen)
 		return wm_err_set(err, EX_SOFTWARE, "address buffer too small");
-	memcpy(out, in, llen + 1);
+	memcpy(out, local, llen);
+	out[llen] = '@';
 	for (i = 0; i < dlen; i++) {
 		char c = dom[i];
 

@@ -69,6 +69,11 @@ START_TEST(test_address_accepts_quoted_local_parts)
 	assert_normal("\"quote\\\"inside\"@example.com",
 	    "\"quote\\\"inside\"@example.com");
 	assert_normal("\"..\"@example.com", "\"..\"@example.com");
+	/* one spelling: unneeded quotes and escapes go */
+	assert_normal("\"bob\"@example.com", "bob@example.com");
+	assert_normal("\"b\\ob.smith\"@example.com", "bob.smith@example.com");
+	assert_normal("\"a\\ b\"@example.com", "\"a b\"@example.com");
+	assert_normal("\"a\\\\b\"@example.com", "\"a\\\\b\"@example.com");
 	assert_refused("\"\"@example.com", "quoted");
 	assert_refused("\"open@example.com", "quoted");
 	assert_refused("\"a\"b@example.com", "quoted");
