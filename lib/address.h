@@ -1,6 +1,7 @@
 /*
  * address.h - email addresses as this box sees them: one canonical form
- * (local part kept as is, domain lower-cased) and a refusal of anything that
+ * (local part keeps its case, quotes only where needed; domain lower-cased)
+ * and a refusal of anything that
  * is not a plain addr-spec (no display names, no CR/LF, no control bytes, a
  * domain of LDH labels, A-labels allowed, raw UTF-8 domains refused).
  */
