@@ -1,9 +1,9 @@
 /*
  * address.h - email addresses as this box sees them: one canonical form
  * (local part keeps its case, quotes only where needed; domain lower-cased)
- * and a refusal of anything that
- * is not a plain addr-spec (no display names, no CR/LF, no control bytes, a
- * domain of LDH labels, A-labels allowed, raw UTF-8 domains refused).
+ * and a refusal of anything that is not a plain addr-spec (no display
+ * names, no CR/LF, no control bytes, a domain of LDH labels, A-labels
+ * allowed, raw UTF-8 domains refused).
  */
 #ifndef WM_ADDRESS_H
 #define WM_ADDRESS_H
