@@ -215,6 +215,33 @@ wm_web_param(struct wm_web *w, const char *name)
 	return hdf_get_value(w->hdf, key, NULL);
 }
 
+size_t
+wm_web_param_list(struct wm_web *w, const char *name, const char **out,
+    size_t max)
+{
+	HDF *obj, *child;
+	char key[80];
+	const char *v;
+	size_t n = 0;
+
+	if (!plain_name(name) || max == 0)
+		return 0;
+	snprintf(key, sizeof(key), "Query.%s", name);
+	if ((obj = hdf_get_obj(w->hdf, key)) == NULL)
+		return 0;
+	/* A repeated field becomes Query.name.0, .1, ...; a single one has none. */
+	if ((child = hdf_obj_child(obj)) == NULL) {
+		if ((v = hdf_obj_value(obj)) == NULL)
+			return 0;
+		out[0] = v;
+		return 1;
+	}
+	for (; child != NULL && n < max; child = hdf_obj_next(child))
+		if ((v = hdf_obj_value(child)) != NULL)
+			out[n++] = v;
+	return n;
+}
+
 char *
 wm_web_cookie(struct wm_web *w, const char *name)
 {

@@ -48,6 +48,12 @@ const char *wm_web_path(struct wm_web *);
 const char *wm_web_remote_addr(struct wm_web *);
 /* A form or query field; NULL when absent. */
 const char *wm_web_param(struct wm_web *, const char *name);
+/*
+ * Every value of a repeated field (checkboxes): up to max pointers into the
+ * request; returns how many.
+ */
+size_t	 wm_web_param_list(struct wm_web *, const char *name, const char **out,
+	    size_t max);
 /* A cookie, URL-decoded (malloc'd), NULL when absent. */
 char	*wm_web_cookie(struct wm_web *, const char *name);
 /* An uploaded file of a multipart form and its file name as sent. */

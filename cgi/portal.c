@@ -1,0 +1,1092 @@
+/*
+ * NAME
+ *	portal.cgi - the webmail portal of recipients
+ * SYNOPSIS
+ *	portal.cgi (run by the web server as a CGI program)
+ * DESCRIPTION
+ *	Serves every page of the portal under /portal/: sign-up with a signed
+ *	link, login (with a second step when two-factor authentication is on),
+ *	logout, password reset, settings (password, two-factor enrolment) and
+ *	the mailbox listing.  The web server passes everything except /static/
+ *	to this program; PATH_INFO selects the page.
+ * DIAGNOSTICS
+ *	Failures are answered with an HTTP status and a one-line message; the
+ *	details go to the instance log.
+ * SECURITY
+ *	Runs as the wm user.  Sessions are cookies HttpOnly; Secure;
+ *	SameSite=Strict holding 256 random bits of which only the hash is
+ *	stored; every POST needs the CSRF token of the session; logins are
+ *	throttled; every page carries a Content-Security-Policy without script.
+ *	Passwords are never logged.
+ * FILES
+ *	wm.conf(5) named by $WM_CONFIG, the database and templates it names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "address.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "mailbox.h"
+#include "message.h"
+#include "notify.h"
+#include "password.h"
+#include "prefs.h"
+#include "session.h"
+#include "throttle.h"
+#include "token.h"
+#include "totp.h"
+#include "user.h"
+#include "util.h"
+#include "web.h"
+
+extern char **environ;
+
+#define BASE		"/portal"
+#define COOKIE_SESSION	"wmsession"
+#define COOKIE_PRE	"wmcsrf"
+#define PAGE_SIZE	25
+#define ISSUER		"Secure Webmail"
+#define MSG_TRY_LATER	"Something went wrong on our side. Please try again later."
+#define MSG_BAD_LOGIN	"The email address or password is not right."
+
+struct portal {
+	struct wm_config	*cfg;
+	struct wm_db		*db;
+	struct wm_web		*w;
+	struct wm_session	*sess;		/* any stage; NULL: none */
+	char			*sid;		/* cookie value of sess */
+	char			 pre[WM_SESSION_ID_LEN + 1];	/* CSRF before login */
+	int			 expired;	/* a session cookie came, no session */
+};
+
+/* ---- answering ---- */
+
+static int
+page(struct portal *p, const char *template, const char *title)
+{
+	struct wm_err err;
+
+	wm_web_set(p->w, "Page.title", title);
+	if (wm_web_render(p->w, template, &err) == -1) {
+		wm_log_err(&err);
+		wm_web_error(p->w, 500, MSG_TRY_LATER);
+		return -1;
+	}
+	return 0;
+}
+
+/* Shows a failed library call: its message when it is the user's doing. */
+static int
+fail(struct portal *p, const struct wm_err *err)
+{
+	int status = wm_web_status_for(err->code);
+
+	if (status >= 500) {
+		wm_log_err(err);
+		wm_web_error(p->w, status, MSG_TRY_LATER);
+	} else
+		wm_web_error(p->w, status, err->msg);
+	return -1;
+}
+
+static int
+redirect(struct portal *p, const char *path)
+{
+	struct wm_err err;
+	char *url = wm_asprintf(BASE "%s", path);
+
+	if (url == NULL || wm_web_redirect(p->w, url, &err) == -1) {
+		free(url);
+		wm_web_error(p->w, 500, MSG_TRY_LATER);
+		return -1;
+	}
+	free(url);
+	return 0;
+}
+
+static int
+page_error(struct portal *p, int status, const char *template,
+    const char *title, const char *msg)
+{
+	wm_web_status(p->w, status);
+	wm_web_set(p->w, "Page.error", msg);
+	return page(p, template, title);
+}
+
+/* ---- sessions ---- */
+
+static const char *
+csrf_token(struct portal *p)
+{
+	return p->sess != NULL ? p->sess->csrf : p->pre;
+}
+
+static void
+end_session(struct portal *p)
+{
+	struct wm_err err;
+
+	if (p->sid != NULL && wm_session_delete(p->db, p->sid, &err) == -1)
+		wm_log_err(&err);
+	wm_session_free(p->sess);
+	wm_free_secret(p->sid);
+	p->sess = NULL;
+	p->sid = NULL;
+	if (wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, &err) == -1)
+		wm_log_err(&err);
+	wm_web_set(p->w, "Page.csrf", csrf_token(p));
+	wm_web_set(p->w, "Page.user", "");
+}
+
+/* A new session id at every login: a planted cookie never gets a login. */
+static int
+start_session(struct portal *p, const char *address, const char *stage,
+    struct wm_err *err)
+{
+	char id[WM_SESSION_ID_LEN + 1];
+
+	end_session(p);
+	p->sess = wm_session_create(p->db, "user", address, stage, id, err);
+	if (p->sess == NULL)
+		return -1;
+	if ((p->sid = strdup(id)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return wm_web_set_cookie(p->w, COOKIE_SESSION, id, -1, err);
+}
+
+/* A full session of a user who may still log in. */
+static int
+user_ok(struct portal *p)
+{
+	struct wm_user *u;
+	struct wm_err err;
+	int ok;
+
+	if ((u = wm_user_get(p->db, p->sess->principal, &err)) == NULL)
+		return 0;
+	ok = u->enabled && u->has_password &&
+	    wm_pref_user_bool(p->db, u->address, "login-allowed");
+	wm_user_free(u);
+	return ok;
+}
+
+static void
+load_session(struct portal *p)
+{
+	struct wm_err err;
+	char *id;
+
+	if ((id = wm_web_cookie(p->w, COOKIE_SESSION)) == NULL)
+		return;
+	p->sess = wm_session_get(p->db, "user", id, WM_SESSION_IDLE,
+	    WM_SESSION_MAX, &err);
+	if (p->sess == NULL) {
+		wm_free_secret(id);
+		if (err.code != EX_NOPERM)
+			wm_log_err(&err);
+		wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, &err);
+		p->expired = 1;
+		return;
+	}
+	p->sid = id;
+	if (!user_ok(p)) {
+		end_session(p);
+		return;
+	}
+	if (strcmp(p->sess->stage, "full") == 0)
+		wm_web_set(p->w, "Page.user", p->sess->principal);
+}
+
+/* The double-submit token of forms shown before login. */
+static void
+load_pre_token(struct portal *p)
+{
+	unsigned char r[WM_SESSION_ID_LEN / 2];
+	struct wm_err err;
+	char *c;
+
+	if ((c = wm_web_cookie(p->w, COOKIE_PRE)) != NULL &&
+	    strlen(c) == WM_SESSION_ID_LEN) {
+		snprintf(p->pre, sizeof(p->pre), "%s", c);
+		free(c);
+		return;
+	}
+	free(c);
+	if (wm_random_bytes(r, sizeof(r), &err) == -1) {
+		wm_log_err(&err);
+		return;
+	}
+	wm_hex(r, sizeof(r), p->pre);
+	if (wm_web_set_cookie(p->w, COOKIE_PRE, p->pre, -1, &err) == -1)
+		wm_log_err(&err);
+}
+
+static int
+logged_in(struct portal *p)
+{
+	return p->sess != NULL && strcmp(p->sess->stage, "full") == 0;
+}
+
+/* Handlers of pages behind the login start with this. */
+static int
+require_user(struct portal *p)
+{
+	if (logged_in(p))
+		return 0;
+	if (p->sess != NULL)
+		redirect(p, "/totp");
+	else if (strcmp(wm_web_method(p->w), "GET") == 0)
+		redirect(p, p->expired ? "/login?expired=1" :
+		    "/login");
+	else
+		wm_web_error(p->w, 403, "Please log in first.");
+	return -1;
+}
+
+/* ---- login, second step, logout ---- */
+
+static int
+r_root(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	return redirect(p, logged_in(p) ? "/inbox" : "/login");
+}
+
+static void
+login_vars(struct portal *p)
+{
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+		wm_web_set(p->w, "Page.reset_enabled", "1");
+}
+
+static int
+r_login_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (logged_in(p))
+		return redirect(p, "/inbox");
+	if (wm_web_param(w, "out") != NULL)
+		wm_web_set(w, "Page.notice", "You are logged out.");
+	else if (wm_web_param(w, "expired") != NULL)
+		wm_web_set(w, "Page.notice", "Your session has ended. Please log in "
+		    "again.");
+	login_vars(p);
+	return page(p, "login.cs", "Log in");
+}
+
+static int
+login_refused(struct portal *p, int status, const char *msg)
+{
+	login_vars(p);
+	return page_error(p, status, "login.cs", "Log in", msg);
+}
+
+/* The account may log in now?  Says why not in err. */
+static int
+may_login(struct portal *p, const struct wm_user *u, struct wm_err *err)
+{
+	if (!u->enabled)
+		return wm_err_set(err, EX_NOPERM, "Your account is not enabled yet. "
+		    "An administrator has to enable it before you can log in.");
+	if (!wm_pref_user_bool(p->db, u->address, "login-allowed"))
+		return wm_err_set(err, EX_NOPERM, "Logging in is not allowed for "
+		    "this account.");
+	return 0;
+}
+
+static int
+r_login(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	const char *in = wm_web_param(w, "address");
+	const char *pw = wm_web_param(w, "password");
+	const char *ip = wm_web_remote_addr(w);
+	char addr[WM_ADDRESS_MAX + 1];
+	struct wm_user *u;
+	struct wm_err err;
+	int totp;
+
+	wm_web_set(w, "Form.address", in);
+	if (in == NULL || pw == NULL || *pw == '\0' ||
+	    wm_address_normalize(in, addr, sizeof(addr), &err) == -1) {
+		wm_throttle_fail(p->db, NULL, ip, &err);
+		return login_refused(p, 403, MSG_BAD_LOGIN);
+	}
+	if (wm_throttle_check(p->db, addr, ip, &err) == -1) {
+		if (err.code != EX_TEMPFAIL || strstr(err.msg, "Too many") == NULL)
+			return fail(p, &err);
+		wm_log(LOG_NOTICE, "login throttled for %s from %s", addr, ip);
+		return login_refused(p, 429, err.msg);
+	}
+	if (wm_user_check_password(p->db, addr, pw, &err) == -1) {
+		if (err.code != EX_NOPERM)
+			return fail(p, &err);
+		wm_log(LOG_NOTICE, "login failed for %s from %s", addr, ip);
+		if (wm_throttle_fail(p->db, addr, ip, &err) == -1)
+			wm_log_err(&err);
+		return login_refused(p, 403, MSG_BAD_LOGIN);
+	}
+	if ((u = wm_user_get(p->db, addr, &err)) == NULL)
+		return fail(p, &err);
+	if (may_login(p, u, &err) == -1) {
+		wm_user_free(u);
+		return login_refused(p, 403, err.msg);
+	}
+	totp = u->totp_enabled;
+	if (wm_throttle_success(p->db, u->address, &err) == -1 ||
+	    start_session(p, u->address, totp ? "totp" : "full", &err) == -1) {
+		wm_user_free(u);
+		return fail(p, &err);
+	}
+	wm_log(LOG_INFO, "login %s%s from %s", u->address,
+	    totp ? " (code pending)" : "", ip);
+	wm_user_free(u);
+	return redirect(p, totp ? "/totp" : "/inbox");
+}
+
+static int
+r_totp_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (logged_in(p))
+		return redirect(p, "/inbox");
+	if (p->sess == NULL)
+		return redirect(p, "/login");
+	return page(p, "totp.cs", "Enter your code");
+}
+
+static int
+r_totp(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	const char *ip = wm_web_remote_addr(w);
+	char id[WM_SESSION_ID_LEN + 1];
+	struct wm_err err;
+	int recovery, left;
+
+	if (logged_in(p))
+		return redirect(p, "/inbox");
+	if (p->sess == NULL)
+		return redirect(p, "/login");
+	if (wm_throttle_check(p->db, p->sess->principal, ip, &err) == -1) {
+		end_session(p);
+		return login_refused(p, 429, err.msg);
+	}
+	if (wm_totp_verify(p->db, p->sess->principal,
+	    wm_web_param(w, "code"), &recovery, &err) == -1) {
+		if (err.code != EX_NOPERM)
+			return fail(p, &err);
+		wm_log(LOG_NOTICE, "two-factor code refused for %s from %s",
+		    p->sess->principal, ip);
+		wm_throttle_fail(p->db, p->sess->principal, ip, NULL);
+		return page_error(p, 403, "totp.cs", "Enter your code", err.msg);
+	}
+	if (wm_session_promote(p->db, p->sess, id, &err) == -1 ||
+	    wm_throttle_success(p->db, p->sess->principal, &err) == -1)
+		return fail(p, &err);
+	wm_free_secret(p->sid);
+	p->sid = strdup(id);
+	if (wm_web_set_cookie(w, COOKIE_SESSION, id, -1, &err) == -1)
+		return fail(p, &err);
+	if (recovery) {
+		left = wm_totp_recovery_left(p->db, p->sess->principal, &err);
+		wm_log(LOG_NOTICE, "recovery code used by %s (%d left)",
+		    p->sess->principal, left);
+	}
+	wm_log(LOG_INFO, "login %s completed with %s", p->sess->principal,
+	    recovery ? "a recovery code" : "a code");
+	return redirect(p, "/inbox");
+}
+
+static int
+r_logout(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (p->sess != NULL)
+		wm_log(LOG_INFO, "logout %s", p->sess->principal);
+	end_session(p);
+	return redirect(p, "/login?out=1");
+}
+
+/* ---- choosing a password: sign-up and reset ---- */
+
+static long long
+min_bits(struct portal *p, const char *address)
+{
+	return wm_pref_user_num(p->db, address, "min-password-strength", 15);
+}
+
+/* Checks the link; on success *address is the account (malloc'd). */
+static int
+link_address(struct portal *p, const char *purpose, char **address,
+    struct wm_err *err)
+{
+	const char *t = wm_web_param(p->w, "t");
+
+	if (t == NULL || *t == '\0')
+		return wm_err_set(err, EX_NOPERM, "This link is not complete. "
+		    "Open the link from the email again.");
+	if (wm_token_check(p->db, t, purpose, address, err) == -1) {
+		if (err->code == EX_TEMPFAIL || err->code == EX_SOFTWARE)
+			return -1;
+		return wm_err_set(err, EX_NOPERM, "This link is not valid or has "
+		    "expired.%s", strcmp(purpose, "signup") == 0 ? " A new "
+		    "message to you will bring a new sign-up link." : " You can "
+		    "ask for a new one.");
+	}
+	wm_web_set(p->w, "Form.t", t);
+	wm_web_set(p->w, "Form.address", *address);
+	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, *address));
+	return 0;
+}
+
+/* Both fields equal and every rule kept; err names the rule broken. */
+static int
+new_password_ok(struct portal *p, const char *address, const char **pw,
+    struct wm_err *err)
+{
+	const char *a = wm_web_param(p->w, "password");
+	const char *b = wm_web_param(p->w, "password2");
+
+	if (a == NULL || *a == '\0')
+		return wm_err_set(err, EX_DATAERR, "Enter a new password.");
+	if (b == NULL || strcmp(a, b) != 0)
+		return wm_err_set(err, EX_DATAERR, "The two passwords are not the "
+		    "same.");
+	if (wm_password_check(a, address, (int)min_bits(p, address), err) == -1)
+		return -1;
+	*pw = a;
+	return 0;
+}
+
+static int
+r_signup_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	char *addr = NULL;
+
+	if (link_address(p, "signup", &addr, &err) == -1)
+		return fail(p, &err);
+	free(addr);
+	return page(p, "signup.cs", "Sign up");
+}
+
+static int
+r_signup(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	const char *pw;
+	char *addr = NULL;
+	int initial;
+
+	if (link_address(p, "signup", &addr, &err) == -1)
+		return fail(p, &err);
+	if (new_password_ok(p, addr, &pw, &err) == -1) {
+		free(addr);
+		if (err.code != EX_DATAERR)
+			return fail(p, &err);
+		return page_error(p, 400, "signup.cs", "Sign up", err.msg);
+	}
+	initial = wm_pref_user_bool(p->db, addr, "initial-login-allowed");
+	/* Spent before use: the same link never sets a second password. */
+	if (wm_token_consume(p->db, wm_web_param(w, "t"), &err) == -1 ||
+	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
+	    (!initial && wm_user_set_enabled(p->db, addr, 0, &err) == -1)) {
+		free(addr);
+		if (err.code == EX_NOPERM)
+			wm_err_set(&err, EX_NOPERM, "This link was used already.");
+		return fail(p, &err);
+	}
+	wm_db_audit(p->db, addr, "signup", initial ? "enabled" :
+	    "waiting for an administrator", NULL);
+	wm_log(LOG_INFO, "signup %s", addr);
+	free(addr);
+	if (!initial)
+		wm_web_set(w, "Page.text", "Your password is set. Your account "
+		    "is not enabled yet: an administrator has to enable it before "
+		    "you can log in. You will be able to log in with this "
+		    "password then.");
+	else {
+		wm_web_set(w, "Page.text", "Your password is set. You can log in "
+		    "now.");
+		wm_web_set(w, "Page.link", BASE "/login");
+		wm_web_set(w, "Page.linktext", "Log in");
+	}
+	return page(p, "message.cs", "Signed up");
+}
+
+static int
+r_reset_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	char *addr = NULL;
+
+	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+		return page_error(p, 403, "message.cs", "Reset password",
+		    "Password reset is turned off. Ask your administrator.");
+	if (wm_web_param(w, "t") == NULL)
+		return page(p, "reset.cs", "Reset password");
+	if (link_address(p, "reset", &addr, &err) == -1)
+		return fail(p, &err);
+	free(addr);
+	return page(p, "reset.cs", "Choose a new password");
+}
+
+/* Sends the link when the address has an account; the answer never says. */
+static int
+reset_request(struct portal *p)
+{
+	const char *in = wm_web_param(p->w, "address");
+	const char *ip = wm_web_remote_addr(p->w);
+	char addr[WM_ADDRESS_MAX + 1];
+	struct wm_user *u;
+	struct wm_err err;
+
+	if (in != NULL && wm_address_normalize(in, addr, sizeof(addr), &err) == 0 &&
+	    (u = wm_user_get(p->db, addr, &err)) != NULL) {
+		if (u->enabled && wm_notify_password_reset(p->cfg, p->db, addr,
+		    &err) == -1)
+			wm_log_err(&err);
+		else if (u->enabled)
+			wm_log(LOG_INFO, "password reset link sent to %s (asked "
+			    "from %s)", addr, ip);
+		wm_user_free(u);
+	}
+	wm_web_set(p->w, "Page.text", "If this address has a mailbox here, we "
+	    "have sent a link to it. The link is valid for a limited time.");
+	return page(p, "message.cs", "Check your mail");
+}
+
+static int
+r_reset(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	const char *pw;
+	char *addr = NULL;
+
+	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+		return page_error(p, 403, "message.cs", "Reset password",
+		    "Password reset is turned off. Ask your administrator.");
+	if (wm_web_param(w, "t") == NULL)
+		return reset_request(p);
+	if (link_address(p, "reset", &addr, &err) == -1)
+		return fail(p, &err);
+	if (new_password_ok(p, addr, &pw, &err) == -1) {
+		free(addr);
+		if (err.code != EX_DATAERR)
+			return fail(p, &err);
+		return page_error(p, 400, "reset.cs", "Choose a new password",
+		    err.msg);
+	}
+	if (wm_token_consume(p->db, wm_web_param(w, "t"), &err) == -1 ||
+	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
+	    wm_session_delete_principal(p->db, "user", addr, NULL, &err) == -1 ||
+	    wm_throttle_success(p->db, addr, &err) == -1) {
+		free(addr);
+		if (err.code == EX_NOPERM)
+			wm_err_set(&err, EX_NOPERM, "This link was used already.");
+		return fail(p, &err);
+	}
+	wm_db_audit(p->db, addr, "password-reset", NULL, NULL);
+	wm_log(LOG_INFO, "password reset by %s", addr);
+	free(addr);
+	end_session(p);
+	wm_web_set(w, "Page.text", "Your new password is set. You can log in "
+	    "with it now.");
+	wm_web_set(w, "Page.link", BASE "/login");
+	wm_web_set(w, "Page.linktext", "Log in");
+	return page(p, "message.cs", "Password changed");
+}
+
+/* ---- settings ---- */
+
+static int
+settings_page(struct portal *p, int status, const char *error,
+    const char *notice)
+{
+	const char *addr = p->sess->principal;
+	struct wm_err err;
+	int on;
+
+	if ((on = wm_totp_enabled(p->db, addr, &err)) == -1)
+		return fail(p, &err);
+	if (on) {
+		wm_web_set(p->w, "Settings.totp_enabled", "1");
+		wm_web_set_int(p->w, "Settings.recovery_left",
+		    wm_totp_recovery_left(p->db, addr, &err));
+	}
+	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, addr));
+	wm_web_set(p->w, "Page.section", "settings");
+	wm_web_set(p->w, "Page.error", error);
+	wm_web_set(p->w, "Page.notice", notice);
+	wm_web_status(p->w, status);
+	return page(p, "settings.cs", "Settings");
+}
+
+static int
+r_settings(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (require_user(p) == -1)
+		return -1;
+	return settings_page(p, 200, NULL, NULL);
+}
+
+/* The current password again before a change; failures count as logins. */
+static int
+current_password_ok(struct portal *p, struct wm_err *err)
+{
+	const char *addr = p->sess->principal, *ip = wm_web_remote_addr(p->w);
+	const char *cur = wm_web_param(p->w, "current");
+
+	if (wm_throttle_check(p->db, addr, ip, err) == -1)
+		return -1;
+	if (cur == NULL || wm_user_check_password(p->db, addr, cur, err) == -1) {
+		if (err->code != EX_NOPERM && cur != NULL)
+			return -1;
+		wm_throttle_fail(p->db, addr, ip, NULL);
+		return wm_err_set(err, EX_NOPERM, "Your current password is not "
+		    "right.");
+	}
+	return 0;
+}
+
+static int
+user_error(struct portal *p, const struct wm_err *err)
+{
+	if (err->code == EX_NOPERM || err->code == EX_DATAERR ||
+	    strstr(err->msg, "Too many") != NULL)
+		return settings_page(p, err->code == EX_DATAERR ? 400 :
+		    err->code == EX_NOPERM ? 403 : 429, err->msg, NULL);
+	return fail(p, err);
+}
+
+static int
+r_password(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	const char *pw;
+
+	if (require_user(p) == -1)
+		return -1;
+	if (current_password_ok(p, &err) == -1 ||
+	    new_password_ok(p, p->sess->principal, &pw, &err) == -1)
+		return user_error(p, &err);
+	if (wm_user_set_password(p->db, p->sess->principal, pw, &err) == -1 ||
+	    wm_session_delete_principal(p->db, "user", p->sess->principal,
+	    p->sid, &err) == -1)
+		return fail(p, &err);
+	wm_db_audit(p->db, p->sess->principal, "password-change", NULL, NULL);
+	wm_log(LOG_INFO, "password changed by %s", p->sess->principal);
+	return settings_page(p, 200, NULL, "Your password was changed. Other "
+	    "sessions were logged out.");
+}
+
+static int
+totp_setup_page(struct portal *p, const char *secret, int status,
+    const char *error)
+{
+	struct wm_err err;
+	char *uri, *qr;
+
+	if ((uri = wm_totp_uri(ISSUER, p->sess->principal, secret)) == NULL) {
+		wm_web_error(p->w, 500, MSG_TRY_LATER);
+		return -1;
+	}
+	qr = wm_totp_qr_data_uri(uri, &err);
+	wm_free_secret(uri);
+	if (qr == NULL)
+		return fail(p, &err);
+	wm_web_set(p->w, "Totp.qr", qr);
+	wm_web_set(p->w, "Totp.secret", secret);
+	free(qr);
+	wm_web_set(p->w, "Page.section", "settings");
+	wm_web_set(p->w, "Page.error", error);
+	wm_web_status(p->w, status);
+	return page(p, "totp_setup.cs", "Set up two-factor authentication");
+}
+
+static int
+r_totp_begin(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	char *secret;
+	int rc;
+
+	if (require_user(p) == -1)
+		return -1;
+	if ((secret = wm_totp_begin(p->db, p->sess->principal, &err)) == NULL) {
+		if (err.code == EX_NOUSER)
+			return settings_page(p, 409, "Two-factor authentication "
+			    "is on already.", NULL);
+		return fail(p, &err);
+	}
+	rc = totp_setup_page(p, secret, 200, NULL);
+	wm_free_secret(secret);
+	return rc;
+}
+
+static int
+r_totp_confirm(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+	char **codes = NULL, *secret, key[32];
+	size_t n = 0, i;
+	int rc;
+
+	if (require_user(p) == -1)
+		return -1;
+	if (wm_totp_confirm(p->db, p->sess->principal, wm_web_param(w, "code"),
+	    &codes, &n, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			return fail(p, &err);
+		if ((secret = wm_totp_secret(p->db, p->sess->principal,
+		    &err)) == NULL)
+			return fail(p, &err);
+		rc = totp_setup_page(p, secret, 400, err.msg);
+		wm_free_secret(secret);
+		return rc;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "Totp.codes.%zu", i);
+		wm_web_set(w, key, codes[i]);
+	}
+	wm_totp_codes_free(codes, n);
+	wm_db_audit(p->db, p->sess->principal, "totp-enable", NULL, NULL);
+	wm_log(LOG_INFO, "two-factor authentication on for %s",
+	    p->sess->principal);
+	wm_web_set(w, "Page.section", "settings");
+	return page(p, "totp_codes.cs", "Your recovery codes");
+}
+
+static int
+r_totp_disable(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_err err;
+
+	if (require_user(p) == -1)
+		return -1;
+	if (current_password_ok(p, &err) == -1)
+		return user_error(p, &err);
+	if (wm_totp_disable(p->db, p->sess->principal, &err) == -1)
+		return fail(p, &err);
+	wm_db_audit(p->db, p->sess->principal, "totp-disable", NULL, NULL);
+	wm_log(LOG_INFO, "two-factor authentication off for %s",
+	    p->sess->principal);
+	return settings_page(p, 200, NULL, "Two-factor authentication is off.");
+}
+
+/* ---- mailbox listing ---- */
+
+static void
+human_size(long long n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%lld B", n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%lld KB", (n + 1023) / 1024);
+	else if (n < 1024LL * 1024 * 1024)
+		snprintf(out, len, "%.1f MB", n / 1048576.0);
+	else
+		snprintf(out, len, "%.1f GB", n / 1073741824.0);
+}
+
+static void
+list_row(struct portal *p, size_t i, const struct wm_message *m, int sent)
+{
+	char key[64], when[32], size[32];
+	struct tm tm;
+	time_t t = m->date ? m->date : m->received;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	human_size(m->size, size, sizeof(size));
+#define ROW(field, value) do { \
+	snprintf(key, sizeof(key), "Inbox.msg.%zu." field, i); \
+	wm_web_set(p->w, key, value); } while (0)
+	ROW("from", sent ? m->to_addr : m->from_addr);
+	ROW("subject", m->subject);
+	ROW("date", when);
+	ROW("size", size);
+	ROW("attach", m->has_attachments ? "1" : NULL);
+	ROW("unread", !m->seen && !sent ? "1" : NULL);
+#undef ROW
+	snprintf(key, sizeof(key), "Inbox.msg.%zu.id", i);
+	wm_web_set_int(p->w, key, m->id);
+}
+
+static int
+quota_vars(struct portal *p, const char *addr)
+{
+	long long used, quota, pct;
+	char buf[32];
+
+	used = wm_mailbox_usage(wm_config_path(p->cfg, "mail"), addr);
+	quota = wm_pref_user_num(p->db, addr, "quota", 1073741824LL);
+	if (used < 0)
+		used = 0;
+	pct = quota > 0 ? used * 100 / quota : 0;
+	human_size(used, buf, sizeof(buf));
+	wm_web_set(p->w, "Inbox.used", buf);
+	human_size(quota, buf, sizeof(buf));
+	wm_web_set(p->w, "Inbox.quota", buf);
+	return wm_web_set_int(p->w, "Inbox.percent", pct > 100 ? 100 : pct);
+}
+
+static int
+listing(struct portal *p, const char *folder, const char *title)
+{
+	const char *addr = p->sess->principal, *ps = wm_web_param(p->w, "p");
+	struct wm_message **list = NULL;
+	long long count, unread, pages, pg;
+	struct wm_err err;
+	size_t n = 0, i;
+
+	if ((count = wm_message_count(p->db, addr, folder, 0, &err)) < 0 ||
+	    (unread = wm_message_count(p->db, addr, folder, 1, &err)) < 0)
+		return fail(p, &err);
+	pages = count == 0 ? 1 : (count + PAGE_SIZE - 1) / PAGE_SIZE;
+	pg = ps != NULL ? strtoll(ps, NULL, 10) : 1;
+	if (pg < 1)
+		pg = 1;
+	if (pg > pages)
+		pg = pages;
+	if (wm_message_list(p->db, addr, folder, (pg - 1) * PAGE_SIZE, PAGE_SIZE,
+	    &list, &n, &err) == -1)
+		return fail(p, &err);
+	for (i = 0; i < n; i++)
+		list_row(p, i, list[i], strcmp(folder, "sent") == 0);
+	wm_message_list_free(list, n);
+	wm_web_set_int(p->w, "Inbox.count", count);
+	wm_web_set_int(p->w, "Inbox.unread", unread);
+	wm_web_set_int(p->w, "Inbox.page", pg);
+	wm_web_set_int(p->w, "Inbox.pages", pages);
+	if (pg > 1)
+		wm_web_set_int(p->w, "Inbox.prev", pg - 1);
+	if (pg < pages)
+		wm_web_set_int(p->w, "Inbox.next", pg + 1);
+	quota_vars(p, addr);
+	wm_web_set(p->w, "Page.section", folder);
+	return page(p, "inbox.cs", title);
+}
+
+static int
+r_inbox(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (require_user(p) == -1)
+		return -1;
+	return listing(p, "inbox", "Inbox");
+}
+
+static int
+r_sent(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (require_user(p) == -1)
+		return -1;
+	return listing(p, "sent", "Sent");
+}
+
+/* Removes the file first: an index row without a file is worse than a
+ * file without a row, which the next index rebuild brings back. */
+static int
+delete_one(struct portal *p, long long id, struct wm_err *err)
+{
+	const char *addr = p->sess->principal;
+	struct wm_message *m;
+	int rc;
+
+	if ((m = wm_message_get(p->db, addr, id, err)) == NULL)
+		return err->code == EX_NOINPUT ? 0 : -1;
+	rc = wm_mailbox_remove(wm_config_path(p->cfg, "mail"), addr, m->file, err);
+	wm_message_free(m);
+	if (rc == -1)
+		return -1;
+	return wm_message_delete(p->db, addr, id, err);
+}
+
+static int
+delete_selected(struct portal *p, const char *folder)
+{
+	const char *ids[PAGE_SIZE * 4];
+	char where[64];
+	struct wm_err err;
+	size_t n, i, done = 0;
+	char *end;
+	long long id;
+
+	if (require_user(p) == -1)
+		return -1;
+	n = wm_web_param_list(p->w, "id", ids, sizeof(ids) / sizeof(ids[0]));
+	for (i = 0; i < n; i++) {
+		id = strtoll(ids[i], &end, 10);
+		if (*ids[i] == '\0' || *end != '\0' || id <= 0)
+			continue;
+		if (delete_one(p, id, &err) == -1)
+			return fail(p, &err);
+		done++;
+	}
+	if (done > 0)
+		wm_log(LOG_INFO, "%s deleted %zu message%s", p->sess->principal,
+		    done, done == 1 ? "" : "s");
+	snprintf(where, sizeof(where), "/%s", folder);
+	return redirect(p, where);
+}
+
+static int
+r_inbox_delete(struct wm_web *w, void *ctx, const long long *args)
+{
+	return delete_selected(ctx, "inbox");
+}
+
+static int
+r_sent_delete(struct wm_web *w, void *ctx, const long long *args)
+{
+	return delete_selected(ctx, "sent");
+}
+
+/*
+ * TODO(view): message view, part and .eml download, compose and reply are
+ * wired in by the view/compose work (lib/view.h, lib/compose.h).  Until then
+ * these routes answer 501, behind the login like the real pages.
+ */
+static int
+r_todo(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+
+	if (require_user(p) == -1)
+		return -1;
+	wm_web_error(w, 501, "This page is not available yet.");
+	return -1;
+}
+
+static const struct wm_route routes[] = {
+	{ "GET",  "/",			r_root },
+	{ "GET",  "/login",		r_login_form },
+	{ "POST", "/login",		r_login },
+	{ "POST", "/logout",		r_logout },
+	{ "GET",  "/totp",		r_totp_form },
+	{ "POST", "/totp",		r_totp },
+	{ "GET",  "/signup",		r_signup_form },
+	{ "POST", "/signup",		r_signup },
+	{ "GET",  "/reset",		r_reset_form },
+	{ "POST", "/reset",		r_reset },
+	{ "GET",  "/settings",		r_settings },
+	{ "POST", "/settings/password",	r_password },
+	{ "POST", "/settings/totp/begin", r_totp_begin },
+	{ "POST", "/settings/totp/confirm", r_totp_confirm },
+	{ "POST", "/settings/totp/disable", r_totp_disable },
+	{ "GET",  "/inbox",		r_inbox },
+	{ "POST", "/inbox/delete",	r_inbox_delete },
+	{ "GET",  "/sent",		r_sent },
+	{ "POST", "/sent/delete",	r_sent_delete },
+	{ "GET",  "/msg/#",		r_todo },	/* TODO(view) */
+	{ "GET",  "/msg/#/body",	r_todo },	/* TODO(view) */
+	{ "GET",  "/msg/#/part/#",	r_todo },	/* TODO(view) */
+	{ "GET",  "/msg/#/eml",		r_todo },	/* TODO(view) */
+	{ NULL,   "/compose",		r_todo },	/* TODO(compose) */
+	{ NULL,   "/reply/#",		r_todo },	/* TODO(compose) */
+	{ NULL,   NULL,			NULL }
+};
+
+/* ---- the request ---- */
+
+/* "/portal/inbox" and "/inbox" are the same page: the server may strip it. */
+static void
+strip_base(struct wm_web *w)
+{
+	const char *path = wm_web_path(w);
+	size_t n = strlen(BASE);
+
+	if (strncmp(path, BASE, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return;
+	wm_web_set(w, "CGI.PathInfo", path[n] == '\0' ? "/" : path + n);
+}
+
+static int
+open_instance(struct portal *p, struct wm_err *err)
+{
+	const char *tdir;
+	char *html;
+	long long max;
+
+	if ((p->cfg = wm_config_load(NULL, err)) == NULL)
+		return -1;
+	wm_log_file(wm_config_path(p->cfg, "log"));
+	tdir = wm_config_path(p->cfg, "templates");
+	html = wm_asprintf("%s/html", tdir ? tdir : "/usr/share/wm/templates");
+	if (html == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	wm_web_set(p->w, "hdf.loadpaths.0", html);
+	free(html);
+	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
+	if (p->db == NULL)
+		return -1;
+	/* Room for the largest attachment plus the rest of a compose form. */
+	max = wm_pref_user_num(p->db, NULL, "max-attachment-size", 10485760LL);
+	if (wm_web_parse(p->w, (size_t)(max * 2 + 1048576), err) == -1) {
+		wm_web_error(p->w, strstr(err->msg, "larger") ? 413 : 400,
+		    strstr(err->msg, "larger") ? "This request is too large." :
+		    "This request could not be read.");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct portal p;
+	struct wm_err err;
+
+	memset(&p, 0, sizeof(p));
+	wm_log_open("portal.cgi");
+	wm_log_stderr(0);
+	wm_web_std_io(argc, argv, environ);
+	if ((p.w = wm_web_new(NULL, &err)) == NULL) {
+		wm_log_err(&err);
+		fputs("Status: 500\r\nContent-Type: text/plain\r\n\r\nError\n",
+		    stdout);
+		return 0;
+	}
+	if (open_instance(&p, &err) == -1) {
+		wm_log_err(&err);
+		wm_web_error(p.w, 503, MSG_TRY_LATER);
+	} else {
+		load_session(&p);
+		load_pre_token(&p);
+		wm_web_set(p.w, "Page.base", BASE);
+		wm_web_set(p.w, "Page.csrf", csrf_token(&p));
+		strip_base(p.w);
+		wm_web_dispatch(p.w, routes, csrf_token(&p), &p);
+		wm_web_error(p.w, 500, MSG_TRY_LATER);	/* no answer yet */
+	}
+	wm_session_free(p.sess);
+	wm_free_secret(p.sid);
+	wm_web_free(p.w);
+	wm_db_close(p.db);
+	wm_config_free(p.cfg);
+	return 0;
+}
