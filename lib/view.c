@@ -1,0 +1,971 @@
+/*
+ * view.c - see view.h.
+ *
+ * GMime parses; this file decides what the reader sees.  Every string that
+ * leaves here has been through to_utf8() or utf8_clean(), so templates can
+ * rely on valid UTF-8 whatever the mail declared.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "err.h"
+#include "mailbox.h"
+#include "message.h"
+#include "notify.h"
+#include "sanitize.h"
+#include "util.h"
+#include "view.h"
+
+#define MAX_DEPTH	64		/* multipart nesting we still list */
+#define MAX_NAME	200		/* bytes of a file name */
+#define MAX_CID_IMAGE	(5 * 1024 * 1024)
+#define MAX_HEADERS	32		/* wm_view_header() values cached */
+
+struct vpart {
+	GMimeObject	*obj;		/* owned by the message tree */
+	char		*filename;
+	char		*type;		/* "type/subtype" */
+	char		*type_full;	/* with charset for text parts */
+	char		*cid;		/* Content-ID without <>, or NULL */
+	size_t		 size;
+	int		 is_inline;
+	int		 is_body;
+};
+
+struct wm_view {
+	struct wm_buf		 raw;
+	GMimeMessage		*msg;		/* NULL when GMime gave up */
+	struct wm_view_headers	 h;
+	char			*hstr[9];	/* the strings behind h */
+	char			*cache[MAX_HEADERS];
+	size_t			 ncache;
+	char			*text;
+	char			*html;		/* UTF-8 source, unsanitised */
+	struct vpart		*parts;
+	size_t			 nparts;
+	struct wm_attachment	*att;
+	size_t			 natt;
+	char			*eml_name;
+};
+
+static void
+mime_init(void)
+{
+	static int done;
+
+	if (!done) {
+		g_mime_init();
+		done = 1;
+	}
+}
+
+/* ---- UTF-8 ---- */
+
+#define U_TEXT		0	/* body text: keeps LF and TAB */
+#define U_LINE		1	/* header: controls become spaces */
+#define U_NAME		2	/* file name: controls removed */
+
+/*
+ * Valid UTF-8 copy of s: invalid sequences become U+FFFD, NUL bytes too;
+ * CR is dropped (CRLF -> LF); other controls per mode.
+ */
+static char *
+utf8_clean(const char *s, size_t len, int mode)
+{
+	struct wm_buf b;
+	const char *p, *end = s + len;
+
+	wm_buf_init(&b);
+	if (wm_buf_append(&b, "", 0) == -1)
+		return NULL;
+	for (p = s; p < end; ) {
+		gunichar c;
+
+		if (*p == '\0') {
+			wm_buf_puts(&b, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		if ((unsigned char)*p < 0x80) {
+			char ch = *p++;
+
+			if (ch == '\r' || (mode == U_NAME &&
+			    ((unsigned char)ch < 0x20 || ch == 0x7f)))
+				continue;
+			if (mode == U_LINE && ((unsigned char)ch < 0x20 ||
+			    ch == 0x7f))
+				ch = ' ';
+			wm_buf_append(&b, &ch, 1);
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			wm_buf_puts(&b, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		if (mode == U_TEXT || c >= 0xa0)
+			wm_buf_append(&b, p, (size_t)(g_utf8_next_char(p) - p));
+		p = g_utf8_next_char(p);
+	}
+	return wm_buf_take(&b);
+}
+
+/*
+ * Converts with iconv, writing U+FFFD for each byte the charset does not
+ * define, so a mislabelled body still shows everything that does decode.
+ */
+static int
+iconv_lenient(iconv_t cd, const char *in, size_t inlen, struct wm_buf *out)
+{
+	char tmp[4096];
+
+	while (inlen > 0) {
+		char *ip = (char *)in, *op = tmp;
+		size_t ol = sizeof(tmp), r;
+
+		r = iconv(cd, &ip, &inlen, &op, &ol);
+		if (wm_buf_append(out, tmp, (size_t)(op - tmp)) == -1)
+			return -1;
+		in = ip;
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (errno != EILSEQ && errno != EINVAL)
+			return -1;
+		if (wm_buf_puts(out, "\xef\xbf\xbd") == -1)
+			return -1;
+		in++;
+		inlen--;
+	}
+	{
+		char *op = tmp;
+		size_t ol = sizeof(tmp);
+
+		iconv(cd, NULL, NULL, &op, &ol);
+		if (wm_buf_append(out, tmp, (size_t)(op - tmp)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static char *
+convert(const char *from, const char *buf, size_t len)
+{
+	struct wm_buf b;
+	iconv_t cd;
+	char *s;
+
+	if ((cd = g_mime_iconv_open("UTF-8", from)) == (iconv_t)-1)
+		return NULL;
+	wm_buf_init(&b);
+	if (iconv_lenient(cd, buf, len, &b) == -1) {
+		g_mime_iconv_close(cd);
+		wm_buf_free(&b);
+		return NULL;
+	}
+	g_mime_iconv_close(cd);
+	s = utf8_clean(b.data ? b.data : "", b.len, U_TEXT);
+	wm_buf_free(&b);
+	return s;
+}
+
+/*
+ * Body bytes in the declared charset to UTF-8.  An unknown or missing
+ * charset is read as UTF-8 when the bytes are valid UTF-8, else as
+ * windows-1252, the usual truth behind mislabelled mail.
+ */
+static char *
+to_utf8(const char *buf, size_t len, const char *charset)
+{
+	const char *canon = NULL;
+	char *s;
+
+	if (charset != NULL && *charset != '\0')
+		canon = g_mime_charset_canon_name(charset);
+	if (canon != NULL && g_ascii_strcasecmp(canon, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(canon, "us-ascii") != 0 &&
+	    (s = convert(canon, buf, len)) != NULL)
+		return s;
+	if ((canon != NULL && g_ascii_strcasecmp(canon, "utf-8") == 0) ||
+	    g_utf8_validate(buf, (gssize)len, NULL))
+		return utf8_clean(buf, len, U_TEXT);
+	if ((s = convert("windows-1252", buf, len)) != NULL)
+		return s;
+	return utf8_clean(buf, len, U_TEXT);
+}
+
+static char *
+clean_header(const char *s)
+{
+	char *c, *p, *q;
+
+	if (s == NULL)
+		s = "";
+	if ((c = utf8_clean(s, strlen(s), U_LINE)) == NULL)
+		return NULL;
+	/* Unfolded headers keep runs of blanks; one is enough to read. */
+	for (p = q = c; *p != '\0'; p++)
+		if (!(*p == ' ' && (q == c || q[-1] == ' ')))
+			*q++ = *p;
+	while (q > c && q[-1] == ' ')
+		q--;
+	*q = '\0';
+	return c;
+}
+
+/* ---- file names ---- */
+
+static int
+unsafe_char(gunichar c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+char *
+wm_view_safe_filename(const char *name, const char *fallback)
+{
+	struct wm_buf b;
+	char *valid, *p, *base, *out;
+	size_t len;
+
+	if (fallback == NULL || *fallback == '\0')
+		fallback = "attachment";
+	if (name == NULL || (valid = utf8_clean(name, strlen(name), U_NAME)) == NULL)
+		return wm_strdup(fallback);
+	/* A sender's directories mean nothing here: keep the last component. */
+	base = valid;
+	for (p = valid; *p != '\0'; p++)
+		if ((*p == '/' || *p == '\\') && p[1] != '\0')
+			base = p + 1;
+	wm_buf_init(&b);
+	for (p = base; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (unsafe_char(c))
+			continue;
+		if (c < 0x80 && strchr("/\\<>:\"|?*", (int)c) != NULL)
+			wm_buf_append(&b, "_", 1);
+		else
+			wm_buf_append(&b, p, (size_t)(g_utf8_next_char(p) - p));
+	}
+	free(valid);
+	out = b.data != NULL ? b.data : wm_strdup("");
+	b.data = NULL;
+	if (out == NULL)
+		return NULL;
+	/* No hidden files, no "." or "..", nothing Windows would trim. */
+	for (p = out; *p == '.' || *p == ' '; p++)
+		;
+	memmove(out, p, strlen(p) + 1);
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == '.' || out[len - 1] == ' '))
+		out[--len] = '\0';
+	if (len > MAX_NAME) {
+		const char *dot = strrchr(out, '.');
+		size_t ext = dot != NULL ? strlen(dot) : 0, cut;
+
+		if (ext > 16)
+			ext = 0;
+		cut = MAX_NAME - ext;
+		while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80)
+			cut--;
+		memmove(out + cut, out + len - ext, ext + 1);
+	}
+	if (*out == '\0') {
+		free(out);
+		return wm_strdup(fallback);
+	}
+	return out;
+}
+
+static int
+attr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
+}
+
+char *
+wm_view_disposition(const char *filename)
+{
+	struct wm_buf b;
+	char *safe;
+	const unsigned char *p;
+
+	if ((safe = wm_view_safe_filename(filename, "attachment")) == NULL)
+		return NULL;
+	wm_buf_init(&b);
+	wm_buf_puts(&b, "attachment; filename=\"");
+	for (p = (const unsigned char *)safe; *p != '\0'; p++) {
+		if (*p >= 0x80) {
+			/* One '_' per character, not per byte. */
+			if ((*p & 0xc0) != 0x80)
+				wm_buf_append(&b, "_", 1);
+		} else if (*p < 0x20 || *p == 0x7f || *p == '"' ||
+		    *p == '\\' || *p == '%')
+			wm_buf_append(&b, "_", 1);
+		else
+			wm_buf_append(&b, p, 1);
+	}
+	wm_buf_puts(&b, "\"; filename*=UTF-8''");
+	for (p = (const unsigned char *)safe; *p != '\0'; p++) {
+		if (attr_char(*p))
+			wm_buf_append(&b, p, 1);
+		else
+			wm_buf_printf(&b, "%%%02X", *p);
+	}
+	free(safe);
+	return wm_buf_take(&b);
+}
+
+/* A file extension for parts that came without a usable name. */
+static const char *
+type_ext(const char *type)
+{
+	static const struct {
+		const char *type, *ext;
+	} map[] = {
+		{ "text/plain", "txt" }, { "text/html", "html" },
+		{ "text/calendar", "ics" }, { "text/csv", "csv" },
+		{ "image/png", "png" }, { "image/jpeg", "jpg" },
+		{ "image/gif", "gif" }, { "image/webp", "webp" },
+		{ "application/pdf", "pdf" }, { "application/zip", "zip" },
+		{ "message/rfc822", "eml" },
+		{ "message/delivery-status", "txt" },
+		{ "message/disposition-notification", "txt" },
+		{ "application/pkcs7-signature", "p7s" },
+		{ "application/x-pkcs7-signature", "p7s" },
+		{ "application/pkcs7-mime", "p7m" },
+		{ "application/x-pkcs7-mime", "p7m" },
+		{ "application/pgp-signature", "asc" },
+		{ "application/pgp-encrypted", "asc" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(type, map[i].type) == 0)
+			return map[i].ext;
+	return "bin";
+}
+
+/* ---- parts ---- */
+
+static int
+token_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!attr_char((unsigned char)*s) || *s == '|' || *s == '`')
+			return 0;
+	return 1;
+}
+
+/* "type/subtype" in lower case when both halves are tokens, else octet-stream. */
+static char *
+mime_type(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *t = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	char *s;
+
+	if (t == NULL || st == NULL || !token_ok(t) || !token_ok(st))
+		return wm_strdup("application/octet-stream");
+	if ((s = wm_asprintf("%s/%s", t, st)) == NULL)
+		return NULL;
+	for (char *p = s; *p != '\0'; p++)
+		*p = (char)g_ascii_tolower(*p);
+	return s;
+}
+
+static const char *
+charset_of(GMimeObject *obj)
+{
+	return g_mime_object_get_content_type_parameter(obj, "charset");
+}
+
+static void
+write_part(GMimeObject *obj, GMimeStream *s)
+{
+	if (GMIME_IS_PART(obj)) {
+		GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
+
+		if (w != NULL)
+			g_mime_data_wrapper_write_to_stream(w, s);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+
+		if (m != NULL)
+			g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, s);
+	}
+}
+
+static int
+part_bytes(GMimeObject *obj, struct wm_buf *out)
+{
+	GMimeStream *s = g_mime_stream_mem_new();
+	GByteArray *ba;
+	int rc;
+
+	write_part(obj, s);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	rc = wm_buf_append(out, ba->data, ba->len);
+	g_object_unref(s);
+	return rc;
+}
+
+static size_t
+part_size(GMimeObject *obj)
+{
+	GMimeStream *s = g_mime_stream_null_new();
+	size_t n;
+
+	write_part(obj, s);
+	n = GMIME_STREAM_NULL(s)->written;
+	g_object_unref(s);
+	return n;
+}
+
+static char *
+raw_name(GMimeObject *obj)
+{
+	const char *name = NULL;
+
+	if (GMIME_IS_PART(obj))
+		name = g_mime_part_get_filename(GMIME_PART(obj));
+	else {
+		name = g_mime_object_get_content_disposition_parameter(obj,
+		    "filename");
+		if (name == NULL)
+			name = g_mime_object_get_content_type_parameter(obj,
+			    "name");
+	}
+	if (name == NULL && GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		const char *subj = m ? g_mime_message_get_subject(m) : NULL;
+
+		if (subj != NULL && *subj != '\0')
+			return wm_asprintf("%s.eml", subj);
+	}
+	return name != NULL ? wm_strdup(name) : NULL;
+}
+
+static int
+add_part(struct wm_view *v, GMimeObject *obj)
+{
+	struct vpart *p, *np;
+	GMimeContentDisposition *d;
+	const char *cs, *cid;
+	char *raw, fallback[64];
+
+	np = realloc(v->parts, (v->nparts + 1) * sizeof(*np));
+	if (np == NULL)
+		return -1;
+	v->parts = np;
+	p = &v->parts[v->nparts];
+	memset(p, 0, sizeof(*p));
+	p->obj = obj;
+	if ((p->type = mime_type(obj)) == NULL)
+		return -1;
+	cs = charset_of(obj);
+	if (strncmp(p->type, "text/", 5) == 0 && cs != NULL && token_ok(cs))
+		p->type_full = wm_asprintf("%s; charset=%s", p->type, cs);
+	else
+		p->type_full = wm_strdup(p->type);
+	if ((cid = g_mime_object_get_content_id(obj)) != NULL)
+		p->cid = utf8_clean(cid, strlen(cid), U_LINE);
+	d = g_mime_object_get_content_disposition(obj);
+	p->is_inline = (d != NULL && !g_mime_content_disposition_is_attachment(d)) ||
+	    (d == NULL && p->cid != NULL);
+	snprintf(fallback, sizeof(fallback), "part-%zu.%s", v->nparts + 1,
+	    type_ext(p->type));
+	raw = raw_name(obj);
+	p->filename = wm_view_safe_filename(raw, fallback);
+	free(raw);
+	p->size = part_size(obj);
+	v->nparts++;
+	if (p->type_full == NULL || p->filename == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+collect(struct wm_view *v, GMimeObject *obj, int depth)
+{
+	int i, n;
+
+	if (obj == NULL || depth > MAX_DEPTH)
+		return 0;
+	if (!GMIME_IS_MULTIPART(obj))
+		return add_part(v, obj);
+	n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+	for (i = 0; i < n; i++)
+		if (collect(v, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+		    depth + 1) == -1)
+			return -1;
+	return 0;
+}
+
+/* A text part meant to be read in place: no attachment disposition, no name. */
+static int
+body_candidate(const struct vpart *p, const char *type)
+{
+	GMimeContentDisposition *d;
+
+	if (!GMIME_IS_PART(p->obj) || strcmp(p->type, type) != 0)
+		return 0;
+	d = g_mime_object_get_content_disposition(p->obj);
+	if (d != NULL && g_mime_content_disposition_is_attachment(d))
+		return 0;
+	return g_mime_part_get_filename(GMIME_PART(p->obj)) == NULL;
+}
+
+static char *
+part_text(const struct vpart *p)
+{
+	struct wm_buf b;
+	char *s;
+
+	wm_buf_init(&b);
+	if (part_bytes(p->obj, &b) == -1) {
+		wm_buf_free(&b);
+		return NULL;
+	}
+	s = to_utf8(b.data ? b.data : "", b.len, charset_of(p->obj));
+	wm_buf_free(&b);
+	return s;
+}
+
+static int
+pick_bodies(struct wm_view *v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->nparts; i++) {
+		struct vpart *p = &v->parts[i];
+
+		if (v->text == NULL && body_candidate(p, "text/plain")) {
+			if ((v->text = part_text(p)) == NULL)
+				return -1;
+			p->is_body = 1;
+		} else if (v->html == NULL && body_candidate(p, "text/html")) {
+			if ((v->html = part_text(p)) == NULL)
+				return -1;
+			p->is_body = 1;
+		}
+	}
+	if ((v->att = calloc(v->nparts + 1, sizeof(*v->att))) == NULL)
+		return -1;
+	for (i = 0; i < v->nparts; i++) {
+		const struct vpart *p = &v->parts[i];
+
+		if (p->is_body)
+			continue;
+		v->att[n].part = (int)i + 1;
+		v->att[n].filename = p->filename;
+		v->att[n].content_type = p->type;
+		v->att[n].size = p->size;
+		v->att[n].is_inline = p->is_inline;
+		n++;
+	}
+	v->natt = n;
+	return 0;
+}
+
+/* ---- headers ---- */
+
+static char *
+addresses(GMimeMessage *m, GMimeAddressType t)
+{
+	InternetAddressList *l = g_mime_message_get_addresses(m, t);
+	char *s, *c;
+
+	if (l == NULL || internet_address_list_length(l) == 0)
+		return clean_header("");
+	s = internet_address_list_to_string(l, NULL, FALSE);
+	c = clean_header(s);
+	g_free(s);
+	return c;
+}
+
+static const char *
+raw_header(GMimeMessage *m, const char *name)
+{
+	return g_mime_object_get_header(GMIME_OBJECT(m), name);
+}
+
+static int
+fill_headers(struct wm_view *v)
+{
+	GMimeMessage *m = v->msg;
+	struct wm_view_headers *h = &v->h;
+	GDateTime *dt;
+	size_t i;
+
+	if (m == NULL) {
+		for (i = 0; i < 9; i++)
+			if ((v->hstr[i] = wm_strdup("")) == NULL)
+				return -1;
+	} else {
+		v->hstr[0] = addresses(m, GMIME_ADDRESS_TYPE_FROM);
+		v->hstr[1] = addresses(m, GMIME_ADDRESS_TYPE_TO);
+		v->hstr[2] = addresses(m, GMIME_ADDRESS_TYPE_CC);
+		v->hstr[3] = addresses(m, GMIME_ADDRESS_TYPE_REPLY_TO);
+		v->hstr[4] = clean_header(g_mime_message_get_subject(m));
+		v->hstr[5] = clean_header(raw_header(m, "Date"));
+		v->hstr[6] = clean_header(g_mime_message_get_message_id(m));
+		v->hstr[7] = clean_header(raw_header(m, "In-Reply-To"));
+		v->hstr[8] = clean_header(raw_header(m, "References"));
+		for (i = 0; i < 9; i++)
+			if (v->hstr[i] == NULL)
+				return -1;
+		if ((dt = g_mime_message_get_date(m)) != NULL)
+			h->date_t = (time_t)g_date_time_to_unix(dt);
+	}
+	h->from = v->hstr[0];
+	h->to = v->hstr[1];
+	h->cc = v->hstr[2];
+	h->reply_to = v->hstr[3];
+	h->subject = v->hstr[4];
+	h->date = v->hstr[5];
+	h->message_id = v->hstr[6];
+	h->in_reply_to = v->hstr[7];
+	h->references = v->hstr[8];
+	return 0;
+}
+
+/* ---- opening ---- */
+
+/*
+ * An mbox "From " separator is not a header; GMime would end the header
+ * block on it and lose From:, Subject: and the rest.
+ */
+static size_t
+skip_mbox_line(const char *d, size_t len)
+{
+	const char *nl;
+
+	if (len < 5 || memcmp(d, "From ", 5) != 0)
+		return 0;
+	if ((nl = memchr(d, '\n', len)) == NULL)
+		return 0;
+	return (size_t)(nl - d) + 1;
+}
+
+static GMimeMessage *
+parse(const char *data, size_t len)
+{
+	GMimeStream *s;
+	GMimeParser *p;
+	GMimeMessage *m;
+	size_t skip = skip_mbox_line(data, len);
+
+	s = g_mime_stream_mem_new_with_buffer(data + skip, len - skip);
+	p = g_mime_parser_new_with_stream(s);
+	g_object_unref(s);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	return m;
+}
+
+static int
+build(struct wm_view *v, struct wm_err *err)
+{
+	const char *subj;
+	char *name;
+
+	mime_init();
+	if (v->raw.len > 0)
+		v->msg = parse(v->raw.data, v->raw.len);
+	if (fill_headers(v) == -1)
+		goto oom;
+	if (v->msg != NULL &&
+	    collect(v, g_mime_message_get_mime_part(v->msg), 0) == -1)
+		goto oom;
+	if (pick_bodies(v) == -1)
+		goto oom;
+	/* What GMime could not parse at all is still shown, as text. */
+	if (v->msg == NULL && v->raw.len > 0 &&
+	    (v->text = to_utf8(v->raw.data, v->raw.len, NULL)) == NULL)
+		goto oom;
+	subj = v->h.subject;
+	name = *subj != '\0' ? wm_asprintf("%.100s.eml", subj) : NULL;
+	v->eml_name = wm_view_safe_filename(name, "message.eml");
+	free(name);
+	if (v->eml_name == NULL)
+		goto oom;
+	return 0;
+oom:
+	return wm_err_set(err, EX_OSERR, "out of memory reading the message");
+}
+
+struct wm_view *
+wm_view_parse(const void *data, size_t len, struct wm_err *err)
+{
+	struct wm_view *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_init(&v->raw);
+	if (wm_buf_append(&v->raw, data, len) == -1) {
+		free(v);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	if (build(v, err) == -1) {
+		wm_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+struct wm_view *
+wm_view_open(const char *path, size_t max, struct wm_err *err)
+{
+	struct wm_view *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_init(&v->raw);
+	if (wm_read_file(path, max ? max : (size_t)-1 / 2, &v->raw, err) == -1) {
+		wm_view_free(v);
+		return NULL;
+	}
+	if (build(v, err) == -1) {
+		wm_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+struct wm_view *
+wm_view_open_message(const char *mail_root, const struct wm_message *m,
+    struct wm_err *err)
+{
+	struct wm_view *v;
+	char *dir, *path;
+
+	/* The index names a file below the maildir; never anything else. */
+	if (m->file == NULL || (strncmp(m->file, "new/", 4) != 0 &&
+	    strncmp(m->file, "cur/", 4) != 0) || strchr(m->file + 4, '/') ||
+	    m->file[4] == '\0' || m->file[4] == '.') {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
+		return NULL;
+	}
+	if ((dir = wm_mailbox_path(mail_root, m->mailbox)) == NULL) {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad mailbox", m->id);
+		return NULL;
+	}
+	path = wm_asprintf("%s/%s", dir, m->file);
+	free(dir);
+	if (path == NULL) {
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	v = wm_view_open(path, 0, err);
+	free(path);
+	return v;
+}
+
+void
+wm_view_free(struct wm_view *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (v->msg != NULL)
+		g_object_unref(v->msg);
+	wm_buf_free(&v->raw);
+	for (i = 0; i < 9; i++)
+		free(v->hstr[i]);
+	for (i = 0; i < v->ncache; i++)
+		free(v->cache[i]);
+	for (i = 0; i < v->nparts; i++) {
+		free(v->parts[i].filename);
+		free(v->parts[i].type);
+		free(v->parts[i].type_full);
+		free(v->parts[i].cid);
+	}
+	free(v->parts);
+	free(v->att);
+	free(v->text);
+	free(v->html);
+	free(v->eml_name);
+	free(v);
+}
+
+/* ---- accessors ---- */
+
+const struct wm_view_headers *
+wm_view_headers(const struct wm_view *v)
+{
+	return &v->h;
+}
+
+const char *
+wm_view_header(const struct wm_view *cv, const char *name)
+{
+	struct wm_view *v = (struct wm_view *)cv;
+	const char *raw;
+	char *s;
+
+	if (v->msg == NULL || (raw = raw_header(v->msg, name)) == NULL)
+		return NULL;
+	if (v->ncache == MAX_HEADERS) {
+		free(v->cache[0]);
+		memmove(v->cache, v->cache + 1, (MAX_HEADERS - 1) * sizeof(char *));
+		v->ncache--;
+	}
+	if ((s = clean_header(raw)) == NULL)
+		return NULL;
+	v->cache[v->ncache++] = s;
+	return s;
+}
+
+const char *
+wm_view_text(const struct wm_view *v)
+{
+	return v->text;
+}
+
+int
+wm_view_has_html(const struct wm_view *v)
+{
+	return v->html != NULL;
+}
+
+static const struct vpart *
+find_cid(const struct wm_view *v, const char *cid)
+{
+	size_t i;
+
+	for (i = 0; i < v->nparts; i++)
+		if (v->parts[i].cid != NULL && strcmp(v->parts[i].cid, cid) == 0)
+			return &v->parts[i];
+	for (i = 0; i < v->nparts; i++)
+		if (v->parts[i].cid != NULL &&
+		    strcasecmp(v->parts[i].cid, cid) == 0)
+			return &v->parts[i];
+	return NULL;
+}
+
+/* Inline images travel inside the document: the iframe loads nothing. */
+static char *
+cid_image(const char *cid, void *arg)
+{
+	const struct wm_view *v = arg;
+	const struct vpart *p = find_cid(v, cid);
+	struct wm_buf b;
+	gchar *b64;
+	char *url;
+
+	if (p == NULL || strncmp(p->type, "image/", 6) != 0 ||
+	    p->size > MAX_CID_IMAGE)
+		return NULL;
+	wm_buf_init(&b);
+	if (part_bytes(p->obj, &b) == -1) {
+		wm_buf_free(&b);
+		return NULL;
+	}
+	b64 = g_base64_encode((const guchar *)(b.data ? b.data : ""), b.len);
+	wm_buf_free(&b);
+	url = wm_asprintf("data:%s;base64,%s", p->type, b64);
+	g_free(b64);
+	return url;
+}
+
+int
+wm_view_html(const struct wm_view *v, struct wm_buf *out, int *blocked,
+    struct wm_err *err)
+{
+	struct wm_sanitize opt = { cid_image, (void *)v, 0 };
+
+	if (v->html == NULL)
+		return wm_err_set(err, EX_NOINPUT, "the message has no HTML body");
+	if (wm_sanitize_html(v->html, strlen(v->html), &opt, out, err) == -1)
+		return -1;
+	if (blocked != NULL)
+		*blocked = opt.blocked;
+	return 0;
+}
+
+const struct wm_attachment *
+wm_view_attachments(const struct wm_view *v, size_t *n)
+{
+	*n = v->natt;
+	return v->att;
+}
+
+int
+wm_view_part(const struct wm_view *v, int n, struct wm_buf *out,
+    const char **content_type, const char **filename, struct wm_err *err)
+{
+	const struct vpart *p;
+
+	if (n < 1 || (size_t)n > v->nparts)
+		return wm_err_set(err, EX_NOINPUT, "no part %d in this message", n);
+	p = &v->parts[n - 1];
+	if (part_bytes(p->obj, out) == -1)
+		return wm_err_set(err, EX_OSERR, "out of memory");
+	if (content_type != NULL)
+		*content_type = p->type_full;
+	if (filename != NULL)
+		*filename = p->filename;
+	return 0;
+}
+
+const void *
+wm_view_raw(const struct wm_view *v, size_t *len)
+{
+	*len = v->raw.len;
+	return v->raw.data != NULL ? v->raw.data : "";
+}
+
+const char *
+wm_view_eml_filename(const struct wm_view *v)
+{
+	return v->eml_name;
+}
+
+/* ---- read receipts ---- */
+
+int
+wm_view_receipt_due(const struct wm_message *m)
+{
+	if (m == NULL || !m->read_receipt || m->receipt_sent)
+		return 0;
+	return m->folder == NULL || strcmp(m->folder, "inbox") == 0;
+}
+
+int
+wm_view_mark_read(struct wm_config *cfg, struct wm_db *db, struct wm_message *m,
+    struct wm_err *err)
+{
+	if (!m->seen) {
+		if (wm_message_set_seen(db, m->mailbox, m->id, 1, err) == -1)
+			return -1;
+		m->seen = 1;
+	}
+	if (!wm_view_receipt_due(m))
+		return 0;
+	if (wm_notify_read_receipt(cfg, db, m, err) == -1)
+		return -1;
+	m->receipt_sent = 1;
+	return 0;
+}
