@@ -174,16 +174,17 @@ exec_addr(struct wm_db *db, const char *sql, const char *addr, int *changes,
 	return 0;
 }
 
+/* *found: there was a user row. */
 static int
-delete_rows(struct wm_db *db, const char *addr, int purge, struct wm_err *err)
+delete_rows(struct wm_db *db, const char *addr, int purge, int *found,
+    struct wm_err *err)
 {
 	int n;
 
 	if (exec_addr(db, "DELETE FROM users WHERE address = ?", addr, &n,
 	    err) == -1)
 		return -1;
-	if (n == 0)
-		return no_user(addr, err);
+	*found = n > 0;
 	if (exec_addr(db, "DELETE FROM properties WHERE scope = 'user' AND "
 	    "owner = ?", addr, NULL, err) == -1 ||
 	    exec_addr(db, "DELETE FROM templates WHERE scope = 'user' AND "
@@ -193,8 +194,10 @@ delete_rows(struct wm_db *db, const char *addr, int purge, struct wm_err *err)
 	    "principal = ?", addr, NULL, err) == -1)
 		return -1;
 	if (purge && exec_addr(db, "DELETE FROM messages WHERE mailbox = ?",
-	    addr, NULL, err) == -1)
+	    addr, &n, err) == -1)
 		return -1;
+	if (purge && n > 0)
+		*found = 1;
 	return 0;
 }
 
@@ -248,16 +251,21 @@ wm_user_delete(struct wm_db *db, const char *maildir_root, const char *address,
 {
 	address_buf addr;
 	char *aside = NULL;
-	int rc;
+	int found, rc;
 
 	if (wm_address_normalize(address, addr, sizeof(addr), err) == -1)
 		return -1;
 	if (wm_db_begin(db, err) == -1)
 		return -1;
-	if (delete_rows(db, addr, purge, err) == -1 ||
+	if (delete_rows(db, addr, purge, &found, err) == -1 ||
 	    (purge && move_aside(maildir_root, addr, &aside, err) == -1)) {
 		wm_db_rollback(db);
 		return -1;
+	}
+	/* Purging the mailbox of a user deleted earlier is fine. */
+	if (!found && aside == NULL) {
+		wm_db_rollback(db);
+		return no_user(addr, err);
 	}
 	if (wm_db_commit(db, err) == -1) {
 		move_back(maildir_root, addr, aside);

@@ -112,6 +112,12 @@ is "$(python3 -c "import mailbox,sys; print(len(mailbox.Maildir(sys.argv[1], cre
 check "delete --purge-mailbox" wm-user delete --purge-mailbox Bob@example.com
 check_fails "--purge-mailbox removes the mailbox" 1 test -e "$mail/Bob=40example.com"
 is "$(ls -A "$mail")" "carol=40example.org" "nothing else is left in the mail directory"
+check "delete carol, keeping her mailbox" wm-user delete carol@example.org
+check "--purge-mailbox removes the kept mailbox of a deleted user" \
+    wm-user delete --purge-mailbox carol@example.org
+is "$(ls -A "$mail")" "" "the mail directory is empty"
+check_fails "then there is nothing left to delete (67)" 67 \
+    wm-user delete --purge-mailbox carol@example.org
 
 # the manual
 page=$TOP/man/wm-user.8

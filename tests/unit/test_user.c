@@ -290,6 +290,26 @@ START_TEST(test_user_delete_purge_without_mailbox)
 }
 END_TEST
 
+START_TEST(test_user_purge_after_delete_removes_kept_mailbox)
+{
+	struct wm_err err;
+	char *path;
+
+	two_users_with_data();
+	ck_assert_int_eq(wm_user_delete(db, root, "bob@example.com", 0, &err), 0);
+	path = wm_mailbox_path(root, "bob@example.com");
+	ck_assert(wm_path_exists(path));
+	ck_assert_int_eq(wm_user_delete(db, root, "bob@example.com", 1, &err), 0);
+	ck_assert(!wm_path_exists(path));
+	ck_assert_int_eq(count("SELECT count(*) FROM messages WHERE mailbox = 'bob@example.com'"), 0);
+	/* now there is nothing left to delete */
+	ck_assert_int_eq(wm_user_delete(db, root, "bob@example.com", 1, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOUSER);
+	ck_assert_int_eq(wm_user_delete(db, root, "carol@example.com", 0, &err), 0);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_user_delete_unknown_changes_nothing)
 {
 	struct wm_err err;
@@ -367,6 +387,7 @@ wm_test_suite(void)
 	ADD(s, test_user_delete_keeps_mailbox);
 	ADD(s, test_user_delete_purge_removes_mailbox_and_index);
 	ADD(s, test_user_delete_purge_without_mailbox);
+	ADD(s, test_user_purge_after_delete_removes_kept_mailbox);
 	ADD(s, test_user_delete_unknown_changes_nothing);
 	ADD(s, test_user_foreach_orders_by_address);
 	return s;
