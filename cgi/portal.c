@@ -982,7 +982,35 @@ r_todo(struct wm_web *w, void *ctx, const long long *args)
 	return -1;
 }
 
+/* The stylesheet, when the web server does not serve /static/ itself. */
+static int
+r_css(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	const char *tdir = wm_config_path(p->cfg, "templates");
+	struct wm_buf css;
+	struct wm_err err;
+	char *path;
+	int rc;
+
+	path = wm_asprintf("%s/html/static/portal.css", tdir ? tdir :
+	    "/usr/share/wm/templates");
+	wm_buf_init(&css);
+	if (path == NULL || wm_read_file(path, 1 << 20, &css, &err) == -1) {
+		free(path);
+		wm_web_error(w, 404, "There is no such page.");
+		return -1;
+	}
+	free(path);
+	wm_web_header(w, "Cache-Control", "max-age=3600", &err);
+	rc = wm_web_send(w, "text/css; charset=utf-8", NULL, NULL, css.data,
+	    css.len, &err);
+	wm_buf_free(&css);
+	return rc;
+}
+
 static const struct wm_route routes[] = {
+	{ "GET",  "/static/portal.css",	r_css },
 	{ "GET",  "/",			r_root },
 	{ "GET",  "/login",		r_login_form },
 	{ "POST", "/login",		r_login },
@@ -1020,9 +1048,15 @@ strip_base(struct wm_web *w)
 	const char *path = wm_web_path(w);
 	size_t n = strlen(BASE);
 
+	char *rest;
+
 	if (strncmp(path, BASE, n) != 0 || (path[n] != '/' && path[n] != '\0'))
 		return;
-	wm_web_set(w, "CGI.PathInfo", path[n] == '\0' ? "/" : path + n);
+	/* A copy: path points into the value being replaced. */
+	if ((rest = strdup(path[n] == '\0' ? "/" : path + n)) == NULL)
+		return;
+	wm_web_set(w, "CGI.PathInfo", rest);
+	free(rest);
 }
 
 static int

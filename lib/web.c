@@ -508,6 +508,8 @@ wm_web_send(struct wm_web *w, const char *content_type, const char *disposition,
 	if (content_type == NULL || wm_has_crlf(content_type))
 		return wm_err_set(err, EX_DATAERR, "bad content type");
 	wm_web_set(w, "cgiout.ContentType", content_type);
+	/* Binary types have no charset; text types bring their own. */
+	hdf_remove_tree(w->hdf, "cgiout.charset");
 	if (disposition != NULL) {
 		safe_filename(filename, safe, sizeof(safe));
 		nerr = cgi_url_escape(filename && *filename ? filename : safe, &esc);
@@ -532,6 +534,7 @@ void
 wm_web_error(struct wm_web *w, int status, const char *msg)
 {
 	struct wm_err err;
+	char *text;
 
 	if (w->sent)
 		return;
@@ -542,8 +545,9 @@ wm_web_error(struct wm_web *w, int status, const char *msg)
 	if (wm_web_render(w, "error.cs", &err) == 0)
 		return;
 	wm_web_set(w, "cgiout.ContentType", "text/plain");
-	output(w, msg, strlen(msg), &err);
-	output(w, "\n", 1, &err);
+	if ((text = wm_asprintf("%s\n", msg)) != NULL)
+		output(w, text, strlen(text), &err);
+	free(text);
 }
 
 int
