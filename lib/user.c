@@ -245,29 +245,65 @@ move_back(const char *root, const char *addr, const char *aside)
 	free(path);
 }
 
+/*
+ * A transaction of our own, or a savepoint inside the caller's (an admin
+ * page that deletes and audits in one transaction).
+ */
+static int
+tx_begin(struct wm_db *db, int *own, struct wm_err *err)
+{
+	*own = sqlite3_get_autocommit(wm_db_handle(db));
+	if (*own)
+		return wm_db_begin(db, err);
+	return wm_db_exec(db, "SAVEPOINT wm_user", err);
+}
+
+static int
+tx_commit(struct wm_db *db, int own, struct wm_err *err)
+{
+	if (own)
+		return wm_db_commit(db, err);
+	return wm_db_exec(db, "RELEASE wm_user", err);
+}
+
+static void
+tx_rollback(struct wm_db *db, int own)
+{
+	struct wm_err ignored;
+
+	if (own) {
+		wm_db_rollback(db);
+		return;
+	}
+	wm_db_exec(db, "ROLLBACK TO wm_user", &ignored);
+	wm_db_exec(db, "RELEASE wm_user", &ignored);
+}
+
 int
 wm_user_delete(struct wm_db *db, const char *maildir_root, const char *address,
     int purge, struct wm_err *err)
 {
 	address_buf addr;
 	char *aside = NULL;
-	int found, rc;
+	int found, own, rc;
 
 	if (wm_address_normalize(address, addr, sizeof(addr), err) == -1)
 		return -1;
-	if (wm_db_begin(db, err) == -1)
+	if (tx_begin(db, &own, err) == -1)
 		return -1;
 	if (delete_rows(db, addr, purge, &found, err) == -1 ||
 	    (purge && move_aside(maildir_root, addr, &aside, err) == -1)) {
-		wm_db_rollback(db);
+		tx_rollback(db, own);
 		return -1;
 	}
 	/* Purging the mailbox of a user deleted earlier is fine. */
 	if (!found && aside == NULL) {
-		wm_db_rollback(db);
+		tx_rollback(db, own);
 		return no_user(addr, err);
 	}
-	if (wm_db_commit(db, err) == -1) {
+	if (tx_commit(db, own, err) == -1) {
+		if (!own)
+			tx_rollback(db, own);
 		move_back(maildir_root, addr, aside);
 		free(aside);
 		return -1;

@@ -35,7 +35,8 @@ int	 wm_user_ensure(struct wm_db *, const char *address, int *created,
  * sessions in one transaction; purge also removes the maildir and its rows
  * in messages.  Without purge the mailbox stays for a re-signup (guide 7.1).
  * Purging also works for the mailbox of a user deleted before; EX_NOUSER
- * only when there is neither a user nor a mailbox.
+ * only when there is neither a user nor a mailbox.  Inside a caller's
+ * transaction it runs as a savepoint of it.
  */
 int	 wm_user_delete(struct wm_db *, const char *maildir_root, const char *address,
 	    int purge, struct wm_err *);

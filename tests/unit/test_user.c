@@ -310,6 +310,26 @@ START_TEST(test_user_purge_after_delete_removes_kept_mailbox)
 }
 END_TEST
 
+START_TEST(test_user_delete_joins_a_running_transaction)
+{
+	struct wm_err err;
+
+	two_users_with_data();
+	ck_assert_int_eq(wm_db_begin(db, &err), 0);
+	ck_assert_int_eq(wm_user_delete(db, root, "bob@example.com", 0, &err), 0);
+	ck_assert_int_eq(wm_user_delete(db, root, "eve@example.com", 0, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOUSER);
+	/* the caller's rollback undoes the delete */
+	wm_db_rollback(db);
+	ck_assert_int_eq(count("SELECT count(*) FROM users"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM properties"), 3);
+	ck_assert_int_eq(wm_db_begin(db, &err), 0);
+	ck_assert_int_eq(wm_user_delete(db, root, "bob@example.com", 0, &err), 0);
+	ck_assert_int_eq(wm_db_commit(db, &err), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM users"), 1);
+}
+END_TEST
+
 START_TEST(test_user_delete_unknown_changes_nothing)
 {
 	struct wm_err err;
@@ -388,6 +408,7 @@ wm_test_suite(void)
 	ADD(s, test_user_delete_purge_removes_mailbox_and_index);
 	ADD(s, test_user_delete_purge_without_mailbox);
 	ADD(s, test_user_purge_after_delete_removes_kept_mailbox);
+	ADD(s, test_user_delete_joins_a_running_transaction);
 	ADD(s, test_user_delete_unknown_changes_nothing);
 	ADD(s, test_user_foreach_orders_by_address);
 	return s;
