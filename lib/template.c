@@ -214,14 +214,14 @@ wm_template_get(struct wm_db *db, enum wm_scope scope, const char *owner,
 }
 
 char *
-wm_template_find(const struct wm_config *cfg, struct wm_db *db,
-    const char *address, const char *name, enum wm_scope *from,
-    struct wm_err *err)
+wm_template_resolve(const struct wm_config *cfg, struct wm_db *db,
+    enum wm_scope scope, const char *owner, const char *name,
+    enum wm_scope *from, struct wm_err *err)
 {
 	static const enum wm_scope order[] = { WM_SCOPE_USER, WM_SCOPE_DOMAIN,
 	    WM_SCOPE_GLOBAL };
 	struct wm_buf b;
-	const char *owner, *at;
+	const char *o, *at;
 	char *body, *dir, *path;
 	size_t i;
 	int found;
@@ -230,13 +230,21 @@ wm_template_find(const struct wm_config *cfg, struct wm_db *db,
 		wm_err_set(err, EX_USAGE, "unknown template %s", name ? name : "");
 		return NULL;
 	}
-	at = address ? strrchr(address, '@') : NULL;
+	if (owner == NULL || *owner == '\0')
+		scope = WM_SCOPE_GLOBAL;
+	at = scope == WM_SCOPE_USER ? strrchr(owner, '@') : NULL;
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		owner = order[i] == WM_SCOPE_USER ? address :
-		    order[i] == WM_SCOPE_DOMAIN ? (at ? at + 1 : NULL) : "";
-		if (owner == NULL || (order[i] != WM_SCOPE_GLOBAL && *owner == '\0'))
+		if (order[i] > scope)
 			continue;
-		body = row_get(db, order[i], owner, name, &found, err);
+		if (order[i] == WM_SCOPE_USER)
+			o = owner;
+		else if (order[i] == WM_SCOPE_DOMAIN)
+			o = scope == WM_SCOPE_DOMAIN ? owner : at ? at + 1 : NULL;
+		else
+			o = "";
+		if (o == NULL || (order[i] != WM_SCOPE_GLOBAL && *o == '\0'))
+			continue;
+		body = row_get(db, order[i], o, name, &found, err);
 		if (found == -1)
 			return NULL;
 		if (found) {
@@ -262,6 +270,15 @@ wm_template_find(const struct wm_config *cfg, struct wm_db *db,
 	if (from)
 		*from = WM_SCOPE_BUILTIN;
 	return wm_buf_take(&b);
+}
+
+char *
+wm_template_find(const struct wm_config *cfg, struct wm_db *db,
+    const char *address, const char *name, enum wm_scope *from,
+    struct wm_err *err)
+{
+	return wm_template_resolve(cfg, db, address ? WM_SCOPE_USER :
+	    WM_SCOPE_GLOBAL, address, name, from, err);
 }
 
 static NEOERR *

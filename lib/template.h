@@ -43,6 +43,11 @@ char	*wm_template_dir(const struct wm_config *);
 char	*wm_template_find(const struct wm_config *, struct wm_db *,
 	    const char *address, const char *name, enum wm_scope *from,
 	    struct wm_err *);
+/* The same seen from one scope: user (owner address), domain (owner domain)
+ * or global; a domain view skips user rows. */
+char	*wm_template_resolve(const struct wm_config *, struct wm_db *,
+	    enum wm_scope, const char *owner, const char *name,
+	    enum wm_scope *from, struct wm_err *);
 /* Renders ClearSilver source; EX_DATAERR naming the template error. */
 char	*wm_template_render(const char *name, const char *source,
 	    struct wm_tvars *, struct wm_err *);
