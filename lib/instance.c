@@ -780,7 +780,7 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 		goto out;
 	wm_pki_keypairs_free(kp, n);
 	if (n == 0 && wm_pki_create_relay_cert(db, *rcpt,
-	    "CN=Webmail relay recipient", NULL, err) == -1)
+	    NULL, NULL, err) == -1)
 		goto out;
 	rc = 0;
 out:
