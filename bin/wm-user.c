@@ -282,28 +282,38 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 	return audit(c, "user-password", detail, err);
 }
 
+/*
+ * A directory made by hand may decode to bytes that are no address (and no
+ * UTF-8): it is listed by name only.
+ */
 static int
 mailbox_one(const char *name, const char *address, void *arg)
 {
+	char canon[WM_ADDRESS_MAX + 1];
 	struct ctx *c = arg;
 	struct wm_user *u;
 	struct wm_err ignored;
 	long long used;
-	int has_user;
+	int has_user, valid;
 
+	valid = wm_address_normalize(address, canon, sizeof(canon),
+	    &ignored) == 0 && strcmp(canon, address) == 0;
 	used = wm_mailbox_usage(c->root, address);
-	u = wm_user_get(c->cli->db, address, &ignored);
+	u = valid ? wm_user_get(c->cli->db, address, &ignored) : NULL;
 	has_user = u != NULL;
 	wm_user_free(u);
 	if (!c->cli->json) {
-		printf("%lld\t%s\t%s%s\n", used, address, name,
-		    has_user ? "" : "\t(no user)");
+		printf("%lld\t%s\t%s%s\n", used, valid ? address : "-", name,
+		    valid ? (has_user ? "" : "\t(no user)") : "\t(not an address)");
 		return 0;
 	}
 	printf("%s\n  {\"name\": ", c->n++ ? "," : "");
 	wm_json_str(stdout, name);
 	printf(", \"address\": ");
-	wm_json_str(stdout, address);
+	if (valid)
+		wm_json_str(stdout, address);
+	else
+		printf("null");
 	printf(", \"disk_usage\": %lld, \"user\": %s}", used,
 	    has_user ? "true" : "false");
 	return 0;

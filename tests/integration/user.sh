@@ -101,6 +101,15 @@ json_ok "mailboxes --json parses" "$out"
 is "$(json_get "$out" '[(m["address"], m["disk_usage"] > 0) for m in j if m["name"] == "Bob=40example.com"][0]')" \
     "('Bob@example.com', True)" "mailboxes shows the address and the usage"
 
+mkdir "$mail/=FF=01" "$mail/.hidden"
+out=$(wm-user mailboxes --json)
+json_ok "mailboxes --json parses with a hand-made directory" "$out"
+is "$(json_get "$out" '[m["address"] for m in j if m["name"] == "=FF=01"]')" "[None]" \
+    "a directory that decodes to no address is listed without one"
+like "$(wm-user mailboxes)" "-	=FF=01	\(not an address\)" "and shown as such"
+is "$(json_get "$out" 'len(j)')" 3 "dot-directories are not mailboxes (Bob, carol, =FF=01)"
+rmdir "$mail/=FF=01" "$mail/.hidden"
+
 # delete keeps the mailbox, purge removes it
 check "delete" wm-user delete Bob@example.com
 check_fails "the user is gone" 67 wm-user show Bob@example.com
