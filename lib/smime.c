@@ -424,20 +424,25 @@ wm_smime_sign(const void *content, size_t len, X509 *cert, EVP_PKEY *key,
 	CMS_ContentInfo *cms;
 	BIO *in, *again, *sink;
 
+	/*
+	 * multipart/signed is signed while it is written (the writer digests
+	 * the content as it copies it), so it must not be finalised here.
+	 */
 	if (flags & WM_SMIME_DETACHED)
-		cflags |= CMS_DETACHED;
+		cflags |= CMS_DETACHED | CMS_STREAM;
 	if ((in = bio_view(content, len)) == NULL)
 		return wm_err_set(err, EX_DATAERR, "content too large to sign");
 	ERR_clear_error();
 	cms = CMS_sign(cert, key, chain, in, cflags);
-	BIO_free(in);
 	if (cms == NULL) {
+		BIO_free(in);
 		wm_err_set(err, EX_SOFTWARE, "cannot sign: %s", ssl_reason());
 		ERR_clear_error();
 		return -1;
 	}
-	/* The multipart/signed writer reads the content again. */
-	again = (flags & WM_SMIME_DETACHED) ? bio_view(content, len) : NULL;
+	again = (flags & WM_SMIME_DETACHED) ? in : NULL;
+	if (again == NULL)
+		BIO_free(in);
 	sink = bio_wmbuf(out);
 	ok = sink != NULL && SMIME_write_CMS(sink, cms, again, cflags) == 1;
 	BIO_free(sink);

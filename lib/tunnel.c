@@ -5,13 +5,13 @@
  * touched, so it is delivered exactly as the gateway signed it.  Both LF and
  * CRLF line ends are accepted in the envelope (stock tools produce either).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "address.h"
 #include "err.h"
+#include "smime.h"
 #include "tunnel.h"
 #include "util.h"
 
@@ -306,4 +306,56 @@ wm_tunnel_build(const struct wm_tunnel *t, const void *original, size_t len,
 	if (rc != 0)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	return 0;
+}
+
+static int
+outer_headers(const struct wm_tunnel *t, const struct wm_tunnel_seal *s,
+    struct wm_buf *out, struct wm_err *err)
+{
+	const char *from = s->from ? s->from : t->sender;
+	unsigned char rnd[12];
+	char date[64], id[25];
+	struct tm tm;
+	time_t now = wm_now();
+
+	if (from == NULL || *from == '\0' || s->relay == NULL)
+		return wm_err_set(err, EX_USAGE, "a tunnel needs From and To");
+	if (wm_has_crlf(from) || wm_has_crlf(s->relay) ||
+	    (s->subject && wm_has_crlf(s->subject)))
+		return wm_err_set(err, EX_DATAERR, "CR or LF in a header value");
+	if (wm_random_bytes(rnd, sizeof(rnd), err) == -1)
+		return -1;
+	wm_hex(rnd, sizeof(rnd), id);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (wm_buf_printf(out, "From: %s\nTo: %s\nSubject: %s\nDate: %s\n"
+	    "Message-ID: <%s.tunnel@%s>\n", from, s->relay,
+	    s->subject ? s->subject : "S/MIME tunnel", date, id,
+	    wm_address_domain(s->relay)) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+int
+wm_tunnel_seal(const struct wm_tunnel *t, const void *original, size_t len,
+    const struct wm_tunnel_seal *s, struct wm_buf *out, struct wm_err *err)
+{
+	struct wm_buf a, b;
+	int rc = -1;
+
+	wm_buf_init(&a);
+	wm_buf_init(&b);
+	if (wm_tunnel_build(t, original, len, &a, err) == -1)
+		goto done;
+	if (wm_smime_sign(a.data, a.len, s->sign_cert, s->sign_key, s->chain,
+	    s->detached ? WM_SMIME_DETACHED : 0, &b, err) == -1)
+		goto done;
+	wm_buf_free(&a);
+	if (outer_headers(t, s, out, err) == -1)
+		goto done;
+	rc = wm_smime_encrypt(b.data, b.len, s->to_cert, out, err);
+done:
+	wm_buf_free(&a);
+	wm_buf_free(&b);
+	return rc;
 }

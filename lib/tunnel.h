@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 #include <time.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 struct wm_buf;
 struct wm_err;
@@ -40,5 +42,25 @@ void	 wm_tunnel_free(struct wm_tunnel *);
  */
 int	 wm_tunnel_build(const struct wm_tunnel *t, const void *original,
 	    size_t len, struct wm_buf *out, struct wm_err *);
+
+/* What wm-tunnel needs to seal a tunnel for the webmail box. */
+struct wm_tunnel_seal {
+	const char	*from;		/* outer From: (default: the sender) */
+	const char	*relay;		/* outer To: the relay recipient */
+	const char	*subject;	/* outer Subject: */
+	X509		*sign_cert;
+	EVP_PKEY	*sign_key;
+	STACK_OF(X509)	*chain;		/* sent along, may be NULL */
+	X509		*to_cert;	/* the relay recipient certificate */
+	int		 detached;	/* multipart/signed instead of opaque */
+};
+
+/*
+ * Builds the tunnel of t and original, signs it, encrypts it (AES-256) and
+ * appends the complete outer RFC 5322 mail (LF line ends) to out.
+ */
+int	 wm_tunnel_seal(const struct wm_tunnel *t, const void *original,
+	    size_t len, const struct wm_tunnel_seal *, struct wm_buf *out,
+	    struct wm_err *);
 
 #endif

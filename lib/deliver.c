@@ -1,0 +1,318 @@
+/*
+ * deliver.c - see deliver.h.
+ *
+ * Two kinds of failure, never mixed up: a tunnel that is wrong (not for us,
+ * badly signed, malformed) will be just as wrong on the next try, so it goes
+ * to the postmaster and Postfix is told it is done; everything else is
+ * EX_TEMPFAIL so Postfix keeps the mail.  A recipient is finished (file,
+ * index row, notification) before the next one starts, and a half-finished
+ * one is undone, so a retry stores nothing twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "config.h"
+#include "db.h"
+#include "deliver.h"
+#include "err.h"
+#include "log.h"
+#include "mailbox.h"
+#include "message.h"
+#include "mime.h"
+#include "notify.h"
+#include "pki.h"
+#include "prefs.h"
+#include "smime.h"
+#include "tunnel.h"
+#include "user.h"
+#include "util.h"
+
+struct job {
+	struct wm_config	*cfg;
+	struct wm_db		*db;
+	const char		*root;		/* mail directory */
+	const char		*sender;	/* outer envelope, for the log */
+	const struct wm_tunnel	*t;
+	struct wm_mime_info	 info;
+	int			 indexed;
+};
+
+int
+wm_deliver_key(const void *original, size_t len, const char *recipient,
+    char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, original, len) == 1 &&
+	    EVP_DigestUpdate(ctx, "", 1) == 1 &&
+	    EVP_DigestUpdate(ctx, recipient, strlen(recipient)) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == sizeof(md);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	wm_hex(md, sizeof(md), out);
+	return 0;
+}
+
+/* Whatever went wrong on our side, Postfix must keep the mail. */
+static int
+tempfail(struct wm_err *err)
+{
+	err->code = EX_TEMPFAIL;
+	return -1;
+}
+
+/* A tunnel that is wrong for good: the postmaster gets it whole. */
+static int
+refuse(struct job *j, const void *mail, size_t len, const char *reason,
+    struct wm_err *err)
+{
+	struct wm_err perr;
+
+	if (wm_notify_postmaster(j->cfg, j->db, reason, mail, len, &perr) == -1) {
+		wm_log(LOG_WARNING, "tunnel from <%s> refused: %s; postmaster "
+		    "copy failed (%s); will retry", j->sender, reason, perr.msg);
+		wm_err_set(err, EX_TEMPFAIL, "postmaster copy failed: %s", perr.msg);
+		return -1;
+	}
+	wm_log(LOG_ERR, "tunnel from <%s> refused: %s; sent to the postmaster",
+	    j->sender, reason);
+	return 0;
+}
+
+static int
+over_quota(struct job *j, const char *rcpt, const char *key, long long *usage,
+    long long *quota, struct wm_err *err)
+{
+	*quota = wm_pref_user_num(j->db, rcpt, "quota", 0);
+	if (*quota <= 0)
+		return 0;
+	if ((*usage = wm_mailbox_usage(j->root, rcpt)) < 0) {
+		wm_err_set(err, EX_TEMPFAIL, "%s: cannot measure the mailbox", rcpt);
+		return -1;
+	}
+	return *usage + (long long)j->t->original_len > *quota;
+}
+
+static int
+index_row(struct job *j, const char *rcpt, const char *key, const char *file,
+    long long *id, struct wm_err *err)
+{
+	struct wm_message m;
+
+	memset(&m, 0, sizeof(m));
+	m.mailbox = (char *)rcpt;
+	m.folder = "inbox";
+	m.file = (char *)file;
+	m.delivery_key = (char *)key;
+	m.envelope_sender = j->t->sender;
+	m.from_addr = j->info.from;
+	m.to_addr = j->info.to;
+	m.cc_addr = j->info.cc;
+	m.subject = j->info.subject;
+	m.message_id = *j->info.message_id ? j->info.message_id : NULL;
+	m.date = j->info.date;
+	m.received = wm_now();
+	m.size = (long long)j->t->original_len;
+	m.has_attachments = j->info.has_attachments;
+	m.expires = j->t->expires;
+	m.read_receipt = j->t->read_receipt;
+	m.header_error = j->info.header_error;
+	if (wm_message_insert(j->db, &m, err) == -1)
+		return -1;
+	*id = m.id;
+	return 0;
+}
+
+/* Stores, indexes and notifies; on failure takes back what it did. */
+static int
+store_one(struct job *j, const char *rcpt, const char *key, struct wm_err *err)
+{
+	struct wm_err uerr;
+	char *file = NULL;
+	long long id = 0;
+
+	if (wm_mailbox_store(j->root, rcpt, j->t->original, j->t->original_len,
+	    &file, err) == -1)
+		return -1;
+	if (index_row(j, rcpt, key, file, &id, err) == -1) {
+		wm_mailbox_remove(j->root, rcpt, file, &uerr);
+		free(file);
+		if (err->code == EX_DATAERR) {	/* a concurrent copy won */
+			wm_log(LOG_INFO, "recipient=%s key=%s already stored; "
+			    "skipped", rcpt, key);
+			return 0;
+		}
+		return -1;
+	}
+	if (wm_notify_new_mail(j->cfg, j->db, rcpt, err) == -1) {
+		wm_err_wrap(err, "notification");
+		wm_message_delete(j->db, rcpt, id, &uerr);
+		wm_mailbox_remove(j->root, rcpt, file, &uerr);
+		free(file);
+		return -1;
+	}
+	wm_log(LOG_INFO, "recipient=%s key=%s stored %s (%zu bytes) from <%s>",
+	    rcpt, key, file, j->t->original_len, j->t->sender);
+	free(file);
+	return 0;
+}
+
+static int
+deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
+{
+	long long usage = 0, quota = 0;
+	char key[65];
+	int created, rc;
+
+	if (wm_deliver_key(j->t->original, j->t->original_len, rcpt, key) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
+	if ((rc = wm_message_key_exists(j->db, key, err)) == -1)
+		return -1;
+	if (rc == 1) {
+		wm_log(LOG_INFO, "recipient=%s key=%s already stored; skipped",
+		    rcpt, key);
+		return 0;
+	}
+	if (wm_user_ensure(j->db, rcpt, &created, err) == -1 ||
+	    wm_mailbox_create(j->root, rcpt, err) == -1)
+		return -1;
+	if ((rc = over_quota(j, rcpt, key, &usage, &quota, err)) == -1)
+		return -1;
+	if (rc == 1) {
+		if (wm_notify_over_quota(j->cfg, j->db, rcpt, j->t->sender,
+		    j->info.subject, err) == -1)
+			return wm_err_wrap(err, "over-quota notice for %s", rcpt);
+		wm_log(LOG_WARNING, "recipient=%s key=%s not stored: over quota "
+		    "(%lld used + %zu > %lld); sender and postmaster told", rcpt,
+		    key, usage, j->t->original_len, quota);
+		return 0;
+	}
+	return store_one(j, rcpt, key, err);
+}
+
+static int
+deliver_tunnel(struct job *j, struct wm_err *err)
+{
+	size_t i;
+
+	if (wm_mime_index(j->t->original, j->t->original_len, &j->info,
+	    err) == -1)
+		return -1;
+	j->indexed = 1;
+	for (i = 0; i < j->t->nrecipients; i++) {
+		if (deliver_one(j, j->t->recipients[i], err) == -1) {
+			wm_log(LOG_WARNING, "recipient=%s not stored: %s; will "
+			    "retry", j->t->recipients[i], err->msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Decrypts and verifies; 1: refused (reason in why), 0: sig filled. */
+static int
+open_tunnel(struct job *j, const void *mail, size_t len,
+    struct wm_smime_signed *sig, struct wm_err *why, struct wm_err *err)
+{
+	struct wm_keypair *keys = NULL;
+	X509_STORE *store;
+	struct wm_buf plain;
+	size_t nkeys = 0;
+	int rc;
+
+	if (wm_pki_relay_keys(j->db, &keys, &nkeys, err) == -1)
+		return -1;
+	if (nkeys == 0) {
+		wm_pki_keypairs_free(keys, nkeys);
+		return wm_err_set(err, EX_TEMPFAIL, "no relay recipient key");
+	}
+	wm_buf_init(&plain);
+	rc = wm_smime_decrypt(mail, len, keys, nkeys, &plain, why);
+	wm_pki_keypairs_free(keys, nkeys);
+	if (rc == -1) {
+		wm_buf_free(&plain);
+		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
+	}
+	if ((store = wm_pki_store(j->db, err)) == NULL) {
+		wm_buf_free(&plain);
+		return -1;
+	}
+	rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
+	X509_STORE_free(store);
+	/* The signed bytes live in sig now; the plaintext can go. */
+	wm_buf_free(&plain);
+	if (rc == -1)
+		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
+	if (wm_pki_verify_signer(j->db, sig->signer, sig->certs, wm_now(),
+	    why) == -1) {
+		wm_smime_signed_clear(sig);
+		if (why->code != EX_DATAERR)
+			return (*err = *why, -1);
+		wm_err_wrap(why, "signer not accepted");
+		return 1;
+	}
+	return 0;
+}
+
+int
+wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
+    const char *recipient, const void *mail, size_t len, struct wm_err *err)
+{
+	struct wm_smime_signed sig;
+	struct wm_tunnel *t;
+	struct wm_err why;
+	struct job j;
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	memset(&sig, 0, sizeof(sig));
+	j.cfg = cfg;
+	j.db = db;
+	j.sender = sender ? sender : "";
+	if ((j.root = wm_config_path(cfg, "mail")) == NULL)
+		return wm_err_set(err, EX_CONFIG, "no [paths] mail");
+	if (len == 0) {
+		wm_log(LOG_ERR, "tunnel from <%s> to <%s> refused: empty input",
+		    j.sender, recipient ? recipient : "");
+		return wm_err_set(err, EX_NOINPUT, "empty input");
+	}
+	if (wm_sysmail_check(db, mail, len) == 1) {
+		/* Our own mail came back: handling it again could loop. */
+		wm_log(LOG_WARNING, "mail from <%s> to <%s> is system mail of this "
+		    "box; not processed again, discarded", j.sender,
+		    recipient ? recipient : "");
+		return 0;
+	}
+	wm_err_clear(&why);
+	if ((rc = open_tunnel(&j, mail, len, &sig, &why, err)) == -1) {
+		wm_log(LOG_WARNING, "tunnel from <%s> not opened: %s; will retry",
+		    j.sender, err->msg);
+		return tempfail(err);
+	}
+	if (rc == 1)
+		return refuse(&j, mail, len, why.msg, err) == -1 ? tempfail(err) : 0;
+	if ((t = wm_tunnel_parse(sig.content, sig.len, &why)) == NULL) {
+		wm_smime_signed_clear(&sig);
+		if (why.code != EX_DATAERR) {
+			*err = why;
+			return tempfail(err);
+		}
+		wm_err_wrap(&why, "bad tunnel");
+		return refuse(&j, mail, len, why.msg, err) == -1 ? tempfail(err) : 0;
+	}
+	j.t = t;
+	rc = deliver_tunnel(&j, err);
+	wm_mime_info_clear(&j.info);
+	wm_tunnel_free(t);
+	wm_smime_signed_clear(&sig);
+	return rc == -1 ? tempfail(err) : 0;
+}

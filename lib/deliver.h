@@ -1,0 +1,36 @@
+/*
+ * deliver.h - the whole delivery of one tunnel (wm-deliver(8)): decrypt with
+ * a relay key, verify the signer, parse the envelope, then store the
+ * original once per envelope recipient, index it and notify.
+ *
+ * Outcomes: 0 when every recipient has the mail (or was skipped for quota,
+ * or had it already), or when a refused tunnel went to the postmaster;
+ * -1 with EX_TEMPFAIL when anything may clear up (nothing half-done is left
+ * that a retry would duplicate); -1 with EX_NOINPUT for empty input.
+ * Every outcome is one log line naming recipient, delivery key and reason.
+ */
+#ifndef WM_DELIVER_H
+#define WM_DELIVER_H
+
+#include <stddef.h>
+
+struct wm_config;
+struct wm_db;
+struct wm_err;
+
+/* Default and [limits]-free cap on the size of a tunnel. */
+#define WM_DELIVER_MAX	(100UL * 1024 * 1024)
+
+/* hex SHA-256(original || 0x00 || recipient): never stored twice. */
+int	 wm_deliver_key(const void *original, size_t len, const char *recipient,
+	    char out[65]);
+
+/*
+ * sender and recipient are the outer envelope as Postfix gives them, for
+ * the log.  The tunnel bytes are only read.
+ */
+int	 wm_deliver(struct wm_config *, struct wm_db *, const char *sender,
+	    const char *recipient, const void *tunnel, size_t len,
+	    struct wm_err *);
+
+#endif
