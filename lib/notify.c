@@ -428,11 +428,11 @@ send_template(struct wm_config *cfg, struct wm_db *db, const char *scope_addr,
 	return rc;
 }
 
-/* base?token=T (or &token= when base already has a query). */
+/* base?t=TOKEN (or &t= when base already has a query): the portal reads t. */
 static char *
 link_with_token(const char *base, const char *token)
 {
-	return wm_asprintf("%s%stoken=%s", base, strchr(base, '?') ? "&" : "?",
+	return wm_asprintf("%s%st=%s", base, strchr(base, '?') ? "&" : "?",
 	    token);
 }
 

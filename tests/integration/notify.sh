@@ -47,8 +47,8 @@ like "$eml" $'\nFrom: notify@wm.example\n' "From is notification-sender"
 like "$eml" $'\nAuto-Submitted: auto-generated\n' "Auto-Submitted set"
 like "$eml" $'^Message-ID: <[^>]+@wm.example>\n' "Message-ID set"
 like "$eml" $'\nX-WM-System-Mail: [0-9a-f]{64}\n' "system-mail header set"
-link=$(grep -o 'https://wm.example/portal/signup?token=[A-Za-z0-9._-]*' "$d/outbox/1.eml")
-token=${link#*token=}
+link=$(grep -o 'https://wm.example/portal/signup?t=[A-Za-z0-9._-]*' "$d/outbox/1.eml")
+token=${link#*\?t=}
 like "$token" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "invitation carries a signup link"
 
 is "$(wm-notify verify-link signup "$token")" "bob@example.com" "verify-link prints the address"
@@ -77,7 +77,7 @@ like "$(wm-notify template-list --user bob@example.com)" $'signup\tdomain' "temp
 like "$(wm-notify template-list)" $'signup\tfile' "global view still uses the file"
 check "signup with the domain template" wm-notify signup bob@example.com
 like "$(cat "$d/outbox/4.eml")" $'\nSubject: =\\?utf-8\\?' "non-ASCII subject encoded"
-like "$(cat "$d/outbox/4.eml")" 'signup\?token=' "domain template carries the link"
+like "$(cat "$d/outbox/4.eml")" 'signup\?t=' "domain template carries the link"
 check "template-unset" wm-notify template-unset --domain example.com signup
 check_fails "template-unset twice: no row (66)" 66 wm-notify template-unset --domain example.com signup
 like "$(wm-notify template-get -v signup 2>&1)" "from file" "template-get falls back to the file"
@@ -88,8 +88,8 @@ check_fails "unknown template name (64)" 64 wm-notify template-get nosuch
 # Password reset needs a password.
 check "password set" sh -c 'echo "correct horse battery staple 42" | wm-user set-password --force bob@example.com'
 check "reset sends a link" wm-notify reset bob@example.com
-rlink=$(grep -o 'https://wm.example/portal/reset?token=[A-Za-z0-9._-]*' "$d/outbox/$(sent).eml")
-is "$(wm-notify verify-link reset "${rlink#*token=}")" "bob@example.com" "reset link verifies"
+rlink=$(grep -o 'https://wm.example/portal/reset?t=[A-Za-z0-9._-]*' "$d/outbox/$(sent).eml")
+is "$(wm-notify verify-link reset "${rlink#*\?t=}")" "bob@example.com" "reset link verifies"
 check_fails "signup refused once signed up (65)" 65 wm-notify signup bob@example.com
 check_fails "unknown user (67)" 67 wm-notify new-mail nobody@example.com
 

@@ -145,7 +145,7 @@ assert_box_headers(const char *eml)
 	ck_assert_msg(wm_sysmail_check(db, eml, strlen(eml)) == 1, "%s", eml);
 }
 
-/* The token of the first "?token=" link in the mail. */
+/* The token of the first "?t=" link in the mail. */
 static char *
 link_token(const char *eml, const char *url)
 {
@@ -173,7 +173,7 @@ START_TEST(test_invitation_carries_working_signup_link)
 	ck_assert_ptr_nonnull(strstr(eml, "\nFrom: notify@wm.example\n"));
 	ck_assert_ptr_nonnull(strstr(eml, "\nTo: bob@example.com\n"));
 	assert_box_headers(eml);
-	tok = link_token(eml, "https://wm.example/portal/signup?token=");
+	tok = link_token(eml, "https://wm.example/portal/signup?t=");
 	ck_assert_msg(wm_token_check(db, tok, "signup", &addr, &err) == 0, "%s",
 	    err.msg);
 	ck_assert_str_eq(addr, "bob@example.com");
@@ -242,7 +242,7 @@ START_TEST(test_signed_up_user_gets_notification_not_invitation)
 	eml = outbox(2, "eml");
 	ck_assert_ptr_nonnull(strstr(eml, "Subject: New secure message\n"));
 	ck_assert_ptr_nonnull(strstr(eml, "https://wm.example/portal/login"));
-	ck_assert_ptr_null(strstr(eml, "token="));
+	ck_assert_ptr_null(strstr(eml, "?t="));
 	assert_box_headers(eml);
 	free(eml);
 	ck_assert_int_eq(wm_notify_signup(cfg, db, "bob@example.com", &err), -1);
@@ -277,7 +277,7 @@ START_TEST(test_password_reset_link)
 	ck_assert_int_eq(wm_notify_password_reset(cfg, db, "bob@example.com",
 	    &err), 0);
 	eml = outbox(1, "eml");
-	tok = link_token(eml, "https://wm.example/portal/reset?token=");
+	tok = link_token(eml, "https://wm.example/portal/reset?t=");
 	ck_assert_int_eq(wm_token_check(db, tok, "reset", &addr, &err), 0);
 	ck_assert_str_eq(addr, "bob@example.com");
 	ck_assert_int_eq(wm_token_check(db, tok, "signup", NULL, &err), -1);

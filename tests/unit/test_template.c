@@ -266,7 +266,7 @@ START_TEST(test_shipped_templates_render)
 	char top[PATH_MAX], *tdir, *m;
 	static const char *vars[] = { "to", "bob@example.com", "from",
 	    "notify@example.com", "address", "bob@example.com", "link",
-	    "https://wm.example/portal/signup?token=abc", "expires",
+	    "https://wm.example/portal/signup?t=abc", "expires",
 	    "2027-01-01T00:00:00Z", "unseen", "2", "mailbox", "bob@example.com",
 	    "sender", "alice@example.net", "subject", "Quarterly report",
 	    "postmaster", "pm@example.com", "role", "sender", "reason",
