@@ -425,12 +425,21 @@ min_bits(struct portal *p, const char *address)
 	return wm_pref_user_num(p->db, address, "min-password-strength", 15);
 }
 
+/* The token of a mailed link: "t" in our forms, "token" in mailed links. */
+static const char *
+link_token(struct portal *p)
+{
+	const char *t = wm_web_param(p->w, "t");
+
+	return t != NULL ? t : wm_web_param(p->w, "token");
+}
+
 /* Checks the link; on success *address is the account (malloc'd). */
 static int
 link_address(struct portal *p, const char *purpose, char **address,
     struct wm_err *err)
 {
-	const char *t = wm_web_param(p->w, "t");
+	const char *t = link_token(p);
 
 	if (t == NULL || *t == '\0')
 		return wm_err_set(err, EX_NOPERM, "This link is not complete. "
@@ -463,7 +472,8 @@ new_password_ok(struct portal *p, const char *address, const char **pw,
 		return wm_err_set(err, EX_DATAERR, "The two passwords are not the "
 		    "same.");
 	if (wm_password_check(a, address, (int)min_bits(p, address), err) == -1)
-		return -1;
+		return err->code == EX_DATAERR ?
+		    wm_err_wrap(err, "This password is not accepted") : -1;
 	*pw = a;
 	return 0;
 }
@@ -500,7 +510,7 @@ r_signup(struct wm_web *w, void *ctx, const long long *args)
 	}
 	initial = wm_pref_user_bool(p->db, addr, "initial-login-allowed");
 	/* Spent before use: the same link never sets a second password. */
-	if (wm_token_consume(p->db, wm_web_param(w, "t"), &err) == -1 ||
+	if (wm_token_consume(p->db, link_token(p), &err) == -1 ||
 	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
 	    (!initial && wm_user_set_enabled(p->db, addr, 0, &err) == -1)) {
 		free(addr);
@@ -536,7 +546,7 @@ r_reset_form(struct wm_web *w, void *ctx, const long long *args)
 	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
-	if (wm_web_param(w, "t") == NULL)
+	if (link_token(p) == NULL)
 		return page(p, "reset.cs", "Reset password");
 	if (link_address(p, "reset", &addr, &err) == -1)
 		return fail(p, &err);
@@ -580,7 +590,7 @@ r_reset(struct wm_web *w, void *ctx, const long long *args)
 	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
-	if (wm_web_param(w, "t") == NULL)
+	if (link_token(p) == NULL)
 		return reset_request(p);
 	if (link_address(p, "reset", &addr, &err) == -1)
 		return fail(p, &err);
@@ -591,7 +601,7 @@ r_reset(struct wm_web *w, void *ctx, const long long *args)
 		return page_error(p, 400, "reset.cs", "Choose a new password",
 		    err.msg);
 	}
-	if (wm_token_consume(p->db, wm_web_param(w, "t"), &err) == -1 ||
+	if (wm_token_consume(p->db, link_token(p), &err) == -1 ||
 	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
 	    wm_session_delete_principal(p->db, "user", addr, NULL, &err) == -1 ||
 	    wm_throttle_success(p->db, addr, &err) == -1) {
