@@ -150,6 +150,8 @@ openssl ca -config root/ca.cnf -gencrl -out root.crl 2>/dev/null
 check "crl-import (PEM)" wm-pki crl-import root.crl
 verify "revoked via imported CRL" mallory.pem 65 "certificate revoked"
 verify "same CA, not revoked" alice.pem 0 "^ok$"
+like "$(WM_NOW=$(( $(date +%s) + 40 * 86400 )) wm-pki verify alice.pem 2>&1)" \
+    "CRL expired" "a CRL past its next update is reported"
 openssl crl -in root.crl -outform DER -out root.crl.der
 check "crl-import (DER) of the same CRL" wm-pki crl-import root.crl.der
 crls=$(wm-pki crl-list --json)
@@ -178,6 +180,15 @@ openssl pkcs12 -export -legacy -in web.pem -inkey web.key -passout file:pw \
 check "PKCS#12 with legacy (RC2/3DES) ciphers" wm-pki import --password-fd 3 web-legacy.p12 3<pw
 check_fails "there is no option that takes the password on argv" 64 \
     wm-pki import --password "p12 secret" bob.p12
+
+# A PEM file with the certificate and its encrypted PKCS#8 key.
+openssl pkcs8 -topk8 -v2 aes256 -in carol.key -passout file:pw -out carol-enc.key
+cat carol.pem carol-enc.key >carol-with-key.pem
+check_fails "encrypted key without its password is refused" 65 wm-pki import carol-with-key.pem
+carol_id=$(wm-pki import --password-fd 3 carol-with-key.pem 3<pw)
+is "$(wm-pki show "$carol_id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["has_key"])')" \
+    "True" "PEM with an encrypted key: the key is stored"
+check "delete it again" wm-pki delete "$carol_id"
 
 openssl x509 -in alice.pem -outform DER -out alice.der
 alice_id=$(wm-pki import alice.der)

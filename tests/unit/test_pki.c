@@ -393,6 +393,29 @@ START_TEST(test_revoked_intermediate_refused)
 }
 END_TEST
 
+/* A stale list is reported, not silently trusted (see verify_cb in pki.c). */
+START_TEST(test_expired_crl_is_reported)
+{
+	struct fixture fx;
+	struct wm_err err;
+	struct pki p;
+	X509_CRL *crl;
+
+	fx_open(&fx);
+	pki_make(&p);
+	import_x509(fx.db, p.root, WM_PKI_ROOT);
+	crl = make_crl(p.inter, p.inter_key, 999);
+	import_crl(fx.db, crl);
+	ck_assert_msg(verify(fx.db, p.leaf, p.inter, time(NULL), &err) == 0, "%s",
+	    err.msg);
+	assert_refused(verify(fx.db, p.leaf, p.inter, time(NULL) + 40 * DAY,
+	    &err), &err, "CRL expired");
+	X509_CRL_free(crl);
+	pki_free(&p);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(test_expired_refused)
 {
 	struct spec s = smime_spec;
@@ -945,6 +968,7 @@ wm_test_suite(void)
 	WM_TEST(s, test_revoked_by_crl_refused);
 	WM_TEST(s, test_revoked_intermediate_refused);
 	WM_TEST(s, test_expired_refused);
+	WM_TEST(s, test_expired_crl_is_reported);
 	WM_TEST(s, test_store_follows_wm_now);
 	WM_TEST(s, test_wrong_eku_refused);
 	WM_TEST(s, test_store_enforces_policy_in_cms_verify);
