@@ -693,13 +693,19 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
 	    "password-reset-link-validity", 300, err);
 }
 
-/* A value for a template variable: line breaks become spaces. */
+/*
+ * A value for a template variable from a mail we did not write: line breaks
+ * become spaces and bytes that are not UTF-8 become U+FFFD.
+ */
 static char *
 one_line(const char *s)
 {
-	char *c, *p;
+	char *valid, *c, *p;
 
-	if ((c = wm_strdup(s ? s : "")) == NULL)
+	valid = g_utf8_make_valid(s ? s : "", -1);
+	c = wm_strdup(valid);
+	g_free(valid);
+	if (c == NULL)
 		return NULL;
 	for (p = c; *p != '\0'; p++)
 		if (*p == '\r' || *p == '\n')

@@ -362,24 +362,48 @@ has_8bit(const char *s)
 	return 0;
 }
 
-/* Appends "Name: value\n", encoding a non-ASCII value (RFC 2047). */
+/* Appends one header line, folded at 78 columns when longer (RFC 5322 2.1.1). */
+static int
+put_line(struct wm_buf *out, const char *name, const char *value, int addr,
+    struct wm_err *err)
+{
+	char *line, *folded = NULL;
+	int rc;
+
+	if ((line = wm_asprintf("%s:%s", name, value)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (strlen(line) > 78) {
+		g_mime_init();
+		folded = addr ?
+		    g_mime_utils_structured_header_fold(NULL, NULL, line) :
+		    g_mime_utils_unstructured_header_fold(NULL, NULL, line);
+	}
+	if (folded != NULL)
+		rc = wm_buf_puts(out, folded);
+	else
+		rc = wm_buf_printf(out, "%s\n", line);
+	g_free(folded);
+	free(line);
+	return rc == -1 ? wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+}
+
+/* Appends "Name: value", encoding a non-ASCII value (RFC 2047). */
 static int
 put_header(struct wm_buf *out, const char *name, const char *value,
     struct wm_err *err)
 {
 	InternetAddressList *list;
-	char *enc;
-	int rc;
+	char *enc, *sp;
+	int rc, addr = is_address_header(name);
 
 	if (!has_8bit(value))
-		return wm_buf_printf(out, "%s:%s\n", name, value) == -1 ?
-		    wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+		return put_line(out, name, value, addr, err);
 	if (!g_utf8_validate(value, -1, NULL))
 		return wm_err_set(err, EX_DATAERR, "header %s is not UTF-8", name);
 	g_mime_init();
 	while (*value == ' ' || *value == '\t')
 		value++;
-	if (is_address_header(name)) {
+	if (addr) {
 		if ((list = internet_address_list_parse(NULL, value)) == NULL)
 			return wm_err_set(err, EX_DATAERR, "header %s: bad address",
 			    name);
@@ -389,9 +413,13 @@ put_header(struct wm_buf *out, const char *name, const char *value,
 		enc = g_mime_utils_header_encode_text(NULL, value, "utf-8");
 	if (enc == NULL)
 		return wm_err_set(err, EX_DATAERR, "header %s: cannot encode", name);
-	rc = wm_buf_printf(out, "%s: %s\n", name, enc);
+	sp = wm_asprintf(" %s", enc);
 	g_free(enc);
-	return rc == -1 ? wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+	if (sp == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	rc = put_line(out, name, sp, addr, err);
+	free(sp);
+	return rc;
 }
 
 static int

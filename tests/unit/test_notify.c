@@ -504,6 +504,33 @@ START_TEST(test_read_receipt_is_mdn_to_original_sender)
 }
 END_TEST
 
+START_TEST(test_read_receipt_survives_hostile_subject)
+{
+	struct wm_message m;
+	struct wm_err err;
+	char *eml, *hdr_end;
+
+	memset(&m, 0, sizeof(m));
+	m.mailbox = "bob@example.com";
+	m.file = "new/2.x";
+	m.delivery_key = "k2";
+	m.from_addr = "Mallory <mallory@corp.example>";
+	m.subject = "Bad \xff\r\nBcc: victim@example.net";
+	m.message_id = "<m\r\nBcc: x@example.net>";
+	m.read_receipt = 1;
+	ck_assert_int_eq(wm_message_insert(db, &m, &err), 0);
+	ck_assert_msg(wm_notify_read_receipt(cfg, db, &m, &err) == 0, "%s",
+	    err.msg);
+	eml = outbox(1, "eml");
+	hdr_end = strstr(eml, "\n\n");
+	*hdr_end = '\0';
+	ck_assert_ptr_null(strstr(eml, "\nBcc:"));
+	ck_assert_ptr_nonnull(strstr(eml, "\nTo: mallory@corp.example\n"));
+	ck_assert_ptr_nonnull(strstr(eml, "\nSubject: Read: "));
+	free(eml);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -523,6 +550,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_over_quota_notice_to_sender_and_postmaster);
 	tcase_add_test(tc, test_postmaster_report_carries_whole_mail);
 	tcase_add_test(tc, test_read_receipt_is_mdn_to_original_sender);
+	tcase_add_test(tc, test_read_receipt_survives_hostile_subject);
 	suite_add_tcase(s, tc);
 	return s;
 }

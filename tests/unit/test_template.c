@@ -225,6 +225,29 @@ START_TEST(test_non_ascii_headers_are_encoded)
 }
 END_TEST
 
+START_TEST(test_long_headers_are_folded)
+{
+	struct wm_err err;
+	const char *p, *eol, *end;
+	char *m;
+
+	m = finish("From: a@example.com\nTo: b@example.com\nSubject: Gr\xc3\xbc"
+	    "\xc3\x9f" "e aus K\xc3\xb6ln und eine sehr lange Betreffzeile, die weit "
+	    "\xc3\xbc" "ber achtundsiebzig Zeichen hinausgeht und noch weiter geht\n"
+	    "X-Long: plain ascii words that go on and on beyond the seventy-eight "
+	    "character limit of a line\n\nbody\n", &err);
+	ck_assert_msg(m != NULL, "%s", err.msg);
+	end = strstr(m, "\n\n");
+	for (p = m; p < end; p = eol + 1) {
+		eol = strchr(p, '\n');
+		ck_assert_msg(eol - p <= 78, "line too long in:\n%s", m);
+	}
+	ck_assert_ptr_nonnull(strstr(m, "\n X-Long") == NULL ? strstr(m,
+	    "\nX-Long: plain") : NULL);
+	free(m);
+}
+END_TEST
+
 START_TEST(test_set_refuses_broken_or_unknown_template)
 {
 	struct wm_err err;
@@ -310,6 +333,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_header_block_is_checked);
 	tcase_add_test(tc, test_box_headers_cannot_come_from_template);
 	tcase_add_test(tc, test_non_ascii_headers_are_encoded);
+	tcase_add_test(tc, test_long_headers_are_folded);
 	tcase_add_test(tc, test_set_refuses_broken_or_unknown_template);
 	tcase_add_test(tc, test_value_is_not_template_code);
 	tcase_add_test(tc, test_shipped_templates_render);
