@@ -547,8 +547,8 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
 	wm_buf_printf(b,
 	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
 	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
-	    "# Every path that is not a static file goes to the CGI of the\n"
-	    "# listener, which routes on PATH_INFO.\n\n",
+	    "# Everything but /static/ goes to the CGI of the listener, which\n"
+	    "# routes on PATH_INFO.\n\n",
 	    wm_config_get(cfg, "instance", "name"));
 	wm_buf_printf(b,
 	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
@@ -580,17 +580,21 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\" )\n"
 	    "setenv.add-environment = ( \"WM_CONFIG\" => \"%s\" )\n"
 	    "cgi.assign = ( \".cgi\" => \"\" )\n"
-	    "alias.url = ( \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
-	    "url.rewrite-if-not-file = ( \"^/(.*)$\" => \"/portal.cgi/$1\" )\n\n",
-	    tls, wm_config_file(cfg), cgi);
+	    "alias.url = ( \"/static/\" => \"%s/\",\n"
+	    "    \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
+	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
+	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n\n",
+	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
 	wm_buf_printf(b,
 	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
 	    "\tssl.pemfile = \"%s\"\n"
-	    "\talias.url = ( \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
-	    "\turl.rewrite-if-not-file = ( \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
+	    "\talias.url = ( \"/static/\" => \"%s/\",\n"
+	    "\t    \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
+	    "\turl.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
+	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
 	    "}\n",
-	    port_of(cfg, "admin"), tls, cgi);
+	    port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
 }
 
 int
@@ -654,7 +658,7 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 	sendmail = wm_asprintf("/usr/bin/env MAIL_CONFIG=%s/postfix %s/sendmail",
 	    c->dir, POSTFIX_SBIN);
 	postqueue = wm_asprintf("%s/postfix/bin/postqueue", c->dir);
-	stat = wm_instance_datadir(bin, "static");
+	stat = wm_asprintf("%s/html/static", templates);
 	cgi = wm_instance_datadir(bin, "cgi");
 	if (name == NULL || sendmail == NULL || postqueue == NULL ||
 	    stat == NULL || cgi == NULL)

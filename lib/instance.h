@@ -50,7 +50,7 @@ int	 wm_instance_ports(int base, const int *want, int *ports, int n,
  * Where templates, static files and CGI programs are for programs in bindir:
  * the source tree when bindir is BUILD/bin of a build directory inside it
  * (BUILD/../templates/html and BUILD/../lib/instance.h exist), else the
- * installed locations.  which: "templates", "static" or "cgi".  malloc'd.
+ * installed locations.  which: "templates" or "cgi".  malloc'd.
  */
 char	*wm_instance_datadir(const char *bindir, const char *which);
 
