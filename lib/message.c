@@ -95,7 +95,7 @@ wm_message_insert(struct wm_db *db, struct wm_message *m, struct wm_err *err)
 	sqlite3_bind_int(st, 18, m->seen != 0);
 	bind_text(st, 19, m->header_error);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		sqlite3_finalize(st);
 		return wm_err_set(err, EX_DATAERR,
 		    "a message with this delivery key exists");

@@ -218,6 +218,28 @@ attachments(GMimeMessage *head, const void *mail, size_t len)
 	return found;
 }
 
+/*
+ * GMime guesses a charset for raw 8-bit header bytes without a warning; the
+ * guess may be wrong, so say so.  Raw UTF-8 (RFC 6532) is not a problem.
+ */
+static void
+raw_8bit(GMimeMessage *msg, struct collect *c)
+{
+	static const char *names[] = { "From", "To", "Cc", "Subject", NULL };
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeader *h;
+	const char *raw;
+	int i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		h = g_mime_header_list_get_header(hl, names[i]);
+		raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+		if (raw != NULL && !g_utf8_validate(raw, -1, NULL))
+			note(c, "8-bit header not in UTF-8, charset guessed",
+			    names[i]);
+	}
+}
+
 static void
 fill(GMimeMessage *msg, const void *mail, size_t len, struct wm_mime_info *info,
     struct collect *c)
@@ -225,6 +247,7 @@ fill(GMimeMessage *msg, const void *mail, size_t len, struct wm_mime_info *info,
 	const char *raw;
 	GDateTime *dt;
 
+	raw_8bit(msg, c);
 	info->from = addresses(msg, GMIME_ADDRESS_TYPE_FROM, "From", c);
 	info->to = addresses(msg, GMIME_ADDRESS_TYPE_TO, "To", c);
 	info->cc = addresses(msg, GMIME_ADDRESS_TYPE_CC, "Cc", c);

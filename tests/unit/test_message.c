@@ -1,0 +1,196 @@
+/*
+ * test_message.c - the messages index: insert, delivery keys unique, lists
+ * newest first with paging, and rows reachable only through their mailbox.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "message.h"
+#include "util.h"
+#include "testutil.h"
+
+static char *dir;
+static struct wm_db *db;
+
+static void
+setup(void)
+{
+	struct wm_err err;
+	char *path;
+
+	dir = wm_test_tmpdir();
+	path = wm_asprintf("%s/wm.db", dir);
+	db = wm_db_open(path, WM_DB_CREATE, &err);
+	ck_assert_msg(db != NULL, "%s", err.msg);
+	free(path);
+}
+
+static void
+teardown(void)
+{
+	wm_db_close(db);
+	wm_test_rmdir(dir);
+}
+
+static long long
+add(const char *mailbox, const char *key, time_t received, const char *subject)
+{
+	struct wm_message m;
+	struct wm_err err;
+
+	memset(&m, 0, sizeof(m));
+	m.mailbox = (char *)mailbox;
+	m.file = "new/1.x";
+	m.delivery_key = (char *)key;
+	m.envelope_sender = "alice@corp.example";
+	m.from_addr = "Alice <alice@corp.example>";
+	m.to_addr = (char *)mailbox;
+	m.cc_addr = "";
+	m.subject = (char *)subject;
+	m.message_id = "id@corp.example";
+	m.date = 1700000000;
+	m.received = received;
+	m.size = 1234;
+	m.has_attachments = 1;
+	m.expires = 1801353600;
+	m.read_receipt = 1;
+	m.header_error = "cannot parse Date";
+	ck_assert_msg(wm_message_insert(db, &m, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(m.id, 0);
+	return m.id;
+}
+
+START_TEST(test_insert_and_get_keep_every_field)
+{
+	struct wm_message *m;
+	struct wm_err err;
+	long long id = add("bob@customer.example", "k1", 1000, "hello");
+
+	m = wm_message_get(db, "bob@customer.example", id, &err);
+	ck_assert_msg(m != NULL, "%s", err.msg);
+	ck_assert_str_eq(m->folder, "inbox");
+	ck_assert_str_eq(m->file, "new/1.x");
+	ck_assert_str_eq(m->delivery_key, "k1");
+	ck_assert_str_eq(m->subject, "hello");
+	ck_assert_str_eq(m->from_addr, "Alice <alice@corp.example>");
+	ck_assert_int_eq(m->date, 1700000000);
+	ck_assert_int_eq(m->received, 1000);
+	ck_assert_int_eq(m->size, 1234);
+	ck_assert_int_eq(m->has_attachments, 1);
+	ck_assert_int_eq(m->expires, 1801353600);
+	ck_assert_int_eq(m->read_receipt, 1);
+	ck_assert_int_eq(m->seen, 0);
+	ck_assert_str_eq(m->header_error, "cannot parse Date");
+	wm_message_free(m);
+}
+END_TEST
+
+START_TEST(test_duplicate_delivery_key_is_refused)
+{
+	struct wm_message m;
+	struct wm_err err;
+
+	add("bob@customer.example", "same", 1000, "a");
+	ck_assert_int_eq(wm_message_key_exists(db, "same", &err), 1);
+	ck_assert_int_eq(wm_message_key_exists(db, "other", &err), 0);
+	memset(&m, 0, sizeof(m));
+	m.mailbox = "bob@customer.example";
+	m.file = "new/2.x";
+	m.delivery_key = "same";
+	ck_assert_int_eq(wm_message_insert(db, &m, &err), -1);
+	ck_assert_int_eq(err.code, EX_DATAERR);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 0,
+	    &err), 1);
+}
+END_TEST
+
+START_TEST(test_list_is_newest_first_with_paging)
+{
+	struct wm_message **v;
+	struct wm_err err;
+	size_t n;
+	char key[16], subj[16];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		snprintf(subj, sizeof(subj), "s%d", i);
+		add("bob@customer.example", key, 1000 + i, subj);
+	}
+	add("carol@other.example", "kc", 5000, "carol's");
+	ck_assert_int_eq(wm_message_list(db, "bob@customer.example", "inbox", 0, 2,
+	    &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0]->subject, "s4");
+	ck_assert_str_eq(v[1]->subject, "s3");
+	wm_message_list_free(v, n);
+	ck_assert_int_eq(wm_message_list(db, "bob@customer.example", "inbox", 4, 2,
+	    &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0]->subject, "s0");
+	wm_message_list_free(v, n);
+	ck_assert_int_eq(wm_message_list(db, "bob@customer.example", "sent", 0, 10,
+	    &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	wm_message_list_free(v, n);
+}
+END_TEST
+
+START_TEST(test_get_only_for_the_owner_mailbox)
+{
+	struct wm_err err;
+	long long id = add("bob@customer.example", "k1", 1000, "bob's");
+
+	ck_assert_ptr_null(wm_message_get(db, "eve@evil.example", id, &err));
+	ck_assert_int_eq(err.code, EX_NOINPUT);
+	ck_assert_int_eq(wm_message_set_seen(db, "eve@evil.example", id, 1, &err), -1);
+	ck_assert_int_eq(wm_message_delete(db, "eve@evil.example", id, &err), -1);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 0,
+	    &err), 1);
+}
+END_TEST
+
+START_TEST(test_seen_count_file_and_delete)
+{
+	struct wm_message *m;
+	struct wm_err err;
+	long long id = add("bob@customer.example", "k1", 1000, "x");
+
+	add("bob@customer.example", "k2", 1001, "y");
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 1,
+	    &err), 2);
+	ck_assert_int_eq(wm_message_set_seen(db, "bob@customer.example", id, 1,
+	    &err), 0);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 1,
+	    &err), 1);
+	ck_assert_int_eq(wm_message_set_file(db, id, "cur/1.x:2,S", &err), 0);
+	ck_assert_int_eq(wm_message_set_receipt_sent(db, id, &err), 0);
+	m = wm_message_get(db, "bob@customer.example", id, &err);
+	ck_assert_str_eq(m->file, "cur/1.x:2,S");
+	ck_assert_int_eq(m->receipt_sent, 1);
+	ck_assert_int_eq(m->seen, 1);
+	wm_message_free(m);
+	ck_assert_int_eq(wm_message_delete(db, "bob@customer.example", id, &err), 0);
+	ck_assert_int_eq(wm_message_delete(db, "bob@customer.example", id, &err), -1);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 0,
+	    &err), 1);
+}
+END_TEST
+
+Suite *
+wm_test_suite(void)
+{
+	Suite *s = suite_create("message");
+	TCase *tc = tcase_create("message");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_insert_and_get_keep_every_field);
+	tcase_add_test(tc, test_duplicate_delivery_key_is_refused);
+	tcase_add_test(tc, test_list_is_newest_first_with_paging);
+	tcase_add_test(tc, test_get_only_for_the_owner_mailbox);
+	tcase_add_test(tc, test_seen_count_file_and_delete);
+	suite_add_tcase(s, tc);
+	return s;
+}
