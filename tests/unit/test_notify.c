@@ -229,6 +229,28 @@ START_TEST(test_failed_submission_is_tempfail_and_retried)
 }
 END_TEST
 
+START_TEST(test_sendmail_killed_is_tempfail)
+{
+	const char *rcpts[] = { "bob@example.com", NULL };
+	struct wm_err err;
+	char *path = wm_asprintf("%s/killed", dir);
+
+	wm_test_write(path, "#!/bin/sh\nkill -9 $$\n");
+	chmod(path, 0755);
+	wm_config_set(cfg, "commands", "sendmail", path);
+	ck_assert_int_eq(wm_sendmail(cfg, "a@example.com", rcpts, "x\n", 2, &err),
+	    -1);
+	ck_assert_int_eq(err.code, EX_TEMPFAIL);
+	ck_assert_msg(strstr(err.msg, "signal 9") != NULL, "%s", err.msg);
+	/* Relative commands are refused: no PATH lookup. */
+	wm_config_set(cfg, "commands", "sendmail", "sendmail -C /tmp");
+	ck_assert_int_eq(wm_sendmail(cfg, "a@example.com", rcpts, "x\n", 2, &err),
+	    -1);
+	ck_assert_int_eq(err.code, EX_CONFIG);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_signed_up_user_gets_notification_not_invitation)
 {
 	struct wm_err err;
@@ -362,6 +384,16 @@ START_TEST(test_sendmail_gets_argv_without_shell)
 	ck_assert_int_eq(wm_sendmail(cfg, "x@example.com", bad, "x", 1, &err), -1);
 	ck_assert_int_eq(wm_sendmail(cfg, "x@example.com", crlf, "x", 1, &err), -1);
 	ck_assert_int_eq(sent(), 1);
+	/* Arguments in [commands] sendmail come first (sendmail -C DIR). */
+	free(args);
+	args = wm_asprintf("%s/sendmail  -C /etc/wm/postfix", dir);
+	wm_config_set(cfg, "commands", "sendmail", args);
+	ck_assert_int_eq(wm_sendmail(cfg, "x@example.com", rcpts + 1, "x\n", 2,
+	    &err), 0);
+	free(args);
+	args = outbox(2, "args");
+	ck_assert_str_eq(args, "-C\n/etc/wm/postfix\n-i\n-f\nx@example.com\n--\n"
+	    "b;ls@example.com\n");
 	free(pwned);
 	free(args);
 	free(eml);
@@ -542,6 +574,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_invitation_carries_working_signup_link);
 	tcase_add_test(tc, test_invitation_again_at_most_once_per_hour);
 	tcase_add_test(tc, test_failed_submission_is_tempfail_and_retried);
+	tcase_add_test(tc, test_sendmail_killed_is_tempfail);
 	tcase_add_test(tc, test_signed_up_user_gets_notification_not_invitation);
 	tcase_add_test(tc, test_from_follows_notification_sender);
 	tcase_add_test(tc, test_password_reset_link);
