@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/asn1.h>
@@ -355,8 +356,20 @@ parse_pem(const unsigned char *data, size_t len, const char *pass,
 
 /*
  * PKCS#12 files from older tools use RC2 or single DES, which OpenSSL 3 keeps
- * in its legacy provider.  Returns 1 when it was loaded just now.
+ * in its legacy provider.  Loading it explicitly stops the implicit default
+ * provider, so both are loaded.  Returns 1 when they were loaded just now.
  */
+static OSSL_PROVIDER *prov_default, *prov_legacy;
+
+static void
+unload_providers(void)
+{
+	/* Runs before OpenSSL's own exit handler, registered earlier. */
+	OSSL_PROVIDER_unload(prov_legacy);
+	OSSL_PROVIDER_unload(prov_default);
+	prov_legacy = prov_default = NULL;
+}
+
 static int
 load_legacy_provider(void)
 {
@@ -365,8 +378,10 @@ load_legacy_provider(void)
 	if (tried)
 		return 0;
 	tried = 1;
-	if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
-	    OSSL_PROVIDER_load(NULL, "legacy") == NULL) {
+	prov_default = OSSL_PROVIDER_load(NULL, "default");
+	prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	atexit(unload_providers);
+	if (prov_default == NULL || prov_legacy == NULL) {
 		ERR_clear_error();
 		return 0;
 	}
@@ -1449,6 +1464,9 @@ wm_pki_create_relay_cert(struct wm_db *db, const char *email,
 
 	if (email == NULL || *email == '\0')
 		email = WM_PKI_RELAY_EMAIL;
+	/* Callers may write the subject as a DN: "CN=text" means text. */
+	if (subject != NULL && strncasecmp(subject, "CN=", 3) == 0)
+		subject += 3;
 	if (subject == NULL || *subject == '\0')
 		subject = WM_PKI_RELAY_SUBJECT;
 	if (!valid_relay_email(email))

@@ -73,7 +73,8 @@ int	 wm_pki_relay_keys(struct wm_db *, struct wm_keypair **out, size_t *n,
 void	 wm_pki_keypairs_free(struct wm_keypair *, size_t);
 /*
  * Creates an RSA 3072 key and a self-signed certificate for email and subject
- * (NULL: WM_PKI_RELAY_EMAIL, WM_PKI_RELAY_SUBJECT) and stores both.
+ * (NULL: WM_PKI_RELAY_EMAIL, WM_PKI_RELAY_SUBJECT) and stores both.  subject
+ * is the common name; a leading "CN=" is dropped.
  */
 int	 wm_pki_create_relay_cert(struct wm_db *, const char *email,
 	    const char *subject, long long *id_out, struct wm_err *);

@@ -935,15 +935,19 @@ START_TEST(test_relay_keys_newest_first_with_defaults)
 
 	fx_open(&fx);
 	ck_assert_int_eq(wm_pki_create_relay_cert(fx.db, NULL, NULL, &a, &err), 0);
-	ck_assert_int_eq(wm_pki_create_relay_cert(fx.db, NULL, NULL, &b, &err), 0);
+	ck_assert_int_eq(wm_pki_create_relay_cert(fx.db, NULL, "CN=Relay DN", &b,
+	    &err), 0);
 	ck_assert_int_eq(wm_pki_relay_keys(fx.db, &kp, &n, &err), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(kp[0].id, b);
 	ck_assert_int_eq(kp[1].id, a);
-	X509_NAME_get_text_by_NID(X509_get_subject_name(kp[0].cert),
+	X509_NAME_get_text_by_NID(X509_get_subject_name(kp[1].cert),
 	    NID_commonName, cn, sizeof(cn));
 	ck_assert_str_eq(cn, "Webmail relay recipient certificate");
-	ck_assert(has_email_san(kp[0].cert, "webmail@webmail.local"));
+	ck_assert(has_email_san(kp[1].cert, "webmail@webmail.local"));
+	X509_NAME_get_text_by_NID(X509_get_subject_name(kp[0].cert),
+	    NID_commonName, cn, sizeof(cn));
+	ck_assert_str_eq(cn, "Relay DN");
 	wm_pki_keypairs_free(kp, n);
 	/* Addresses that could smuggle syntax into the certificate are refused. */
 	ck_assert_int_eq(wm_pki_create_relay_cert(fx.db, "a@b,email:c@d", NULL,
