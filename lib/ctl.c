@@ -549,7 +549,7 @@ static long
 queue_count(const struct wm_config *cfg)
 {
 	const char *extra[] = { "-c", wm_config_path(cfg, "postfix"), "-j", NULL };
-	char store[1024], *argv[MAX_ARGS], *p;
+	char store[1024], *argv[MAX_ARGS], *p, *nl;
 	struct wm_buf out;
 	struct wm_err err;
 	long n = 0;
@@ -561,8 +561,9 @@ queue_count(const struct wm_config *cfg)
 		wm_buf_free(&out);
 		return -1;
 	}
-	for (p = out.data; p != NULL && *p != '\0'; p++)
-		if (*p == '\n')
+	/* One {...} object per line; anything else is not a message. */
+	for (p = out.data; p != NULL; p = (nl = strchr(p, '\n')) ? nl + 1 : NULL)
+		if (*p == '{')
 			n++;
 	wm_buf_free(&out);
 	return n;

@@ -179,4 +179,12 @@ check_fails "--port-base with a taken port fails (EX_UNAVAILABLE)" 69 \
 kill "$holder" 2>/dev/null
 
 check_fails "a directory with a blank is refused" 64 "$BIN/wm-init" "$top/with blank"
+
+# The production samples in conf/.
+like "$("$BIN/wm-ctl" -c "$TOP/conf/wm.conf" status --json 2>&1)" '"sink": "disabled"' \
+    "conf/wm.conf is a valid wm.conf"
+for f in postfix/main.cf.fragment postfix/master.cf.fragment lighttpd.conf \
+    systemd/wm-lighttpd.service systemd/wm-instance@.service sudoers.d/wm; do
+	[ -s "$TOP/conf/$f" ] && ok "conf/$f exists" || not_ok "conf/$f exists"
+done
 done_testing

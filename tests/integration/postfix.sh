@@ -111,6 +111,21 @@ for k in portal admin; do
 	code=$(curl -sk -o /dev/null -w '%{http_code}' "https://$(instance_listen "$inst" $k)/")
 	like "$code" '^[2-5][0-9][0-9]$' "lighttpd answers HTTPS on the $k listener"
 done
+portal=$(instance_listen "$inst" portal)
+admin=$(instance_listen "$inst" admin)
+is "$(curl -sk -o /dev/null -w '%{http_code} %{content_type}' "https://$portal/static/portal.css")" \
+    "200 text/css; charset=utf-8" "/static/ is served from the templates' static files"
+is "$(curl -sk -o /dev/null -w '%{http_code}' "https://$portal/static/../wm.conf")" 404 \
+    "/static/ does not reach outside the static files"
+if [ -x "$(sed -n 's/^cgi = //p' "$conf")/portal.cgi" ]; then
+	like "$(curl -sk "https://$portal/portal/login")" "<form" "the portal listener runs portal.cgi"
+	is "$(curl -sk -o /dev/null -w '%{http_code}' "https://$admin/portal/login")" 404 \
+	    "the admin listener does not run portal.cgi"
+	is "$(curl -sk -o /dev/null -w '%{http_code}' "https://$admin/portal.cgi/login")" 404 \
+	    "not even by its file name"
+fi
+is "$(curl -sk -o /dev/null -w '%{http_code}' "https://$portal/admin.cgi/")" 404 \
+    "the portal listener does not run admin.cgi"
 like "$(echo | openssl s_client -connect "$(instance_listen "$inst" portal)" 2>/dev/null | openssl x509 -noout -subject 2>&1)" \
     "CN *= *localhost" "the portal presents the instance certificate"
 
