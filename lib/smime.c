@@ -300,7 +300,7 @@ verify_failed(struct wm_err *err)
 		if (reason == CMS_R_CERTIFICATE_VERIFY_ERROR) {
 			if (data != NULL && (flags & ERR_TXT_STRING) &&
 			    strncmp(data, "Verify error:", 13) == 0)
-				data += 13;
+				data += 13 + strspn(data + 13, " ");
 			wm_err_set(err, EX_DATAERR, "untrusted signer: %s",
 			    data && (flags & ERR_TXT_STRING) ? data : "chain not verified");
 			ERR_clear_error();
