@@ -311,6 +311,9 @@ wm_ctl_postfix_prepare(const struct wm_config *cfg, struct wm_err *err)
 
 	if (postfix_cmd(cfg, "check", err) == -1)
 		return -1;
+	/* The system Postfix keeps its set-gid programs and its permissions. */
+	if (wm_config_bool(cfg, "instance", "production"))
+		return 0;
 	for (i = 0; rc == 0 && open_dirs[i].dir != NULL; i++) {
 		path = wm_asprintf("%s/%s", wm_config_path(cfg, "queue"),
 		    open_dirs[i].dir);

@@ -30,8 +30,9 @@ int	 wm_ctl_start(const struct wm_config *, int services, struct wm_err *);
 int	 wm_ctl_stop(const struct wm_config *, int services, struct wm_err *);
 
 /*
- * Creates missing Postfix queue directories (postfix check) and lets local
- * users, wm-deliver among them, drop mail and query the queue.
+ * Creates missing Postfix queue directories (postfix check) and, for a
+ * private instance (production = no), lets local users, wm-deliver among
+ * them, drop mail and query the queue.
  */
 int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
 
