@@ -64,3 +64,9 @@ instance_flush() {	# instance_flush DIR: retry deferred mail now
 instance_maillog() {	# instance_maillog DIR: the Postfix log of the instance
 	cat "$1/log/postfix.log" 2>/dev/null
 }
+
+instance_db() {	# instance_db DIR: the SQLite database of the instance (DIR/db/wm.db)
+	local p
+	p=$(sed -n '/^\[paths\]/,/^\[/s/^database = //p' "$1/wm.conf")
+	case "$p" in /*) echo "$p" ;; *) echo "$1/$p" ;; esac
+}
