@@ -5,13 +5,18 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
+#include "config.h"
+#include "db.h"
 #include "err.h"
 #include "message.h"
+#include "prefs.h"
 #include "util.h"
 #include "view.h"
 #include "testutil.h"
@@ -369,6 +374,135 @@ START_TEST(test_read_receipt_decision)
 }
 END_TEST
 
+/* ---- marking read, with a database and a stand-in sendmail ---- */
+
+static char		*dir;
+static struct wm_db	*db;
+static struct wm_config	*cfg;
+
+static void
+pref(const char *name, const char *value)
+{
+	struct wm_err err;
+
+	ck_assert_msg(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, name, value, &err) ==
+	    0, "%s: %s", name, err.msg);
+}
+
+static void
+setup(void)
+{
+	struct wm_err err;
+	char top[PATH_MAX], *path, *script;
+
+	dir = wm_test_tmpdir();
+	path = wm_asprintf("%s/wm.db", dir);
+	db = wm_db_open(path, WM_DB_CREATE, &err);
+	ck_assert_msg(db != NULL, "%s", err.msg);
+	free(path);
+	cfg = wm_config_new(dir);
+	ck_assert_ptr_nonnull(realpath(".", top));
+	path = wm_asprintf("%s/templates", top);
+	wm_config_set(cfg, "paths", "templates", path);
+	free(path);
+	/* Each submission appends one line: counting lines counts mails. */
+	path = wm_asprintf("%s/sendmail", dir);
+	script = wm_asprintf("#!/bin/sh\ncat >/dev/null\necho \"$*\" >>'%s/calls'\n",
+	    dir);
+	wm_test_write(path, script);
+	chmod(path, 0755);
+	wm_config_set(cfg, "commands", "sendmail", path);
+	free(script);
+	free(path);
+	pref("server-secret", "serversecret0123456789");
+	pref("system-mail-secret", "systemsecret0123456789");
+	pref("notification-sender", "notify@wm.example");
+	pref("postmaster", "pm@wm.example");
+	pref("portal-base-url", "https://wm.example/");
+}
+
+static void
+teardown(void)
+{
+	wm_config_free(cfg);
+	wm_db_close(db);
+	wm_test_rmdir(dir);
+}
+
+static int
+sendmail_calls(void)
+{
+	char *path = wm_asprintf("%s/calls", dir), line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	free(path);
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	fclose(f);
+	return n;
+}
+
+static long long
+indexed(const char *key, int receipt)
+{
+	struct wm_message m = { 0 };
+	struct wm_err err;
+
+	m.mailbox = "bob@example.com";
+	m.folder = "inbox";
+	m.file = "new/1.x";
+	m.delivery_key = (char *)key;
+	m.envelope_sender = "alice@corp.example";
+	m.from_addr = "Alice <alice@corp.example>";
+	m.subject = "figures";
+	m.message_id = "m1@corp.example";
+	m.read_receipt = receipt;
+	ck_assert_msg(wm_message_insert(db, &m, &err) == 0, "%s", err.msg);
+	return m.id;
+}
+
+START_TEST(test_mark_read_sends_requested_receipt_once)
+{
+	struct wm_message *m;
+	struct wm_err err;
+	long long id = indexed("k1", 1);
+
+	m = wm_message_get(db, "bob@example.com", id, &err);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(wm_view_receipt_due(m));
+	ck_assert_msg(wm_view_mark_read(cfg, db, m, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(sendmail_calls(), 1);
+	wm_message_free(m);
+	m = wm_message_get(db, "bob@example.com", id, &err);
+	ck_assert(m->seen);
+	ck_assert(m->receipt_sent);
+	ck_assert(!wm_view_receipt_due(m));
+	ck_assert_int_eq(wm_view_mark_read(cfg, db, m, &err), 0);
+	ck_assert_int_eq(sendmail_calls(), 1);
+	wm_message_free(m);
+}
+END_TEST
+
+START_TEST(test_mark_read_without_request_sends_nothing)
+{
+	struct wm_message *m;
+	struct wm_err err;
+	long long id = indexed("k2", 0);
+
+	m = wm_message_get(db, "bob@example.com", id, &err);
+	ck_assert_int_eq(wm_view_mark_read(cfg, db, m, &err), 0);
+	wm_message_free(m);
+	m = wm_message_get(db, "bob@example.com", id, &err);
+	ck_assert(m->seen);
+	ck_assert(!m->receipt_sent);
+	ck_assert_int_eq(sendmail_calls(), 0);
+	wm_message_free(m);
+}
+END_TEST
+
 static const char *
 corpus_dir(void)
 {
@@ -509,6 +643,7 @@ wm_test_suite(void)
 {
 	Suite *s = suite_create("view");
 	TCase *tc = tcase_create("view");
+	TCase *read = tcase_create("read");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rfc2231_filenames_decode_to_utf8);
@@ -527,5 +662,9 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_every_corpus_message_is_shown);
 	tcase_add_test(tc, test_corpus_names_and_texts);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(read, setup, teardown);
+	tcase_add_test(read, test_mark_read_sends_requested_receipt_once);
+	tcase_add_test(read, test_mark_read_without_request_sends_nothing);
+	suite_add_tcase(s, read);
 	return s;
 }
