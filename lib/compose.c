@@ -786,6 +786,11 @@ wm_compose_reply(struct wm_compose *c, const struct wm_view *orig, int all,
 	char *tos, *ccs, *subject, *body, *refs, *irt;
 
 	add_from_header(to, *h->reply_to != '\0' ? h->reply_to : h->from, NULL);
+	/* Answering one's own mail (from Sent) continues with its recipients. */
+	if (internet_address_list_length(to) == 1 && list_has(to, c->from)) {
+		internet_address_list_clear(to);
+		add_from_header(to, h->to, c->from);
+	}
 	if (all) {
 		/* Everyone else who got it, once, and never the user. */
 		add_from_header(cc, h->to, c->from);

@@ -153,6 +153,18 @@ START_TEST(test_reply_goes_to_reply_to_when_set)
 }
 END_TEST
 
+START_TEST(test_reply_to_own_sent_mail_goes_to_its_recipients)
+{
+	struct wm_compose *c = reply_to("From: bob@example.com\n"
+	    "To: Alice <alice@corp.example>, bob@example.com\n"
+	    "Cc: carol@other.example\nSubject: s\n\nb\n", 1);
+
+	ck_assert_str_eq(wm_compose_to(c), "Alice <alice@corp.example>");
+	ck_assert_str_eq(wm_compose_cc(c), "carol@other.example");
+	wm_compose_free(c);
+}
+END_TEST
+
 START_TEST(test_reply_all_adds_cc_without_the_user)
 {
 	struct wm_compose *c = reply_to(original, 1);
@@ -495,6 +507,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_reply_threads_and_answers_the_sender);
 	tcase_add_test(tc, test_reply_prefix_added_once);
 	tcase_add_test(tc, test_reply_goes_to_reply_to_when_set);
+	tcase_add_test(tc, test_reply_to_own_sent_mail_goes_to_its_recipients);
 	tcase_add_test(tc, test_reply_all_adds_cc_without_the_user);
 	tcase_add_test(tc, test_crlf_in_typed_fields_refused);
 	tcase_add_test(tc, test_addresses_validated_one_by_one);
