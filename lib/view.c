@@ -23,7 +23,8 @@
 
 #define MAX_DEPTH	64		/* multipart nesting we still list */
 #define MAX_NAME	200		/* bytes of a file name */
-#define MAX_CID_IMAGE	(5 * 1024 * 1024)
+#define MAX_CID_IMAGE	(5 * 1024 * 1024)	/* one inlined image */
+#define MAX_CID_TOTAL	(20 * 1024 * 1024)	/* all of them in one document */
 #define MAX_HEADERS	32		/* wm_view_header() values cached */
 
 struct vpart {
@@ -865,24 +866,30 @@ find_cid(const struct wm_view *v, const char *cid)
 	return NULL;
 }
 
+struct cid_ctx {
+	const struct wm_view	*v;
+	size_t			 left;		/* bytes still allowed inline */
+};
+
 /* Inline images travel inside the document: the iframe loads nothing. */
 static char *
 cid_image(const char *cid, void *arg)
 {
-	const struct wm_view *v = arg;
-	const struct vpart *p = find_cid(v, cid);
+	struct cid_ctx *ctx = arg;
+	const struct vpart *p = find_cid(ctx->v, cid);
 	struct wm_buf b;
 	gchar *b64;
 	char *url;
 
 	if (p == NULL || strncmp(p->type, "image/", 6) != 0 ||
-	    p->size > MAX_CID_IMAGE)
+	    p->size > MAX_CID_IMAGE || p->size > ctx->left)
 		return NULL;
 	wm_buf_init(&b);
 	if (part_bytes(p->obj, &b) == -1) {
 		wm_buf_free(&b);
 		return NULL;
 	}
+	ctx->left -= b.len;
 	b64 = g_base64_encode((const guchar *)(b.data ? b.data : ""), b.len);
 	wm_buf_free(&b);
 	url = wm_asprintf("data:%s;base64,%s", p->type, b64);
@@ -894,7 +901,8 @@ int
 wm_view_html(const struct wm_view *v, struct wm_buf *out, int *blocked,
     struct wm_err *err)
 {
-	struct wm_sanitize opt = { cid_image, (void *)v, 0 };
+	struct cid_ctx ctx = { v, MAX_CID_TOTAL };
+	struct wm_sanitize opt = { cid_image, &ctx, 0 };
 
 	if (v->html == NULL)
 		return wm_err_set(err, EX_NOINPUT, "the message has no HTML body");
