@@ -313,16 +313,16 @@ hexval(int ch)
 
 /* cid:%3Cabc%40x%3E -> abc@x (RFC 2392 URLs are %-encoded, brackets optional). */
 static char *
-cid_decode(const char *url)
+cid_decode(const char *url, size_t len)
 {
 	char *out, *o;
-	const char *p = url + 4;
+	const char *p = url + 4, *end = url + len;
 	size_t n;
 
-	if ((out = malloc(strlen(p) + 1)) == NULL)
+	if ((out = malloc(len + 1)) == NULL)
 		return NULL;
-	for (o = out; *p != '\0'; p++) {
-		if (*p == '%' && hexval((unsigned char)p[1]) >= 0 &&
+	for (o = out; p < end; p++) {
+		if (*p == '%' && end - p > 2 && hexval((unsigned char)p[1]) >= 0 &&
 		    hexval((unsigned char)p[2]) >= 0) {
 			*o++ = (char)(hexval((unsigned char)p[1]) * 16 +
 			    hexval((unsigned char)p[2]));
@@ -349,7 +349,7 @@ image_src(struct ctx *c, const char *src)
 	if ((t = url_trim(src, &len)) != NULL && len > 4 &&
 	    strncasecmp(t, "cid:", 4) == 0) {
 		if (c->opt == NULL || c->opt->cid == NULL ||
-		    (id = cid_decode(t)) == NULL)
+		    (id = cid_decode(t, len)) == NULL)
 			return NULL;
 		data = c->opt->cid(id, c->opt->cid_arg);
 		free(id);

@@ -238,8 +238,8 @@ START_TEST(test_cid_images_inlined_by_caller)
 {
 	int calls = 0;
 	struct wm_sanitize opt = { cid_to_data, &calls, 0 };
-	char *s = clean_opt("<img src=\"cid:logo@example.com\" alt=l>"
-	    "<img src=\"cid:%3Cmissing%40example.com%3E\" alt=m>", &opt);
+	char *s = clean_opt("<img src=\"cid:logo@example.com \" alt=l>"
+	    "<img src=\" cid:%3Cmissing%40example.com%3E \" alt=m>", &opt);
 
 	ck_assert_int_eq(calls, 2);
 	ck_present(s, "<img src=\"data:image/png;base64,AAAA\" alt=\"l\">");
