@@ -148,6 +148,7 @@ age_policy(struct wm_db *db, time_t now, int *by_age, time_t *cutoff,
 	return 0;
 }
 
+/* 0 removed, 1 gone meanwhile (a user or another run), -1 error. */
 static int
 remove_one(struct wm_db *db, const char *root, const struct wm_cleanup_item *it,
     struct wm_err *err)
@@ -155,7 +156,7 @@ remove_one(struct wm_db *db, const char *root, const struct wm_cleanup_item *it,
 	struct wm_err ferr;
 
 	if (wm_message_delete(db, it->mailbox, it->id, err) == -1)
-		return -1;
+		return err->code == EX_NOINPUT ? 1 : -1;
 	if (wm_mailbox_remove(root, it->mailbox, it->file, &ferr) == -1) {
 		/* The row is gone, so users no longer see it: log, go on. */
 		wm_log(LOG_WARNING, "cleanup: %s message %lld: file left: %s",
@@ -172,7 +173,7 @@ wm_cleanup_run(struct wm_config *cfg, struct wm_db *db,
 	const char *root;
 	time_t now = wm_now(), cutoff;
 	size_t i;
-	int by_age, rc = 0;
+	int by_age, gone, rc = 0;
 
 	*removed = 0;
 	memset(&l, 0, sizeof(l));
@@ -184,9 +185,13 @@ wm_cleanup_run(struct wm_config *cfg, struct wm_db *db,
 		return -1;
 	}
 	for (i = 0; i < l.n && rc == 0; i++) {
-		if (!o->dry_run && remove_one(db, root, &l.v[i].it, err) == -1) {
-			rc = -1;
-			break;
+		if (!o->dry_run &&
+		    (gone = remove_one(db, root, &l.v[i].it, err)) != 0) {
+			if (gone == -1) {
+				rc = -1;
+				break;
+			}
+			continue;
 		}
 		(*removed)++;
 		if (!o->dry_run)

@@ -341,6 +341,36 @@ START_TEST(test_missing_file_does_not_stop_cleanup)
 }
 END_TEST
 
+static long long victim;
+
+/* Plays a user who deletes another due message while cleanup runs. */
+static int
+delete_victim(const struct wm_cleanup_item *it, void *arg)
+{
+	struct wm_err err;
+
+	if (it->id != victim)
+		ck_assert_int_eq(wm_message_delete(db, "bob@example.com", victim,
+		    &err), 0);
+	return 0;
+}
+
+START_TEST(test_message_deleted_meanwhile_is_skipped)
+{
+	struct wm_cleanup_opts o;
+	struct wm_err err;
+	long long removed;
+
+	add("bob@example.com", T0, T0 - 1, "first");
+	victim = add("bob@example.com", T0, T0 - 1, "deleted by the user");
+	memset(&o, 0, sizeof(o));
+	o.report = delete_victim;
+	ck_assert_msg(wm_cleanup_run(cfg, db, &o, &removed, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_int_eq(removed, 1);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -356,6 +386,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_expires_before_interval_wins);
 	tcase_add_test(tc, test_dry_run_reports_and_removes_nothing);
 	tcase_add_test(tc, test_missing_file_does_not_stop_cleanup);
+	tcase_add_test(tc, test_message_deleted_meanwhile_is_skipped);
 	suite_add_tcase(s, tc);
 	return s;
 }
