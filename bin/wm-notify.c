@@ -5,6 +5,7 @@
  *	wm-notify [-c config] signup address
  *	wm-notify [-c config] new-mail address
  *	wm-notify [-c config] reset address
+ *	wm-notify [-c config] postmaster reason file
  *	wm-notify [-c config] verify-link purpose token
  *	wm-notify [-c config] template-list [--domain D | --user U] [--json]
  *	wm-notify [-c config] template-get [--domain D | --user U] name
@@ -14,7 +15,9 @@
  *	signup sends a sign-up invitation with a fresh signed link, new-mail
  *	does what delivery does after storing a mail (an invitation at most
  *	once per hour while the user has no password, else a new-message
- *	notification), reset sends a password reset link.  verify-link checks
+ *	notification), reset sends a password reset link, postmaster sends
+ *	file (- for stdin) to the postmaster as delivery does with a tunnel
+ *	it cannot handle (to try the address out).  verify-link checks
  *	a link token and prints the address it was made for.  The template
  *	commands show, replace and remove the ClearSilver mail templates at
  *	global (default), domain or user scope; a template set nowhere comes
@@ -55,6 +58,7 @@ static const char usage[] =
     "  signup ADDRESS                 send a sign-up invitation\n"
     "  new-mail ADDRESS               invitation (at most hourly) or new-mail notice\n"
     "  reset ADDRESS                  send a password reset link\n"
+    "  postmaster REASON FILE         report FILE (- for stdin) to the postmaster\n"
     "  verify-link PURPOSE TOKEN      print the address a link is for\n"
     "  template-list                  mail templates and where each comes from\n"
     "  template-get NAME              print the template in effect\n"
@@ -118,6 +122,24 @@ cmd_reset(struct ctx *c, struct wm_err *err)
 	if (address_arg(c->args[0], a, err) == -1)
 		return -1;
 	return wm_notify_password_reset(c->cli->cfg, c->cli->db, a, err);
+}
+
+static int
+cmd_postmaster(struct ctx *c, struct wm_err *err)
+{
+	struct wm_buf b;
+	int rc;
+
+	wm_buf_init(&b);
+	if (strcmp(c->args[1], "-") == 0)
+		rc = wm_read_fd(STDIN_FILENO, 64 * 1024 * 1024, &b, err);
+	else
+		rc = wm_read_file(c->args[1], 64 * 1024 * 1024, &b, err);
+	if (rc == 0)
+		rc = wm_notify_postmaster(c->cli->cfg, c->cli->db, c->args[0],
+		    b.data, b.len, err);
+	wm_buf_free(&b);
+	return rc;
 }
 
 static int
@@ -250,6 +272,7 @@ static const struct command commands[] = {
 	{ "signup", 1, 0, cmd_signup },
 	{ "new-mail", 1, 0, cmd_new_mail },
 	{ "reset", 1, 0, cmd_reset },
+	{ "postmaster", 2, 0, cmd_postmaster },
 	{ "verify-link", 2, 0, cmd_verify_link },
 	{ "template-list", 0, 1, cmd_template_list },
 	{ "template-get", 1, 1, cmd_template_get },
