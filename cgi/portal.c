@@ -325,7 +325,9 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 		wm_log(LOG_NOTICE, "login throttled for %s from %s", addr, ip);
 		return login_refused(p, 429, err.msg);
 	}
-	if (wm_user_check_password(p->db, addr, pw, &err) == -1) {
+	/* A disabled account with the right password is told why. */
+	if (wm_user_check_password(p->db, addr, pw, &err) == -1 &&
+	    (err.code != EX_NOPERM || strstr(err.msg, "disabled") == NULL)) {
 		if (err.code != EX_NOPERM)
 			return fail(p, &err);
 		wm_log(LOG_NOTICE, "login failed for %s from %s", addr, ip);
@@ -447,6 +449,9 @@ link_address(struct portal *p, const char *purpose, char **address,
 	if (wm_token_check(p->db, t, purpose, address, err) == -1) {
 		if (err->code == EX_TEMPFAIL || err->code == EX_SOFTWARE)
 			return -1;
+		if (strstr(err->msg, "used") != NULL)
+			return wm_err_set(err, EX_NOPERM, "This link was used "
+			    "already.");
 		return wm_err_set(err, EX_NOPERM, "This link is not valid or has "
 		    "expired.%s", strcmp(purpose, "signup") == 0 ? " A new "
 		    "message to you will bring a new sign-up link." : " You can "
