@@ -74,7 +74,6 @@ main(int argc, char **argv)
 	const char *sender = NULL, *recipient = NULL;
 	struct wm_cli cli;
 	struct wm_err err;
-	struct wm_buf mail;
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-deliver", usage);
@@ -98,19 +97,8 @@ main(int argc, char **argv)
 		err.code = EX_TEMPFAIL;
 		return wm_cli_fail(&cli, &err);
 	}
-	wm_buf_init(&mail);
-	if (wm_read_fd(STDIN_FILENO, max_size(cli.cfg), &mail, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			err.code = EX_TEMPFAIL;
-		wm_err_wrap(&err, "tunnel from <%s>", sender);
-		rc = wm_cli_fail(&cli, &err);
-		wm_buf_free(&mail);
-		wm_cli_close(&cli);
-		return rc;
-	}
-	rc = wm_deliver(cli.cfg, cli.db, sender, recipient, mail.data, mail.len,
-	    &err);
-	wm_buf_free(&mail);
+	rc = wm_deliver_stream(cli.cfg, cli.db, sender, recipient, STDIN_FILENO,
+	    max_size(cli.cfg), &err);
 	wm_cli_close(&cli);
 	if (rc == -1) {
 		/* wm_deliver logged the outcome already. */

@@ -8,8 +8,15 @@
  * index row, notification) before the next one starts, and a half-finished
  * one is undone, so a retry stores nothing twice.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -29,7 +36,18 @@
 #include "user.h"
 #include "util.h"
 
+/* The tunnel: in memory, or in a file that is only mapped when needed. */
+struct source {
+	const char		*mem;
+	int			 fd;
+	size_t			 len;
+};
+
+/* Tunnels up to this size are read into memory; larger ones are spooled. */
+#define SMALL	(8 * 1024 * 1024)
+
 struct job {
+	struct source		 in;
 	struct wm_config	*cfg;
 	struct wm_db		*db;
 	const char		*root;		/* mail directory */
@@ -70,14 +88,44 @@ tempfail(struct wm_err *err)
 	return -1;
 }
 
+/* The whole tunnel as bytes; a file is mapped (read-only) for the call. */
+static const void *
+source_map(const struct source *in, struct wm_err *err)
+{
+	void *p;
+
+	if (in->mem != NULL || in->len == 0)
+		return in->mem ? in->mem : "";
+	p = mmap(NULL, in->len, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (p == MAP_FAILED) {
+		wm_err_set(err, EX_TEMPFAIL, "map tunnel: %s", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+static void
+source_unmap(const struct source *in, const void *p)
+{
+	if (in->mem == NULL && in->len > 0 && p != NULL)
+		munmap((void *)p, in->len);
+}
+
 /* A tunnel that is wrong for good: the postmaster gets it whole. */
 static int
-refuse(struct job *j, const void *mail, size_t len, const char *reason,
-    struct wm_err *err)
+refuse(struct job *j, const char *reason, struct wm_err *err)
 {
 	struct wm_err perr;
+	const void *mail;
+	int rc;
 
-	if (wm_notify_postmaster(j->cfg, j->db, reason, mail, len, &perr) == -1) {
+	if ((mail = source_map(&j->in, &perr)) == NULL)
+		rc = -1;
+	else
+		rc = wm_notify_postmaster(j->cfg, j->db, reason, mail, j->in.len,
+		    &perr);
+	source_unmap(&j->in, mail);
+	if (rc == -1) {
 		wm_log(LOG_WARNING, "tunnel from <%s> refused: %s; postmaster "
 		    "copy failed (%s); will retry", j->sender, reason, perr.msg);
 		wm_err_set(err, EX_TEMPFAIL, "postmaster copy failed: %s", perr.msg);
@@ -218,14 +266,49 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 	return 0;
 }
 
+static int spool_open(struct wm_config *, struct wm_err *);
+
+/*
+ * Decrypts and verifies into sig; a tunnel in a file is decrypted into
+ * another unnamed file, so the plaintext never sits in memory beside what
+ * OpenSSL holds while it parses the signature.  Refusals fill why.
+ */
+static int
+decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
+    X509_STORE *store, struct wm_smime_signed *sig, struct wm_err *why,
+    struct wm_err *err)
+{
+	struct wm_buf plain;
+	int pfd, rc;
+
+	if (j->in.mem != NULL) {
+		wm_buf_init(&plain);
+		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, &plain,
+		    why);
+		if (rc == 0)
+			rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
+		/* The signed bytes live in sig now; the plaintext can go. */
+		wm_buf_free(&plain);
+		return rc;
+	}
+	if ((pfd = spool_open(j->cfg, err)) == -1) {
+		*why = *err;
+		return -1;
+	}
+	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, pfd, why);
+	if (rc == 0)
+		rc = wm_smime_verify_fd(pfd, store, sig, why);
+	close(pfd);
+	return rc;
+}
+
 /* Decrypts and verifies; 1: refused (reason in why), 0: sig filled. */
 static int
-open_tunnel(struct job *j, const void *mail, size_t len,
-    struct wm_smime_signed *sig, struct wm_err *why, struct wm_err *err)
+open_tunnel(struct job *j, struct wm_smime_signed *sig, struct wm_err *why,
+    struct wm_err *err)
 {
 	struct wm_keypair *keys = NULL;
 	X509_STORE *store;
-	struct wm_buf plain;
 	size_t nkeys = 0;
 	int rc;
 
@@ -235,21 +318,13 @@ open_tunnel(struct job *j, const void *mail, size_t len,
 		wm_pki_keypairs_free(keys, nkeys);
 		return wm_err_set(err, EX_TEMPFAIL, "no relay recipient key");
 	}
-	wm_buf_init(&plain);
-	rc = wm_smime_decrypt(mail, len, keys, nkeys, &plain, why);
-	wm_pki_keypairs_free(keys, nkeys);
-	if (rc == -1) {
-		wm_buf_free(&plain);
-		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
-	}
 	if ((store = wm_pki_store(j->db, err)) == NULL) {
-		wm_buf_free(&plain);
+		wm_pki_keypairs_free(keys, nkeys);
 		return -1;
 	}
-	rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
+	rc = decrypt_verify(j, keys, nkeys, store, sig, why, err);
 	X509_STORE_free(store);
-	/* The signed bytes live in sig now; the plaintext can go. */
-	wm_buf_free(&plain);
+	wm_pki_keypairs_free(keys, nkeys);
 	if (rc == -1)
 		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
 	if (wm_pki_verify_signer(j->db, sig->signer, sig->certs, wm_now(),
@@ -263,43 +338,50 @@ open_tunnel(struct job *j, const void *mail, size_t len,
 	return 0;
 }
 
-int
-wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
-    const char *recipient, const void *mail, size_t len, struct wm_err *err)
+/* Only the header block matters for the system-mail header. */
+static int
+is_system_mail(struct job *j)
+{
+	char head[65536];
+	ssize_t n;
+
+	if (j->in.mem != NULL)
+		return wm_sysmail_check(j->db, j->in.mem, j->in.len) == 1;
+	n = pread(j->in.fd, head, sizeof(head), 0);
+	return n > 0 && wm_sysmail_check(j->db, head, (size_t)n) == 1;
+}
+
+static int
+run(struct job *j, const char *recipient, struct wm_err *err)
 {
 	struct wm_smime_signed sig;
 	struct wm_tunnel *t;
 	struct wm_err why;
-	struct job j;
 	int rc;
 
-	memset(&j, 0, sizeof(j));
 	memset(&sig, 0, sizeof(sig));
-	j.cfg = cfg;
-	j.db = db;
-	j.sender = sender ? sender : "";
-	if ((j.root = wm_config_path(cfg, "mail")) == NULL)
+	if ((j->root = wm_config_path(j->cfg, "mail")) == NULL)
 		return wm_err_set(err, EX_CONFIG, "no [paths] mail");
-	if (len == 0) {
+	if (j->in.len == 0) {
 		wm_log(LOG_ERR, "tunnel from <%s> to <%s> refused: empty input",
-		    j.sender, recipient ? recipient : "");
+		    j->sender, recipient ? recipient : "");
 		return wm_err_set(err, EX_NOINPUT, "empty input");
 	}
-	if (wm_sysmail_check(db, mail, len) == 1) {
+	if (is_system_mail(j)) {
 		/* Our own mail came back: handling it again could loop. */
 		wm_log(LOG_WARNING, "mail from <%s> to <%s> is system mail of this "
-		    "box; not processed again, discarded", j.sender,
+		    "box; not processed again, discarded", j->sender,
 		    recipient ? recipient : "");
 		return 0;
 	}
 	wm_err_clear(&why);
-	if ((rc = open_tunnel(&j, mail, len, &sig, &why, err)) == -1) {
+	if ((rc = open_tunnel(j, &sig, &why, err)) == -1) {
 		wm_log(LOG_WARNING, "tunnel from <%s> not opened: %s; will retry",
-		    j.sender, err->msg);
+		    j->sender, err->msg);
 		return tempfail(err);
 	}
 	if (rc == 1)
-		return refuse(&j, mail, len, why.msg, err) == -1 ? tempfail(err) : 0;
+		return refuse(j, why.msg, err) == -1 ? tempfail(err) : 0;
 	if ((t = wm_tunnel_parse(sig.content, sig.len, &why)) == NULL) {
 		wm_smime_signed_clear(&sig);
 		if (why.code != EX_DATAERR) {
@@ -307,12 +389,184 @@ wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
 			return tempfail(err);
 		}
 		wm_err_wrap(&why, "bad tunnel");
-		return refuse(&j, mail, len, why.msg, err) == -1 ? tempfail(err) : 0;
+		return refuse(j, why.msg, err) == -1 ? tempfail(err) : 0;
 	}
-	j.t = t;
-	rc = deliver_tunnel(&j, err);
-	wm_mime_info_clear(&j.info);
+	j->t = t;
+	rc = deliver_tunnel(j, err);
+	wm_mime_info_clear(&j->info);
 	wm_tunnel_free(t);
 	wm_smime_signed_clear(&sig);
 	return rc == -1 ? tempfail(err) : 0;
+}
+
+static void
+job_init(struct job *j, struct wm_config *cfg, struct wm_db *db,
+    const char *sender)
+{
+	memset(j, 0, sizeof(*j));
+	j->cfg = cfg;
+	j->db = db;
+	j->sender = sender ? sender : "";
+	j->in.fd = -1;
+}
+
+int
+wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
+    const char *recipient, const void *mail, size_t len, struct wm_err *err)
+{
+	struct job j;
+
+	job_init(&j, cfg, db, sender);
+	j.in.mem = len ? mail : NULL;
+	j.in.len = len;
+	return run(&j, recipient, err);
+}
+
+/* An unnamed file beside the mail, else in $TMPDIR; gone when closed. */
+static int
+spool_open(struct wm_config *cfg, struct wm_err *err)
+{
+	const char *root = wm_config_path(cfg, "mail");
+	FILE *f;
+	int fd = -1;
+
+	if (root != NULL)
+		fd = open(root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1 && (f = tmpfile()) != NULL) {
+		fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0);
+		fclose(f);
+	}
+	if (fd == -1)
+		wm_err_set(err, EX_TEMPFAIL, "spool file: %s", strerror(errno));
+	return fd;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copies the rest of fd after head into a spool file; *len gets the size. */
+static int
+spool(struct wm_config *cfg, int fd, const struct wm_buf *head, size_t max,
+    size_t *len, struct wm_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+	int sfd;
+
+	if ((sfd = spool_open(cfg, err)) == -1)
+		return -1;
+	*len = head->len;
+	if (write_all(sfd, head->data, head->len) == -1)
+		goto fail;
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			return sfd;
+		if (*len + (size_t)n > max) {
+			close(sfd);
+			return wm_err_set(err, EX_DATAERR,
+			    "tunnel larger than %zu bytes", max);
+		}
+		if (write_all(sfd, chunk, (size_t)n) == -1)
+			goto fail;
+		*len += (size_t)n;
+	}
+fail:
+	wm_err_set(err, EX_TEMPFAIL, "spool tunnel: %s", strerror(errno));
+	close(sfd);
+	return -1;
+}
+
+/* Reads up to SMALL bytes: 1 at end of input, 0 when there is more. */
+static int
+read_head(int fd, struct wm_buf *head, struct wm_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while (head->len < SMALL) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return wm_err_set(err, EX_TEMPFAIL, "read tunnel: %s",
+			    strerror(errno));
+		if (n == 0)
+			return 1;
+		if (wm_buf_append(head, chunk, (size_t)n) == -1)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	return 0;
+}
+
+static int
+too_big(const char *sender, struct wm_err *err)
+{
+	wm_log(LOG_ERR, "tunnel from <%s> refused: %s", sender, err->msg);
+	return -1;
+}
+
+int
+wm_deliver_stream(struct wm_config *cfg, struct wm_db *db, const char *sender,
+    const char *recipient, int fd, size_t max, struct wm_err *err)
+{
+	struct wm_buf head;
+	struct stat st;
+	struct job j;
+	int rc;
+
+	job_init(&j, cfg, db, sender);
+	/* A big file is used where it is; anything else is read first. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > SMALL) {
+		if ((size_t)st.st_size > max) {
+			wm_err_set(err, EX_DATAERR, "tunnel larger than %zu bytes",
+			    max);
+			return too_big(j.sender, err);
+		}
+		j.in.fd = fd;
+		j.in.len = (size_t)st.st_size;
+		return run(&j, recipient, err);
+	}
+	wm_buf_init(&head);
+	if ((rc = read_head(fd, &head, err)) == -1) {
+		wm_buf_free(&head);
+		return tempfail(err);
+	}
+	if (head.len > max) {
+		wm_buf_free(&head);
+		wm_err_set(err, EX_DATAERR, "tunnel larger than %zu bytes", max);
+		return too_big(j.sender, err);
+	}
+	if (rc == 1) {		/* all of it: small enough to keep in memory */
+		j.in.mem = head.len ? head.data : NULL;
+		j.in.len = head.len;
+		rc = run(&j, recipient, err);
+		wm_buf_free(&head);
+		return rc;
+	}
+	j.in.fd = spool(cfg, fd, &head, max, &j.in.len, err);
+	wm_buf_free(&head);
+	if (j.in.fd == -1)
+		return err->code == EX_DATAERR ? too_big(j.sender, err) :
+		    tempfail(err);
+	rc = run(&j, recipient, err);
+	close(j.in.fd);
+	return rc;
 }

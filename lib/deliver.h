@@ -33,4 +33,13 @@ int	 wm_deliver(struct wm_config *, struct wm_db *, const char *sender,
 	    const char *recipient, const void *tunnel, size_t len,
 	    struct wm_err *);
 
+/*
+ * Reads the tunnel from fd (Postfix's pipe) and delivers it.  A regular
+ * file is used in place; a small tunnel is read into memory; a larger one
+ * is spooled to an unnamed file, so no copy of it stays in memory while it
+ * is decrypted.  Larger than max: EX_DATAERR, nothing delivered.
+ */
+int	 wm_deliver_stream(struct wm_config *, struct wm_db *, const char *sender,
+	    const char *recipient, int fd, size_t max, struct wm_err *);
+
 #endif

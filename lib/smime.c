@@ -6,7 +6,9 @@
  * a small BIO method, and an opaque signature is verified without writing the
  * content anywhere: the caller gets a pointer into the verified CMS structure.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -191,19 +193,14 @@ describe_recipient(CMS_ContentInfo *cms, char *out, size_t outlen)
 }
 
 static CMS_ContentInfo *
-read_outer(const void *mail, size_t len, struct wm_err *err)
+read_outer(BIO *in, struct wm_err *err)
 {
 	CMS_ContentInfo *cms;
-	BIO *in, *bcont = NULL;
+	BIO *bcont = NULL;
 	unsigned long e;
 
-	if ((in = bio_view(mail, len)) == NULL) {
-		wm_err_set(err, EX_DATAERR, "not encrypted to us: mail too large");
-		return NULL;
-	}
 	ERR_clear_error();
 	cms = SMIME_read_CMS_ex(in, SMIME_BINARY, &bcont, NULL);
-	BIO_free(in);
 	if (cms == NULL) {
 		e = ERR_peek_error();
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
@@ -229,17 +226,16 @@ read_outer(const void *mail, size_t len, struct wm_err *err)
 	return cms;
 }
 
-int
-wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
-    size_t nkeys, struct wm_buf *out, struct wm_err *err)
+static int
+decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, BIO *sink,
+    struct wm_err *err)
 {
 	const struct wm_keypair *kp;
 	CMS_ContentInfo *cms;
 	char who[256];
-	BIO *sink;
 	int ok;
 
-	if ((cms = read_outer(mail, len, err)) == NULL)
+	if ((cms = read_outer(in, err)) == NULL)
 		return -1;
 	if ((kp = find_key(cms, keys, nkeys)) == NULL) {
 		describe_recipient(cms, who, sizeof(who));
@@ -247,20 +243,78 @@ wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
 		return wm_err_set(err, EX_DATAERR, "not encrypted to us: "
 		    "encrypted to another certificate (%s)", who);
 	}
-	if ((sink = bio_wmbuf(out)) == NULL) {
-		CMS_ContentInfo_free(cms);
-		return oom(err);
-	}
 	ERR_clear_error();
-	ok = CMS_decrypt(cms, kp->key, kp->cert, NULL, sink, CMS_BINARY);
-	BIO_free(sink);
+	ok = CMS_decrypt(cms, kp->key, kp->cert, NULL, sink, CMS_BINARY) == 1 &&
+	    BIO_flush(sink) == 1;
 	CMS_ContentInfo_free(cms);
-	if (ok != 1) {
+	if (!ok) {
 		wm_err_set(err, EX_DATAERR, "cannot decrypt: %s", ssl_reason());
 		ERR_clear_error();
 		return -1;
 	}
 	return 0;
+}
+
+int
+wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
+    size_t nkeys, struct wm_buf *out, struct wm_err *err)
+{
+	BIO *in, *sink;
+	int rc;
+
+	if ((in = bio_view(mail, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "not encrypted to us: mail too large");
+	if ((sink = bio_wmbuf(out)) == NULL) {
+		BIO_free(in);
+		return oom(err);
+	}
+	rc = decrypt(in, keys, nkeys, sink, err);
+	BIO_free(in);
+	BIO_free(sink);
+	return rc;
+}
+
+/* A buffered BIO over a descriptor, from its start. */
+static BIO *
+bio_file(int fd, struct wm_err *err)
+{
+	BIO *file, *buf;
+
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		wm_err_set(err, EX_TEMPFAIL, "tunnel file: %s", strerror(errno));
+		return NULL;
+	}
+	file = BIO_new_fd(fd, BIO_NOCLOSE);
+	buf = BIO_new(BIO_f_buffer());
+	if (file == NULL || buf == NULL || BIO_set_buffer_size(buf, 65536) != 1) {
+		BIO_free(file);
+		BIO_free(buf);
+		oom(err);
+		return NULL;
+	}
+	return BIO_push(buf, file);
+}
+
+int
+wm_smime_decrypt_fd(int fd, const struct wm_keypair *keys, size_t nkeys,
+    int out_fd, struct wm_err *err)
+{
+	BIO *in, *sink;
+	int rc;
+
+	if ((in = bio_file(fd, err)) == NULL)
+		return -1;
+	if ((sink = bio_file(out_fd, err)) == NULL) {
+		BIO_free_all(in);
+		return -1;
+	}
+	rc = decrypt(in, keys, nkeys, sink, err);
+	BIO_free_all(in);
+	BIO_free_all(sink);
+	if (rc == 0 && ftruncate(out_fd, lseek(out_fd, 0, SEEK_CUR)) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "plaintext file: %s",
+		    strerror(errno));
+	return rc;
 }
 
 struct signed_priv {
@@ -326,17 +380,12 @@ verify_failed(struct wm_err *err)
 }
 
 static int
-read_signed(const void *entity, size_t len, CMS_ContentInfo **cmsp, BIO **bcont,
-    struct wm_err *err)
+read_signed(BIO *in, CMS_ContentInfo **cmsp, BIO **bcont, struct wm_err *err)
 {
-	BIO *in;
 	unsigned long e;
 
-	if ((in = bio_view(entity, len)) == NULL)
-		return wm_err_set(err, EX_DATAERR, "not signed: entity too large");
 	ERR_clear_error();
 	*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY, bcont, NULL);
-	BIO_free(in);
 	if (*cmsp == NULL) {
 		e = ERR_peek_error();
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
@@ -357,9 +406,9 @@ read_signed(const void *entity, size_t len, CMS_ContentInfo **cmsp, BIO **bcont,
 	return 0;
 }
 
-int
-wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
-    struct wm_smime_signed *out, struct wm_err *err)
+static int
+verify(BIO *in, X509_STORE *store, struct wm_smime_signed *out,
+    struct wm_err *err)
 {
 	CMS_ContentInfo *cms = NULL;
 	ASN1_OCTET_STRING **pos;
@@ -370,7 +419,7 @@ wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
 	long n = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (read_signed(entity, len, &cms, &bcont, err) == -1)
+	if (read_signed(in, &cms, &bcont, err) == -1)
 		return -1;
 	/*
 	 * The detached content is read through bcont during verification; its
@@ -414,6 +463,36 @@ wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
 	out->len = n > 0 ? (size_t)n : 0;
 	out->detached = bcont != NULL;
 	return 0;
+}
+
+int
+wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
+    struct wm_smime_signed *out, struct wm_err *err)
+{
+	BIO *in;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((in = bio_view(entity, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "not signed: entity too large");
+	rc = verify(in, store, out, err);
+	BIO_free(in);
+	return rc;
+}
+
+int
+wm_smime_verify_fd(int fd, X509_STORE *store, struct wm_smime_signed *out,
+    struct wm_err *err)
+{
+	BIO *in;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((in = bio_file(fd, err)) == NULL)
+		return -1;
+	rc = verify(in, store, out, err);
+	BIO_free_all(in);
+	return rc;
 }
 
 int

@@ -27,6 +27,13 @@ int	 wm_smime_decrypt(const void *mail, size_t len,
 	    const struct wm_keypair *keys, size_t nkeys, struct wm_buf *out,
 	    struct wm_err *);
 
+/*
+ * The same from file to file: read and written through buffers, never whole
+ * in memory, so a big tunnel costs only what OpenSSL itself must hold.
+ */
+int	 wm_smime_decrypt_fd(int fd, const struct wm_keypair *keys, size_t nkeys,
+	    int out_fd, struct wm_err *);
+
 /* What a good signature vouches for. */
 struct wm_smime_signed {
 	const unsigned char	*content;	/* the signed bytes, exactly */
@@ -45,6 +52,9 @@ struct wm_smime_signed {
  */
 int	 wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
 	    struct wm_smime_signed *out, struct wm_err *);
+/* The same for an entity in a file. */
+int	 wm_smime_verify_fd(int fd, X509_STORE *store, struct wm_smime_signed *out,
+	    struct wm_err *);
 void	 wm_smime_signed_clear(struct wm_smime_signed *);
 
 #define WM_SMIME_DETACHED	0x01	/* multipart/signed instead of opaque */
