@@ -349,6 +349,10 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 	}
 	wm_log(LOG_INFO, "login %s%s from %s", u->address,
 	    totp ? " (code pending)" : "", ip);
+	/* Housekeeping rides on logins: old sessions and failures go. */
+	if (wm_session_purge(p->db, WM_SESSION_IDLE, WM_SESSION_MAX, &err) == -1 ||
+	    wm_throttle_purge(p->db, &err) == -1)
+		wm_log_err(&err);
 	wm_user_free(u);
 	return redirect(p, totp ? "/totp" : "/inbox");
 }
@@ -923,22 +927,28 @@ r_sent(struct wm_web *w, void *ctx, const long long *args)
 	return listing(p, "sent", "Sent");
 }
 
-/* Removes the file first: an index row without a file is worse than a
- * file without a row, which the next index rebuild brings back. */
+/*
+ * The index row goes first, as in wm-cleanup: a crash in between leaves a
+ * file nobody can see rather than a listed message without its file.
+ */
 static int
 delete_one(struct portal *p, long long id, struct wm_err *err)
 {
 	const char *addr = p->sess->principal;
 	struct wm_message *m;
-	int rc;
+	struct wm_err ferr;
 
 	if ((m = wm_message_get(p->db, addr, id, err)) == NULL)
 		return err->code == EX_NOINPUT ? 0 : -1;
-	rc = wm_mailbox_remove(wm_config_path(p->cfg, "mail"), addr, m->file, err);
-	wm_message_free(m);
-	if (rc == -1)
+	if (wm_message_delete(p->db, addr, id, err) == -1) {
+		wm_message_free(m);
 		return -1;
-	return wm_message_delete(p->db, addr, id, err);
+	}
+	if (wm_mailbox_remove(wm_config_path(p->cfg, "mail"), addr, m->file,
+	    &ferr) == -1)
+		wm_log_err(&ferr);
+	wm_message_free(m);
+	return 0;
 }
 
 static int
