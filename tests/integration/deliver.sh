@@ -162,6 +162,14 @@ like "$(grep -l bob@customer.example "$box"/outbox/*.args | head -1)" . "recipie
 good_env carol@other.example | sign gw | encrypt box.pem >detached.eml
 accepted "stock openssl detached" detached.eml carol@other.example
 
+# The recipe of wm-tunnel(5), step by step through files.
+good_env gina@other.example >tunnel.txt
+openssl cms -sign -binary -nodetach -in tunnel.txt -signer gw.pem -inkey gw.key \
+    -out signed.txt
+openssl cms -encrypt -binary -aes256 -in signed.txt -from gw@corp.example \
+    -to webmail@webmail.local -subject "S/MIME tunnel" -out recipe.eml box.pem
+accepted "wm-tunnel(5) recipe" recipe.eml gina@other.example
+
 wm-tunnel --sender $SENDER --recipient dave@third.example \
     --recipient erin@third.example --read-receipt --expires 2027-01-31T00:00:00Z \
     --sign-key gw.key --sign-cert gw.pem --to-cert box.pem -o wmt.eml orig.eml
