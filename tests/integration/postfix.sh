@@ -64,8 +64,11 @@ mail "$top/wm.eml" sendmail-wm
 chmod 644 "$top/wm.eml"
 check "sendmail as wm (no change to /etc/postfix)" su -s /bin/sh wm -c \
     "$sendmail -f postmaster@webmail.local dave@external.example <'$top/wm.eml'"
-wait_outbox "$inst" 3
+mail "$top/dash-c.eml" sendmail-dash-c
+check "sendmail -C as root" sh -c "/usr/sbin/sendmail -C '$inst/postfix' -f postmaster@webmail.local erin@external.example <'$top/dash-c.eml'"
+wait_outbox "$inst" 4
 like "$(outbox_grep "$inst" '^Subject: sendmail-root')" outbox "root's submission is captured"
+like "$(outbox_grep "$inst" '^Subject: sendmail-dash-c')" outbox "root's sendmail -C submission is captured"
 like "$(outbox_grep "$inst" '^Subject: sendmail-wm')" outbox "wm's submission is captured"
 check "[commands] postqueue works for wm" su -s /bin/sh wm -c \
     "$(sed -n 's/^postqueue = //p' "$conf") -c '$inst/postfix' -j"
@@ -75,19 +78,19 @@ relay=$(instance_port "$inst" relay)
 mail "$top/user.eml" webmail-user "X-WM-Relay: webmail"
 check "sendmail of a webmail user's reply" sh -c \
     "$sendmail -f bob@customer.example alice@corp.example <'$top/user.eml'"
-wait_outbox "$inst" 4
+wait_outbox "$inst" 5
 like "$(outbox_grep "$inst" '^Subject: webmail-user')" outbox "a webmail user's mail is captured"
 wait_for 10 grep -q "relay=127.0.0.1\[127.0.0.1\]:$relay, .*status=sent" "$inst/log/postfix.log"
 like "$(instance_maillog "$inst")" "to=<alice@corp.example>, relay=127.0.0.1\[127.0.0.1\]:$relay, .*status=sent" \
     "it went through the relay listener (webmail relay host)"
 mail "$top/smtp-header.eml" forged-route "X-WM-Relay: webmail"
 smtp_send "$(instance_port "$inst" smtp)" eve@external.example frank@external.example "$top/smtp-header.eml"
-wait_outbox "$inst" 5
+wait_outbox "$inst" 6
 unlike_log=$(instance_maillog "$inst" | grep -c "to=<frank@external.example>, relay=127.0.0.1\[127.0.0.1\]:$relay,")
 is "$unlike_log" 0 "mail from SMTP cannot pick the webmail relay route by header"
 mail "$top/relay.eml" relay-listener
 check "SMTP to the relay listener" smtp_send "$relay" bob@customer.example alice@corp.example "$top/relay.eml"
-wait_outbox "$inst" 6
+wait_outbox "$inst" 7
 like "$(outbox_grep "$inst" '^Subject: relay-listener')" outbox "mail to the relay listener is captured"
 
 # Tunnels: only the relay recipient is accepted for the relay domain, and it
