@@ -14,10 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const TOP = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.WM_BIN || join(TOP, 'build/bin');
 
-// A fresh browser profile per launch, removed at close.
-export async function launch() {
+// A fresh browser profile per launch, removed at close.  options go to
+// launchPersistentContext (e.g. { javaScriptEnabled: false }).
+export async function launch(options = {}) {
 	const profile = mkdtempSync(join(tmpdir(), 'wmchrome.'));
 	const context = await chromium.launchPersistentContext(profile, {
+		...options,
 		executablePath: '/usr/bin/chromium',
 		headless: true,
 		ignoreHTTPSErrors: true,

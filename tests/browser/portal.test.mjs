@@ -39,11 +39,17 @@ function totp(secret, step = Math.floor(Date.now() / 1000 / 30)) {
 
 const GOOD = 'Violet-Harbour-Lantern-42';
 let inst, browser, page;
+const cspReports = [];
 
 before(async () => {
 	inst = await createInstance();
 	browser = await launch();
 	page = await browser.context.newPage();
+	// Chromium logs every resource or inline style/script the CSP blocks.
+	page.on('console', (m) => {
+		if (/Content Security Policy/i.test(m.text()))
+			cspReports.push(`${page.url()}: ${m.text()}`);
+	});
 });
 
 after(async () => {
@@ -325,5 +331,47 @@ describe('throttling', () => {
 		await login('bob@example.com', GOOD);
 		await page.waitForURL(/\/portal\/inbox$/);
 		await logout();
+	});
+});
+
+describe('pages', () => {
+	it('work without JavaScript', async () => {
+		const nojs = await launch({ javaScriptEnabled: false });
+		try {
+			const p = await nojs.context.newPage();
+			await p.goto(`${inst.portal}/login`);
+			await p.getByLabel('Email address').fill('bob@example.com');
+			await p.getByLabel('Password').fill(GOOD);
+			await p.getByRole('button', { name: 'Log in' }).click();
+			await p.waitForURL(/\/portal\/inbox$/);
+			await p.getByRole('link', { name: 'Settings' }).click();
+			await p.waitForURL(/\/portal\/settings$/);
+			await p.getByRole('button', { name: 'Log out' }).click();
+			await p.waitForURL(/\/portal\/login\?out=1/);
+		} finally {
+			await nojs.close();
+		}
+	});
+
+	it('fit a phone screen and use the stylesheet', async () => {
+		await login('bob@example.com', GOOD);
+		await page.waitForURL(/\/portal\/inbox$/);
+		for (const width of [360, 1280]) {
+			await page.setViewportSize({ width, height: 800 });
+			for (const path of ['/inbox', '/settings']) {
+				await page.goto(`${inst.portal}${path}`);
+				const sw = await page.evaluate(() =>
+					document.documentElement.scrollWidth);
+				assert.ok(sw <= width, `${path} at ${width}px is ${sw}px wide`);
+			}
+		}
+		const bg = await page.locator('header.top').evaluate((e) =>
+			getComputedStyle(e).backgroundColor);
+		assert.equal(bg, 'rgb(18, 53, 91)', 'portal.css applies');
+		await logout();
+	});
+
+	it('trigger no Content-Security-Policy violation', () => {
+		assert.deepEqual(cspReports, []);
 	});
 });
