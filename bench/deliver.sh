@@ -82,9 +82,21 @@ for size in 10240 1048576; do
 		    --recipient webmail@webmail.local || echo "wm-deliver failed: $?"
 	done
 	ours=$(( ($(now) - start) / N ))
-	echo "original $size bytes: openssl pipeline $((base / 1000)) us/msg," \
-	    "wm-deliver $((ours / 1000)) us/msg, ratio $(awk "BEGIN{printf \"%.2f\", $ours/$base}") (target <= 0.80)"
+	# The same tunnels again: Postfix retries; decrypt, verify, skip.
+	start=$(now)
+	for i in $(seq 1 "$N"); do
+		cat t$i.eml | "$BIN/wm-deliver" -c "$conf" --sender gw@corp.example \
+		    --recipient webmail@webmail.local || echo "wm-deliver failed: $?"
+	done
+	again=$(( ($(now) - start) / N ))
+	echo "original $size bytes: openssl pipeline $((base / 1000)) us/msg;" \
+	    "wm-deliver $((ours / 1000)) us/msg (ratio $(awk "BEGIN{printf \"%.2f\", $ours/$base}")," \
+	    "target <= 0.80), of the same tunnels again (no store, no notice)" \
+	    "$((again / 1000)) us/msg (ratio $(awk "BEGIN{printf \"%.2f\", $again/$base}"))"
 done
+start=$(now)
+for i in $(seq 1 "$N"); do echo x | "$box/sendmail" -i -f a -- b; done
+echo "the sendmail stand-in alone (one notice per message): $(( ($(now) - start) / N / 1000 )) us"
 
 original $((25 * 1024 * 1024)) >orig.eml
 tunnel orig.eml big@customer.example big.eml

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "log.h"
 #include "mailbox.h"
+#include "notify.h"
 #include "message.h"
 #include "pki.h"
 #include "prefs.h"
@@ -452,6 +453,184 @@ START_TEST(test_delivery_key_depends_on_mail_and_recipient)
 }
 END_TEST
 
+START_TEST(test_own_system_mail_is_not_processed_again)
+{
+	struct wm_buf mail;
+	struct wm_err err;
+	char *v, *p;
+
+	v = wm_sysmail_value(db, "<n1@box.example>", &err);
+	ck_assert_msg(v != NULL, "%s", err.msg);
+	wm_buf_init(&mail);
+	wm_buf_printf(&mail, "From: webmail@box.example\r\nTo: %s\r\n"
+	    "Message-ID: <n1@box.example>\r\n%s: %s\r\nSubject: new mail\r\n\r\n"
+	    "You have new mail.\r\n", WM_PKI_RELAY_EMAIL, WM_SYSMAIL_HEADER, v);
+	free(v);
+	ck_assert_msg(deliver(&mail, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(count_files(wm_config_path(cfg, "outbox"), ".eml"), 0);
+	ck_assert_int_eq(fix_sh("grep -q 'system mail of this box' %s/log/wm.log",
+	    dir), 0);
+	/* A forged header is not ours: that mail goes to the postmaster. */
+	p = strstr(mail.data, WM_SYSMAIL_HEADER ": ") + strlen(WM_SYSMAIL_HEADER) + 2;
+	*p = *p == '0' ? '1' : '0';
+	ck_assert_msg(deliver(&mail, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(count_files(wm_config_path(cfg, "outbox"), ".eml"), 1);
+	wm_buf_free(&mail);
+}
+END_TEST
+
+/* Feeds mail to wm_deliver_stream through a pipe, as Postfix does. */
+static int
+deliver_pipe(const struct wm_buf *mail, struct wm_err *err)
+{
+	int fds[2], rc, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		_exit(write(fds[1], mail->data, mail->len) == (ssize_t)mail->len ?
+		    0 : 1);
+	}
+	close(fds[1]);
+	rc = wm_deliver_stream(cfg, db, "gateway@corp.example",
+	    WM_PKI_RELAY_EMAIL, fds[0], WM_DELIVER_MAX, err);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return rc;
+}
+
+START_TEST(test_stream_from_pipe_delivers)
+{
+	struct wm_buf mail;
+	struct wm_err err;
+
+	tunnel("gw", three, &mail);
+	ck_assert_msg(deliver_pipe(&mail, &err) == 0, "%s", err.msg);
+	assert_stored_exactly("carol@other.example");
+	wm_buf_free(&mail);
+}
+END_TEST
+
+/* Past 8 MB the tunnel is spooled and decrypted file to file. */
+static void
+big_tunnel(int detached, struct wm_buf *out, struct wm_buf *orig)
+{
+	const char *const one[] = { "big@customer.example", NULL };
+	struct wm_tunnel_seal s;
+	struct wm_tunnel t;
+	struct wm_err err;
+	size_t i;
+
+	wm_buf_init(orig);
+	wm_buf_puts(orig, "From: a@corp.example\r\nSubject: big\r\n\r\n");
+	for (i = 0; orig->len < 6 * 1024 * 1024; i++)
+		wm_buf_printf(orig, "%075zu\r\n", i);
+	memset(&t, 0, sizeof(t));
+	memset(&s, 0, sizeof(s));
+	t.sender = "alice@corp.example";
+	t.recipients = (char **)one;
+	t.nrecipients = 1;
+	s.relay = WM_PKI_RELAY_EMAIL;
+	s.detached = detached;
+	s.sign_cert = fix_cert(pki, "gw");
+	s.sign_key = fix_key(pki, "gw");
+	s.to_cert = fix_cert(pki, "box");
+	wm_buf_init(out);
+	ck_assert(wm_tunnel_seal(&t, orig->data, orig->len, &s, out, &err) == 0);
+	ck_assert_uint_gt(out->len, 8 * 1024 * 1024);
+	X509_free(s.sign_cert);
+	X509_free(s.to_cert);
+	EVP_PKEY_free(s.sign_key);
+}
+
+static void
+assert_big_stored(const struct wm_buf *orig)
+{
+	struct wm_message **v;
+	struct wm_buf b;
+	struct wm_err err;
+	char *box, *path;
+	size_t n;
+
+	ck_assert_int_eq(wm_message_list(db, "big@customer.example", "inbox", 0,
+	    10, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	box = wm_mailbox_path(wm_config_path(cfg, "mail"), "big@customer.example");
+	path = wm_asprintf("%s/%s", box, v[0]->file);
+	fix_read(path, &b);
+	ck_assert_uint_eq(b.len, orig->len);
+	ck_assert(memcmp(b.data, orig->data, b.len) == 0);
+	wm_buf_free(&b);
+	free(path);
+	free(box);
+	wm_message_list_free(v, n);
+}
+
+START_TEST(test_big_opaque_tunnel_is_spooled_and_delivered)
+{
+	struct wm_buf mail, orig;
+	struct wm_err err;
+
+	big_tunnel(0, &mail, &orig);
+	ck_assert_msg(deliver_pipe(&mail, &err) == 0, "%s", err.msg);
+	assert_big_stored(&orig);
+	wm_buf_free(&mail);
+	wm_buf_free(&orig);
+}
+END_TEST
+
+START_TEST(test_big_detached_tunnel_is_spooled_and_delivered)
+{
+	struct wm_buf mail, orig;
+	struct wm_err err;
+
+	big_tunnel(1, &mail, &orig);
+	ck_assert_msg(deliver_pipe(&mail, &err) == 0, "%s", err.msg);
+	assert_big_stored(&orig);
+	wm_buf_free(&mail);
+	wm_buf_free(&orig);
+}
+END_TEST
+
+START_TEST(test_big_refused_tunnel_reaches_postmaster_whole)
+{
+	struct wm_buf mail, orig;
+	struct wm_err err;
+
+	big_tunnel(0, &mail, &orig);
+	/* Not for us any more: the postmaster copy must carry all of it. */
+	ck_assert_int_eq(wm_db_exec(db, "UPDATE certificates SET is_root = 0",
+	    &err), 0);
+	ck_assert_msg(deliver_pipe(&mail, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(indexed("big@customer.example"), 0);
+	ck_assert_int_eq(count_files(wm_config_path(cfg, "outbox"), ".eml"), 1);
+	ck_assert_int_eq(fix_sh("test $(cat %s/outbox/*.eml | wc -c) -gt %zu",
+	    dir, mail.len), 0);
+	wm_buf_free(&mail);
+	wm_buf_free(&orig);
+}
+END_TEST
+
+START_TEST(test_too_big_tunnel_is_refused)
+{
+	struct wm_buf mail;
+	struct wm_err err;
+	int fds[2];
+
+	tunnel("gw", three, &mail);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], mail.data, mail.len), (ssize_t)mail.len);
+	close(fds[1]);
+	ck_assert_int_eq(wm_deliver_stream(cfg, db, "g@corp.example",
+	    WM_PKI_RELAY_EMAIL, fds[0], mail.len - 1, &err), -1);
+	ck_assert_int_eq(err.code, EX_DATAERR);
+	close(fds[0]);
+	ck_assert_int_eq(indexed("bob@customer.example"), 0);
+	wm_buf_free(&mail);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -472,6 +651,12 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_missing_relay_key_is_tempfail);
 	tcase_add_test(tc, test_empty_input_is_refused_without_postmaster);
 	tcase_add_test(tc, test_delivery_key_depends_on_mail_and_recipient);
+	tcase_add_test(tc, test_own_system_mail_is_not_processed_again);
+	tcase_add_test(tc, test_stream_from_pipe_delivers);
+	tcase_add_test(tc, test_big_opaque_tunnel_is_spooled_and_delivered);
+	tcase_add_test(tc, test_big_detached_tunnel_is_spooled_and_delivered);
+	tcase_add_test(tc, test_big_refused_tunnel_reaches_postmaster_whole);
+	tcase_add_test(tc, test_too_big_tunnel_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
