@@ -175,31 +175,32 @@ user_ok(struct portal *p)
 	return ok;
 }
 
-static void
-load_session(struct portal *p)
+/* -1 only when the database failed: a busy database logs nobody out. */
+static int
+load_session(struct portal *p, struct wm_err *err)
 {
-	struct wm_err err;
 	char *id;
 
 	if ((id = wm_web_cookie(p->w, COOKIE_SESSION)) == NULL)
-		return;
+		return 0;
 	p->sess = wm_session_get(p->db, "user", id, WM_SESSION_IDLE,
-	    WM_SESSION_MAX, &err);
+	    WM_SESSION_MAX, err);
 	if (p->sess == NULL) {
 		wm_free_secret(id);
-		if (err.code != EX_NOPERM)
-			wm_log_err(&err);
-		wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, &err);
+		if (err->code != EX_NOPERM)
+			return -1;
+		wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, err);
 		p->expired = 1;
-		return;
+		return 0;
 	}
 	p->sid = id;
 	if (!user_ok(p)) {
 		end_session(p);
-		return;
+		return 0;
 	}
 	if (strcmp(p->sess->stage, "full") == 0)
 		wm_web_set(p->w, "Page.user", p->sess->principal);
+	return 0;
 }
 
 /* The double-submit token of forms shown before login. */
@@ -1130,11 +1131,10 @@ main(int argc, char **argv)
 		    stdout);
 		return 0;
 	}
-	if (open_instance(&p, &err) == -1) {
+	if (open_instance(&p, &err) == -1 || load_session(&p, &err) == -1) {
 		wm_log_err(&err);
 		wm_web_error(p.w, 503, MSG_TRY_LATER);
 	} else {
-		load_session(&p);
 		load_pre_token(&p);
 		wm_web_set(p.w, "Page.base", BASE);
 		wm_web_set(p.w, "Page.csrf", csrf_token(&p));
