@@ -370,6 +370,10 @@ put_line(struct wm_buf *out, const char *name, const char *value, int addr,
 	char *line, *folded = NULL;
 	int rc;
 
+	/* Whatever encoding could not make 7-bit text does not go out. */
+	if (has_8bit(value))
+		return wm_err_set(err, EX_DATAERR, "header %s: cannot encode "
+		    "(non-ASCII address?)", name);
 	if ((line = wm_asprintf("%s:%s", name, value)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	if (strlen(line) > 78) {

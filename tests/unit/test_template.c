@@ -222,6 +222,9 @@ START_TEST(test_non_ascii_headers_are_encoded)
 	free(m);
 	ck_assert_ptr_null(finish("From: a@example.com\nTo: b@example.com\n"
 	    "Subject: \xff\xfe\n\nx\n", &err));
+	/* An address GMime cannot encode stays out (found by fuzz_token). */
+	ck_assert_ptr_null(finish("From:b\nTo: c\xc7\x9bx\n\nb\n", &err));
+	ck_assert_int_eq(err.code, EX_DATAERR);
 }
 END_TEST
 
