@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,8 @@ output(struct wm_web *w, const void *data, size_t len, struct wm_err *err)
 	NEOERR *nerr;
 	STRING s;
 
+	if (len > INT_MAX / 2)
+		return wm_err_set(err, EX_DATAERR, "response too large");
 	string_init(&s);
 	if (len > 0 && (nerr = string_appendn(&s, data, (int)len)) != STATUS_OK)
 		return neo_fail(nerr, EX_TEMPFAIL, "output", err);
