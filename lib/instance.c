@@ -815,15 +815,68 @@ own_database(struct ctx *c, struct wm_err *err)
 	return rc;
 }
 
+/*
+ * Ports of an instance being rewritten (--force) stay as they were, unless a
+ * port base is given: its services may be running on them, and its URLs are
+ * known.  Only listeners it lacked get new ports.
+ */
+static void
+keep_ports(struct ctx *c, int *want)
+{
+	struct wm_config *old;
+	struct wm_err err;
+	char *path, host[64];
+	int i, port;
+
+	if (c->o->port_base > 0 || (path = wm_asprintf("%s/wm.conf", c->dir)) == NULL)
+		return;
+	old = wm_config_load(path, &err);
+	free(path);
+	if (old == NULL)
+		return;
+	for (i = 0; i < WM_LISTEN_COUNT; i++)
+		if (want[i] && wm_config_hostport(wm_config_get(old, "listen",
+		    listen_keys[i]), host, sizeof(host), &port) == 0 &&
+		    strcmp(host, "127.0.0.1") == 0) {
+			c->ports[i] = port;
+			want[i] = 0;
+		}
+	wm_config_free(old);
+}
+
+/* A kept port that is not bound right now may come back as a fresh one. */
+static int
+clashes(const int *kept, const int *fresh)
+{
+	int i, j;
+
+	for (i = 0; i < WM_LISTEN_COUNT; i++)
+		for (j = 0; j < WM_LISTEN_COUNT; j++)
+			if (kept[i] != 0 && kept[i] == fresh[j])
+				return 1;
+	return 0;
+}
+
 static int
 pick_ports(struct ctx *c, struct wm_err *err)
 {
-	int want[WM_LISTEN_COUNT] = { 1, 1, 0, 1, 1 };
+	int want[WM_LISTEN_COUNT] = { 1, 1, 0, 1, 1 }, fresh[WM_LISTEN_COUNT];
+	int i, tries;
 
 	want[WM_LISTEN_SINK] = c->o->capture_outbound;
-	if (wm_instance_ports(c->o->port_base, want, c->ports, WM_LISTEN_COUNT,
-	    err) == -1)
-		return -1;
+	memset(c->ports, 0, sizeof(c->ports));
+	if (c->o->force)
+		keep_ports(c, want);
+	for (tries = 0; tries < 5; tries++) {
+		if (wm_instance_ports(c->o->port_base, want, fresh,
+		    WM_LISTEN_COUNT, err) == -1)
+			return -1;
+		if (!clashes(c->ports, fresh))
+			break;
+	}
+	for (i = 0; i < WM_LISTEN_COUNT; i++)
+		if (want[i])
+			c->ports[i] = fresh[i];
 	return 0;
 }
 

@@ -149,7 +149,10 @@ check "lighttpd accepts its configuration" lighttpd -tt -f "$inst/lighttpd/light
 
 # Refusing an existing instance; --force keeps the data.
 check_fails "a second wm-init on the same directory refuses (EX_CANTCREAT)" 73 "$BIN/wm-init" "$inst"
+before="$(instance_listen "$inst" smtp) $(instance_listen "$inst" portal) $(instance_listen "$inst" admin)"
 check "wm-init --force rewrites the instance" "$BIN/wm-init" --force --capture-outbound "$inst"
+is "$(instance_listen "$inst" smtp) $(instance_listen "$inst" portal) $(instance_listen "$inst" admin)" \
+    "$before" "--force keeps the ports (running services, known URLs)"
 is "$(sql "$db" "SELECT value FROM properties WHERE name='server-secret'")" "$secret" \
     "--force keeps the server secret"
 is "$(sql "$db" "SELECT count(*) FROM private_keys")" 1 "--force keeps the relay key (no second one)"
