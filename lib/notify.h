@@ -14,24 +14,36 @@ struct wm_db;
 struct wm_err;
 struct wm_message;
 
-/* Tells the recipient about new mail: an invitation (at most once per hour)
- * while the user has no password, a new-message notification otherwise. */
+/*
+ * Tells the recipient about new mail: an invitation (at most once per hour,
+ * tracked in notices and users.last_invite) while the user has no password,
+ * a new-message notification otherwise.  Links are <url>?t=<token>.  A
+ * failed submission gives the hour back and is EX_TEMPFAIL.
+ */
 int	 wm_notify_new_mail(struct wm_config *, struct wm_db *, const char *address,
 	    struct wm_err *);
+/* An invitation now, whatever the hour; EX_DATAERR once signed up. */
 int	 wm_notify_signup(struct wm_config *, struct wm_db *, const char *address,
 	    struct wm_err *);
+/* EX_NOPERM when password-reset-enabled is off; no password: invitation. */
 int	 wm_notify_password_reset(struct wm_config *, struct wm_db *,
 	    const char *address, struct wm_err *);
-/* Tells sender and postmaster that address's mailbox is full. */
+/*
+ * Tells sender and postmaster that address's mailbox is full.  This and the
+ * two below use the null envelope sender, so they never bounce back.
+ */
 int	 wm_notify_over_quota(struct wm_config *, struct wm_db *, const char *address,
 	    const char *sender, const char *subject, struct wm_err *);
 /* Sends the whole tunnel mail to the postmaster with the reason. */
 int	 wm_notify_postmaster(struct wm_config *, struct wm_db *, const char *reason,
 	    const void *mail, size_t len, struct wm_err *);
+/* RFC 8098 report to the envelope sender (else From) once, when the row
+ * asks for one and none was sent; marks the row receipt_sent. */
 int	 wm_notify_read_receipt(struct wm_config *, struct wm_db *,
 	    const struct wm_message *, struct wm_err *);
 
-/* The system-mail header: name and value keyed with system-mail-secret. */
+/* The system-mail header: hex HMAC-SHA256(system-mail-secret, Message-ID
+ * without angle brackets). */
 #define WM_SYSMAIL_HEADER "X-WM-System-Mail"
 char	*wm_sysmail_value(struct wm_db *, const char *message_id, struct wm_err *);
 /* 1 when mail carries a valid system-mail header, 0 otherwise. */
