@@ -539,7 +539,7 @@ out:
 }
 
 static void
-lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
+lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 {
 	const char *tls = wm_config_path(cfg, "tls-cert");
 	const char *cgi = wm_config_path(cfg, "cgi");
@@ -565,7 +565,7 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "server.tag = \"wm\"\n"
 	    "server.follow-symlink = \"disable\"\n",
 	    port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
-	    wm_config_get(cfg, "instance", "user"), wm_config_path(cfg, "static"),
+	    group, wm_config_path(cfg, "static"),
 	    wm_config_path(cfg, "run"), wm_config_path(cfg, "logdir"),
 	    wm_config_dir(cfg));
 	wm_buf_puts(b,
@@ -600,10 +600,13 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg)
 int
 wm_instance_write_lighttpd(const struct wm_config *cfg, struct wm_err *err)
 {
+	struct owner ow;
 	struct wm_buf b;
 	char *dir, *slash;
 	int rc;
 
+	if (owner_lookup(wm_config_get(cfg, "instance", "user"), &ow, err) == -1)
+		return -1;
 	if ((dir = wm_strdup(wm_config_path(cfg, "lighttpd"))) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -613,7 +616,7 @@ wm_instance_write_lighttpd(const struct wm_config *cfg, struct wm_err *err)
 	if (rc == -1)
 		return -1;
 	wm_buf_init(&b);
-	lighttpd_cf(&b, cfg);
+	lighttpd_cf(&b, cfg, ow.group);
 	rc = write_text(wm_config_path(cfg, "lighttpd"), &b, 0644, err);
 	wm_buf_free(&b);
 	return rc;
