@@ -281,6 +281,28 @@ describe('two-factor authentication', () => {
 		await page.getByRole('button', { name: 'Cancel and log out' }).click();
 		await page.waitForURL(/\/portal\/login/);
 	});
+
+	it('turns off with the current password', async () => {
+		await login('carol@example.com', GOOD);
+		await page.getByLabel('Code').fill(codes[1]);
+		await page.getByRole('button', { name: 'Continue' }).click();
+		await page.waitForURL(/\/portal\/inbox$/);
+		await page.goto(`${inst.portal}/settings`);
+		assert.match(await page.locator('main').textContent(), /8 unused recovery codes/);
+		const tf = page.getByRole('region', { name: 'Two-factor authentication' });
+		await tf.getByLabel('Current password').fill('not-my-password');
+		await page.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+		await page.waitForLoadState();
+		assert.match(await alertText(), /current password is not right/);
+		await tf.getByLabel('Current password').fill(GOOD);
+		await page.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('.notice').textContent(), /is off/);
+		await logout();
+		await login('carol@example.com', GOOD);
+		await page.waitForURL(/\/portal\/inbox$/, { timeout: 5000 });
+		await logout();
+	});
 });
 
 describe('password reset', () => {
@@ -331,6 +353,50 @@ describe('throttling', () => {
 		await login('bob@example.com', GOOD);
 		await page.waitForURL(/\/portal\/inbox$/);
 		await logout();
+	});
+});
+
+describe('settings', () => {
+	it('changes the password with the current one and ends other sessions', async () => {
+		const NEW = 'Granite-Orchard-Piano-73';
+		const other = await launch();
+		try {
+			const p2 = await other.context.newPage();
+			await p2.goto(`${inst.portal}/login`);
+			await p2.getByLabel('Email address').fill('frank@example.com');
+			await p2.getByLabel('Password').fill(GOOD);
+			await p2.getByRole('button', { name: 'Log in' }).click();
+			await p2.waitForURL(/\/portal\/inbox$/);
+
+			await login('frank@example.com', GOOD);
+			await page.goto(`${inst.portal}/settings`);
+			const change = async (current, pw) => {
+				await page.getByLabel('Current password').fill(current);
+				await page.getByLabel('New password', { exact: true }).fill(pw);
+				await page.getByLabel('New password again').fill(pw);
+				await page.getByRole('button', { name: 'Change password' }).click();
+				await page.waitForLoadState();
+			};
+			await change('wrong-current', NEW);
+			assert.match(await alertText(), /current password is not right/);
+			await change(GOOD, 'aaaaaaaaaaaa');
+			assert.match(await alertText(), /more than 5 times/);
+			await change(GOOD, NEW);
+			assert.match(await page.locator('.notice').textContent(), /password was changed/);
+
+			await p2.goto(`${inst.portal}/inbox`);
+			assert.match(p2.url(), /\/portal\/login/, 'the other session ended');
+			await page.goto(`${inst.portal}/inbox`);
+			assert.match(page.url(), /\/portal\/inbox$/, 'this session goes on');
+			await logout();
+			await login('frank@example.com', GOOD);
+			assert.match(await alertText(), /not right/);
+			await login('frank@example.com', NEW);
+			await page.waitForURL(/\/portal\/inbox$/);
+			await logout();
+		} finally {
+			await other.close();
+		}
 	});
 });
 
