@@ -755,6 +755,30 @@ make_log(struct ctx *c, struct wm_err *err)
 	return give(path, c->wm.uid, c->wm.gid, c->wm.chown, err);
 }
 
+/*
+ * The portal address follows the portal listener, unless an administrator
+ * set another one (a real host name) that --force must not undo.
+ */
+static int
+set_portal_url(struct wm_db *db, int port, struct wm_err *err)
+{
+	static const char loopback[] = "https://127.0.0.1:";
+	enum wm_scope from;
+	char url[64], *cur;
+	int ours;
+
+	if ((cur = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "portal-base-url",
+	    &from, err)) == NULL)
+		return -1;
+	ours = from == WM_SCOPE_BUILTIN ||
+	    strncmp(cur, loopback, sizeof(loopback) - 1) == 0;
+	free(cur);
+	if (!ours)
+		return 0;
+	snprintf(url, sizeof(url), "%s%d", loopback, port);
+	return wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "portal-base-url", url, err);
+}
+
 /* Settings the instance decides: its relay recipient and portal address. */
 static int
 init_database(struct ctx *c, char **rcpt, struct wm_err *err)
@@ -762,7 +786,6 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 	const char *path = wm_config_path(c->cfg, "database");
 	struct wm_keypair *kp = NULL;
 	struct wm_db *db;
-	char url[64];
 	size_t n = 0;
 	int rc = -1;
 
@@ -770,8 +793,7 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 		return -1;
 	if (wm_prefs_init_secrets(db, err) == -1)
 		goto out;
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", c->ports[WM_LISTEN_PORTAL]);
-	if (wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "portal-base-url", url, err) == -1)
+	if (set_portal_url(db, c->ports[WM_LISTEN_PORTAL], err) == -1)
 		goto out;
 	if ((*rcpt = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
 	    NULL, err)) == NULL)

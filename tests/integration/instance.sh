@@ -156,6 +156,10 @@ is "$(instance_listen "$inst" smtp) $(instance_listen "$inst" portal) $(instance
 is "$(sql "$db" "SELECT value FROM properties WHERE name='server-secret'")" "$secret" \
     "--force keeps the server secret"
 is "$(sql "$db" "SELECT count(*) FROM private_keys")" 1 "--force keeps the relay key (no second one)"
+sql "$db" "UPDATE properties SET value='https://webmail.example.com' WHERE name='portal-base-url'"
+"$BIN/wm-init" --force --capture-outbound "$inst" >/dev/null
+is "$(sql "$db" "SELECT value FROM properties WHERE name='portal-base-url'")" \
+    "https://webmail.example.com" "--force keeps a portal-base-url an administrator set"
 like "$(instance_listen "$inst" sink)" '^127\.0\.0\.1:[0-9]+$' "--capture-outbound adds a sink listener"
 like "$(postconf -c "$inst/postfix" -h relayhost)" "^\[127\.0\.0\.1\]:$(instance_port "$inst" sink)$" \
     "with capture, outbound mail goes to the sink"
