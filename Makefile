@@ -18,7 +18,7 @@ B ?= build
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wno-unused-parameter -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -I. -Ilib $(DEP_CFLAGS) \
-	-DWM_SYSCONFDIR='"$(sysconfdir)"' -DWM_DATADIR='"$(datadir)"' -DWM_VERSION='"$(VERSION)"'
+	-DWM_SYSCONFDIR='"$(sysconfdir)"' -DWM_DATADIR='"$(datadir)"' -DWM_LIBEXECDIR='"$(libexecdir)"' -DWM_VERSION='"$(VERSION)"'
 CFLAGS ?= -O2
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)

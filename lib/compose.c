@@ -16,6 +16,7 @@
 
 #include "address.h"
 #include "compose.h"
+#include "instance.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
@@ -964,6 +965,9 @@ wm_compose_build(struct wm_compose *c, struct wm_buf *out, struct wm_err *err)
 	if (c->references != NULL && *c->references != '\0')
 		g_mime_object_set_header(GMIME_OBJECT(m), "References",
 		    c->references, NULL);
+	/* Routes the mail through the Webmail relay host (see wm-init(8)). */
+	g_mime_object_set_header(GMIME_OBJECT(m), WM_RELAY_HEADER,
+	    WM_RELAY_HEADER_VALUE, NULL);
 	body = body_of(c);
 	g_mime_message_set_mime_part(m, body);
 	g_object_unref(body);

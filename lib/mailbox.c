@@ -147,14 +147,38 @@ box_path(const char *root, const char *address, struct wm_err *err)
 	return path;
 }
 
-/* mkdir that accepts an existing directory but never a symlink or file. */
+/*
+ * Run as root (an administrator's wm-user, a test), new directories and files
+ * would belong to root, and wm-deliver, which runs as the wm user, could no
+ * longer write them: they are given to the owner of the mail directory.
+ * Returns 1 and the owner when that applies.
+ */
 static int
-make_dir(const char *path, struct wm_err *err)
+adopter(const char *root, uid_t *uid, gid_t *gid)
 {
 	struct stat st;
 
-	if (mkdir(path, 0700) == 0)
+	if (geteuid() != 0 || stat(root, &st) == -1 || st.st_uid == 0)
 		return 0;
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	return 1;
+}
+
+/* mkdir that accepts an existing directory but never a symlink or file. */
+static int
+make_dir(const char *root, const char *path, struct wm_err *err)
+{
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (mkdir(path, 0700) == 0) {
+		if (adopter(root, &uid, &gid) && chown(path, uid, gid) == -1)
+			return wm_err_set(err, fs_code(errno), "chown %s: %s",
+			    path, strerror(errno));
+		return 0;
+	}
 	if (errno != EEXIST)
 		return wm_err_set(err, fs_code(errno), "mkdir %s: %s", path,
 		    strerror(errno));
@@ -175,13 +199,13 @@ wm_mailbox_create(const char *root, const char *address, struct wm_err *err)
 
 	if ((path = box_path(root, address, err)) == NULL)
 		return -1;
-	rc = make_dir(path, err);
+	rc = make_dir(root, path, err);
 	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
 		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
 			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
 			break;
 		}
-		rc = make_dir(sub, err);
+		rc = make_dir(root, sub, err);
 		free(sub);
 	}
 	free(path);
@@ -222,11 +246,13 @@ write_all(int fd, const void *data, size_t len)
 
 /* Writes tmp/<name>, syncs it and moves it into new/<name>. */
 static int
-store_file(const char *path, const char *name, const void *data, size_t len,
-    struct wm_err *err)
+store_file(const char *root, const char *path, const char *name,
+    const void *data, size_t len, struct wm_err *err)
 {
 	char *tmp, *dst;
 	int fd, e, rc = -1;
+	uid_t uid;
+	gid_t gid;
 
 	tmp = wm_asprintf("%s/tmp/%s", path, name);
 	dst = wm_asprintf("%s/new/%s", path, name);
@@ -239,7 +265,8 @@ store_file(const char *path, const char *name, const void *data, size_t len,
 		wm_err_set(err, fs_code(errno), "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
+	    write_all(fd, data, len) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -273,7 +300,7 @@ wm_mailbox_store(const char *root, const char *address, const void *data,
 	if ((path = box_path(root, address, err)) == NULL)
 		return -1;
 	if (unique_name(name, sizeof(name), err) == -1 ||
-	    store_file(path, name, data, len, err) == -1)
+	    store_file(root, path, name, data, len, err) == -1)
 		goto out;
 	if ((newdir = wm_asprintf("%s/new", path)) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");

@@ -20,6 +20,7 @@ not_ok() {	# not_ok DESCRIPTION [DETAIL...]
 	_tap_failed=$((_tap_failed + 1))
 	echo "not ok $_tap_n - $1"
 	shift
+	local d
 	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
 }
 

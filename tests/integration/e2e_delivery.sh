@@ -15,7 +15,7 @@ if ! start_instance "$d"; then
 fi
 smtp=$(instance_port "$d" smtp)
 relay=$(wm-prefs get relay-recipient)
-db=$d/wm.db
+db=$(instance_db "$d")
 
 # The gateway: a signing key and certificate fit for S/MIME, whitelisted.
 gw_cert() {	# gw_cert NAME: NAME.key / NAME.pem, self-signed, emailProtection
