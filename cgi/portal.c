@@ -21,12 +21,14 @@
  * FILES
  *	wm.conf(5) named by $WM_CONFIG, the database and templates it names.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "address.h"
+#include "compose.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -36,12 +38,14 @@
 #include "notify.h"
 #include "password.h"
 #include "prefs.h"
+#include "sanitize.h"
 #include "session.h"
 #include "throttle.h"
 #include "token.h"
 #include "totp.h"
 #include "user.h"
 #include "util.h"
+#include "view.h"
 #include "web.h"
 
 extern char **environ;
@@ -66,12 +70,17 @@ struct portal {
 
 /* ---- answering ---- */
 
+static int	logged_in(struct portal *);
+static int	may_compose(struct portal *);
+
 static int
 page(struct portal *p, const char *template, const char *title)
 {
 	struct wm_err err;
 
 	wm_web_set(p->w, "Page.title", title);
+	if (logged_in(p) && may_compose(p))
+		wm_web_set(p->w, "Page.compose", "1");
 	if (wm_web_render(p->w, template, &err) == -1) {
 		wm_log_err(&err);
 		wm_web_error(p->w, 500, MSG_TRY_LATER);
@@ -231,6 +240,13 @@ static int
 logged_in(struct portal *p)
 {
 	return p->sess != NULL && strcmp(p->sess->stage, "full") == 0;
+}
+
+/* New mail (not replies) is a setting; its link shows only when allowed. */
+static int
+may_compose(struct portal *p)
+{
+	return wm_pref_user_bool(p->db, p->sess->principal, "compose-allowed");
 }
 
 /* Handlers of pages behind the login start with this. */
@@ -488,6 +504,33 @@ new_password_ok(struct portal *p, const char *address, const char **pw,
 	return 0;
 }
 
+/*
+ * A sign-up link of an account that has no password yet: an older unused
+ * invitation must not replace the password chosen with a newer one.
+ */
+static int
+signup_link(struct portal *p, char **address, struct wm_err *err)
+{
+	struct wm_user *u;
+	int has;
+
+	if (link_address(p, "signup", address, err) == -1)
+		return -1;
+	if ((u = wm_user_get(p->db, *address, err)) == NULL) {
+		free(*address);
+		*address = NULL;
+		return -1;
+	}
+	has = u->has_password;
+	wm_user_free(u);
+	if (!has)
+		return 0;
+	free(*address);
+	*address = NULL;
+	return wm_err_set(err, EX_NOPERM, "You have chosen a password already. "
+	    "Log in with it, or reset it if you forgot it.");
+}
+
 static int
 r_signup_form(struct wm_web *w, void *ctx, const long long *args)
 {
@@ -495,7 +538,7 @@ r_signup_form(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	char *addr = NULL;
 
-	if (link_address(p, "signup", &addr, &err) == -1)
+	if (signup_link(p, &addr, &err) == -1)
 		return fail(p, &err);
 	free(addr);
 	return page(p, "signup.cs", "Sign up");
@@ -510,7 +553,7 @@ r_signup(struct wm_web *w, void *ctx, const long long *args)
 	char *addr = NULL;
 	int initial;
 
-	if (link_address(p, "signup", &addr, &err) == -1)
+	if (signup_link(p, &addr, &err) == -1)
 		return fail(p, &err);
 	if (new_password_ok(p, addr, &pw, &err) == -1) {
 		free(addr);
@@ -992,20 +1035,437 @@ r_sent_delete(struct wm_web *w, void *ctx, const long long *args)
 	return delete_selected(ctx, "sent");
 }
 
+/* ---- one message: the page, its HTML body, parts and the whole mail ---- */
+
 /*
- * TODO(view): message view, part and .eml download, compose and reply are
- * wired in by the view/compose work (lib/view.h, lib/compose.h).  Until then
- * these routes answer 501, behind the login like the real pages.
+ * The message id of this user and its parsed mail.  Another user's id is
+ * answered exactly like one that does not exist.
  */
 static int
-r_todo(struct wm_web *w, void *ctx, const long long *args)
+open_message(struct portal *p, long long id, struct wm_message **mp,
+    struct wm_view **vp)
+{
+	struct wm_err err;
+
+	*mp = NULL;
+	*vp = NULL;
+	if ((*mp = wm_message_get(p->db, p->sess->principal, id, &err)) == NULL) {
+		if (err.code == EX_NOINPUT) {
+			wm_web_error(p->w, 404, "There is no such message.");
+			return -1;
+		}
+		return fail(p, &err);
+	}
+	*vp = wm_view_open_message(wm_config_path(p->cfg, "mail"), *mp, &err);
+	if (*vp == NULL) {
+		wm_message_free(*mp);
+		*mp = NULL;
+		/* The file went (deleted meanwhile): as if the row were gone. */
+		if (err.code == EX_NOINPUT) {
+			wm_web_error(p->w, 404, "There is no such message.");
+			return -1;
+		}
+		wm_log_err(&err);
+		wm_web_error(p->w, wm_web_status_for(err.code) == 503 ? 503 : 500,
+		    MSG_TRY_LATER);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_message(struct wm_message *m, struct wm_view *v)
+{
+	wm_view_free(v);
+	wm_message_free(m);
+}
+
+static void
+message_vars(struct portal *p, long long id, const struct wm_message *m,
+    const struct wm_view *v)
+{
+	const struct wm_view_headers *h = wm_view_headers(v);
+	const struct wm_attachment *a;
+	char key[64], size[32];
+	size_t n = 0, i;
+
+	wm_web_set_int(p->w, "Msg.id", id);
+	wm_web_set(p->w, "Msg.from", h->from);
+	wm_web_set(p->w, "Msg.to", h->to);
+	wm_web_set(p->w, "Msg.cc", h->cc);
+	wm_web_set(p->w, "Msg.date", h->date);
+	wm_web_set(p->w, "Msg.text", wm_view_text(v));
+	if (wm_view_has_html(v)) {
+		wm_web_set(p->w, "Msg.html", "1");
+		wm_web_set(p->w, "Msg.sandbox", wm_sanitize_iframe_sandbox());
+	}
+	if (strcmp(m->folder, "sent") == 0)
+		wm_web_set(p->w, "Msg.sent", "1");
+	a = wm_view_attachments(v, &n);
+	for (i = 0; i < n; i++) {
+		human_size((long long)a[i].size, size, sizeof(size));
+#define ATT(field, value) do { \
+	snprintf(key, sizeof(key), "Msg.att.%zu." field, i); \
+	wm_web_set(p->w, key, value); } while (0)
+		ATT("name", a[i].filename);
+		ATT("type", a[i].content_type);
+		ATT("size", size);
+#undef ATT
+		snprintf(key, sizeof(key), "Msg.att.%zu.part", i);
+		wm_web_set_int(p->w, key, a[i].part);
+	}
+}
+
+static int
+r_msg(struct wm_web *w, void *ctx, const long long *args)
 {
 	struct portal *p = ctx;
+	const char *subject;
+	struct wm_message *m;
+	struct wm_view *v;
+	struct wm_err err;
+	int rc;
+
+	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+		return -1;
+	message_vars(p, args[0], m, v);
+	wm_web_set(w, "Page.section", m->folder);
+	/* Showing the mail never depends on the mark or the receipt. */
+	if (wm_view_mark_read(p->cfg, p->db, m, &err) == -1)
+		wm_log_err(&err);
+	subject = wm_view_headers(v)->subject;
+	rc = page(p, "mail.cs", *subject != '\0' ? subject : "(no subject)");
+	close_message(m, v);
+	return rc;
+}
+
+/* Bytes of a mail to the browser, never run or shown by it as our page. */
+static int
+download(struct portal *p, const char *type, const char *filename,
+    const void *data, size_t len)
+{
+	struct wm_err err;
+	char *disp;
+	int rc;
+
+	if ((disp = wm_view_disposition(filename)) == NULL) {
+		wm_web_error(p->w, 500, MSG_TRY_LATER);
+		return -1;
+	}
+	rc = wm_web_header(p->w, "Content-Disposition", disp, &err);
+	free(disp);
+	if (rc == 0)
+		rc = wm_web_header(p->w, "Content-Security-Policy",
+		    "default-src 'none'; sandbox", &err);
+	if (rc == 0)
+		rc = wm_web_send(p->w, type, NULL, NULL, data, len, &err);
+	if (rc == -1) {
+		wm_log_err(&err);
+		wm_web_error(p->w, 500, MSG_TRY_LATER);
+	}
+	return rc;
+}
+
+static int
+r_msg_body(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_message *m;
+	struct wm_view *v;
+	struct wm_buf html;
+	struct wm_err err;
+	int rc;
+
+	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+		return -1;
+	wm_buf_init(&html);
+	rc = wm_view_html(v, &html, NULL, &err);
+	close_message(m, v);
+	if (rc == -1) {
+		wm_buf_free(&html);
+		if (err.code == EX_NOINPUT) {
+			wm_web_error(w, 404, "This message has no HTML body.");
+			return -1;
+		}
+		return fail(p, &err);
+	}
+	/* Only our own message page may frame it; it runs nothing. */
+	if (wm_web_header(w, "Content-Security-Policy", wm_sanitize_csp(),
+	    &err) == -1 ||
+	    wm_web_header(w, "X-Frame-Options", "SAMEORIGIN", &err) == -1 ||
+	    wm_web_send(w, "text/html; charset=utf-8", NULL, NULL, html.data,
+	    html.len, &err) == -1) {
+		wm_buf_free(&html);
+		return fail(p, &err);
+	}
+	wm_buf_free(&html);
+	return 0;
+}
+
+static int
+r_msg_part(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	const char *type = NULL, *name = NULL;
+	struct wm_message *m;
+	struct wm_view *v;
+	struct wm_buf data;
+	struct wm_err err;
+	int rc;
+
+	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+		return -1;
+	wm_buf_init(&data);
+	if (args[1] > 1000000 || wm_view_part(v, (int)args[1], &data, &type,
+	    &name, &err) == -1) {
+		close_message(m, v);
+		wm_buf_free(&data);
+		if (args[1] > 1000000 || err.code == EX_NOINPUT) {
+			wm_web_error(w, 404, "There is no such attachment.");
+			return -1;
+		}
+		return fail(p, &err);
+	}
+	rc = download(p, type != NULL ? type : "application/octet-stream", name,
+	    data.data, data.len);
+	close_message(m, v);
+	wm_buf_free(&data);
+	return rc;
+}
+
+static int
+r_msg_eml(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_message *m;
+	struct wm_view *v;
+	const void *raw;
+	size_t len;
+	int rc;
+
+	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+		return -1;
+	raw = wm_view_raw(v, &len);
+	rc = download(p, "message/rfc822", wm_view_eml_filename(v), raw, len);
+	close_message(m, v);
+	return rc;
+}
+
+/* ---- writing: new mail and replies ---- */
+
+static void
+compose_vars(struct portal *p, const struct wm_compose *c, const char *action)
+{
+	wm_web_set(p->w, "Form.to", wm_compose_to(c));
+	wm_web_set(p->w, "Form.cc", wm_compose_cc(c));
+	wm_web_set(p->w, "Form.subject", wm_compose_subject(c));
+	wm_web_set(p->w, "Form.body", wm_compose_body(c));
+	wm_web_set(p->w, "Form.action", action);
+	if (wm_compose_is_reply(c))
+		wm_web_set(p->w, "Form.reply", "1");
+}
+
+static int
+compose_page(struct portal *p, const struct wm_compose *c, const char *action,
+    int status, const char *error)
+{
+	long long max = wm_compose_max_attachment(p->db, p->sess->principal);
+	char size[32];
+
+	compose_vars(p, c, action);
+	if (max > 0) {
+		human_size(max, size, sizeof(size));
+		wm_web_set(p->w, "Form.max", size);
+	}
+	wm_web_set(p->w, "Page.section", wm_compose_is_reply(c) ? "inbox" :
+	    "compose");
+	wm_web_status(p->w, status);
+	wm_web_set(p->w, "Page.error", error);
+	return page(p, "compose.cs", wm_compose_is_reply(c) ? "Reply" :
+	    "New message");
+}
+
+/* The attachment fields of the form; an empty one was left unused. */
+static int
+attach_uploads(struct portal *p, struct wm_compose *c, struct wm_err *err)
+{
+	char field[32];
+	const char *name;
+	struct wm_buf data;
+	FILE *f;
+	int i, rc;
+
+	for (i = 1; i <= 3; i++) {
+		snprintf(field, sizeof(field), "attachment%d", i);
+		if ((f = wm_web_upload(p->w, field)) == NULL)
+			continue;
+		name = wm_web_upload_name(p->w, field);
+		wm_buf_init(&data);
+		rewind(f);
+		if (wm_read_fd(fileno(f), SIZE_MAX / 2, &data, err) == -1) {
+			wm_buf_free(&data);
+			return -1;
+		}
+		rc = 0;
+		if ((name != NULL && *name != '\0') || data.len > 0)
+			rc = wm_compose_attach(c, name, NULL, data.data, data.len,
+			    err);
+		wm_buf_free(&data);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+compose_fields(struct portal *p, struct wm_compose *c, struct wm_err *err)
+{
+	const char *to = wm_web_param(p->w, "to");
+	const char *cc = wm_web_param(p->w, "cc");
+	const char *subject = wm_web_param(p->w, "subject");
+	const char *body = wm_web_param(p->w, "body");
+
+	wm_compose_set_max_attachment(c,
+	    wm_compose_max_attachment(p->db, p->sess->principal));
+	if (wm_compose_set_to(c, to ? to : "", err) == -1 ||
+	    wm_compose_set_cc(c, cc ? cc : "", err) == -1 ||
+	    wm_compose_set_subject(c, subject ? subject : "", err) == -1 ||
+	    wm_compose_set_body(c, body ? body : "", err) == -1)
+		return -1;
+	return attach_uploads(p, c, err);
+}
+
+/* Sends the form's mail; the form again when the user has to fix it. */
+static int
+compose_submit(struct portal *p, struct wm_compose *c, const char *action)
+{
+	long long sent_id = 0;
+	struct wm_err err;
+
+	if (compose_fields(p, c, &err) == -1 ||
+	    wm_compose_send(p->cfg, p->db, c, &sent_id, &err) == -1) {
+		if (err.code == EX_DATAERR)
+			return compose_page(p, c, action, 400, err.msg);
+		if (err.code == EX_NOPERM) {
+			wm_web_error(p->w, 403, "You may not send new mail from "
+			    "here.");
+			return -1;
+		}
+		if (err.code == EX_TEMPFAIL) {
+			wm_log_err(&err);
+			wm_web_error(p->w, 503, "Your message could not be sent "
+			    "now. Please try again later.");
+			return -1;
+		}
+		return fail(p, &err);
+	}
+	wm_log(LOG_INFO, "%s sent %s (sent copy %lld)", p->sess->principal,
+	    wm_compose_is_reply(c) ? "a reply" : "new mail", sent_id);
+	return redirect(p, "/sent");
+}
+
+static int
+compose_start(struct portal *p, struct wm_compose **cp)
+{
+	struct wm_err err;
 
 	if (require_user(p) == -1)
 		return -1;
-	wm_web_error(w, 501, "This page is not available yet.");
-	return -1;
+	if (!may_compose(p)) {
+		wm_web_error(p->w, 403, "You may not send new mail from here.");
+		return -1;
+	}
+	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL)
+		return fail(p, &err);
+	return 0;
+}
+
+static int
+r_compose_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_compose *c;
+	int rc;
+
+	if (compose_start(p, &c) == -1)
+		return -1;
+	rc = compose_page(p, c, BASE "/compose", 200, NULL);
+	wm_compose_free(c);
+	return rc;
+}
+
+static int
+r_compose(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_compose *c;
+	int rc;
+
+	if (compose_start(p, &c) == -1)
+		return -1;
+	rc = compose_submit(p, c, BASE "/compose");
+	wm_compose_free(c);
+	return rc;
+}
+
+/*
+ * The reply prepared from the stored mail on the form and again on the
+ * POST: In-Reply-To and References never come from the browser.
+ */
+static int
+reply_start(struct portal *p, long long id, struct wm_compose **cp,
+    char *action, size_t len)
+{
+	const char *all = wm_web_param(p->w, "all");
+	int to_all = all != NULL && strcmp(all, "1") == 0;
+	struct wm_message *m;
+	struct wm_view *v;
+	struct wm_err err;
+	int rc;
+
+	*cp = NULL;
+	if (require_user(p) == -1 || open_message(p, id, &m, &v) == -1)
+		return -1;
+	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL ||
+	    (rc = wm_compose_reply(*cp, v, to_all, &err)) == -1) {
+		close_message(m, v);
+		wm_compose_free(*cp);
+		*cp = NULL;
+		return fail(p, &err);
+	}
+	close_message(m, v);
+	snprintf(action, len, BASE "/reply/%lld%s", id, to_all ? "?all=1" : "");
+	return 0;
+}
+
+static int
+r_reply_form(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_compose *c;
+	char action[64];
+	int rc;
+
+	if (reply_start(p, args[0], &c, action, sizeof(action)) == -1)
+		return -1;
+	rc = compose_page(p, c, action, 200, NULL);
+	wm_compose_free(c);
+	return rc;
+}
+
+static int
+r_reply(struct wm_web *w, void *ctx, const long long *args)
+{
+	struct portal *p = ctx;
+	struct wm_compose *c;
+	char action[64];
+	int rc;
+
+	if (reply_start(p, args[0], &c, action, sizeof(action)) == -1)
+		return -1;
+	rc = compose_submit(p, c, action);
+	wm_compose_free(c);
+	return rc;
 }
 
 /* The stylesheet, when the web server does not serve /static/ itself. */
@@ -1056,12 +1516,14 @@ static const struct wm_route routes[] = {
 	{ "POST", "/inbox/delete",	r_inbox_delete },
 	{ "GET",  "/sent",		r_sent },
 	{ "POST", "/sent/delete",	r_sent_delete },
-	{ "GET",  "/msg/#",		r_todo },	/* TODO(view) */
-	{ "GET",  "/msg/#/body",	r_todo },	/* TODO(view) */
-	{ "GET",  "/msg/#/part/#",	r_todo },	/* TODO(view) */
-	{ "GET",  "/msg/#/eml",		r_todo },	/* TODO(view) */
-	{ NULL,   "/compose",		r_todo },	/* TODO(compose) */
-	{ NULL,   "/reply/#",		r_todo },	/* TODO(compose) */
+	{ "GET",  "/msg/#",		r_msg },
+	{ "GET",  "/msg/#/body",	r_msg_body },
+	{ "GET",  "/msg/#/part/#",	r_msg_part },
+	{ "GET",  "/msg/#/eml",		r_msg_eml },
+	{ "GET",  "/compose",		r_compose_form },
+	{ "POST", "/compose",		r_compose },
+	{ "GET",  "/reply/#",		r_reply_form },
+	{ "POST", "/reply/#",		r_reply },
 	{ NULL,   NULL,			NULL }
 };
 

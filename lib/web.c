@@ -498,12 +498,45 @@ safe_filename(const char *in, char *out, size_t outlen)
 		snprintf(out, outlen, "download");
 }
 
+/*
+ * RFC 8187 ext-value: attr-chars as they are, every other byte %XX.  Not
+ * cgi_url_escape: it writes a space as '+', which browsers keep as '+'.
+ */
+static char *
+ext_value(const char *in)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct wm_buf b;
+	char pct[3];
+
+	wm_buf_init(&b);
+	if (wm_buf_puts(&b, "") == -1)
+		return NULL;
+	for (; *in != '\0'; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (isalnum(c) || strchr("!#$&+-.^_`|~", c) != NULL) {
+			if (wm_buf_append(&b, in, 1) == -1)
+				goto fail;
+			continue;
+		}
+		pct[0] = '%';
+		pct[1] = hex[c >> 4];
+		pct[2] = hex[c & 15];
+		if (wm_buf_append(&b, pct, 3) == -1)
+			goto fail;
+	}
+	return wm_buf_take(&b);
+fail:
+	wm_buf_free(&b);
+	return NULL;
+}
+
 int
 wm_web_send(struct wm_web *w, const char *content_type, const char *disposition,
     const char *filename, const void *data, size_t len, struct wm_err *err)
 {
 	char safe[256], *value = NULL, *esc = NULL;
-	NEOERR *nerr;
 	int rc;
 
 	if (w->sent)
@@ -515,9 +548,9 @@ wm_web_send(struct wm_web *w, const char *content_type, const char *disposition,
 	hdf_remove_tree(w->hdf, "cgiout.charset");
 	if (disposition != NULL) {
 		safe_filename(filename, safe, sizeof(safe));
-		nerr = cgi_url_escape(filename && *filename ? filename : safe, &esc);
-		if (nerr != STATUS_OK)
-			return neo_fail(nerr, EX_TEMPFAIL, "header", err);
+		esc = ext_value(filename && *filename ? filename : safe);
+		if (esc == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		/* filename* carries the real UTF-8 name; filename a safe fallback. */
 		value = wm_asprintf("%s; filename=\"%s\"; filename*=UTF-8''%s",
 		    strcmp(disposition, "inline") == 0 ? "inline" : "attachment",

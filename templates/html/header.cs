@@ -16,6 +16,7 @@
 <ul>
 <li><a href="<?cs var:Page.base ?>/inbox"<?cs if:Page.section == "inbox" ?> aria-current="page"<?cs /if ?>>Inbox</a></li>
 <li><a href="<?cs var:Page.base ?>/sent"<?cs if:Page.section == "sent" ?> aria-current="page"<?cs /if ?>>Sent</a></li>
+<?cs if:Page.compose ?><li><a href="<?cs var:Page.base ?>/compose"<?cs if:Page.section == "compose" ?> aria-current="page"<?cs /if ?>>New message</a></li><?cs /if ?>
 <li><a href="<?cs var:Page.base ?>/settings"<?cs if:Page.section == "settings" ?> aria-current="page"<?cs /if ?>>Settings</a></li>
 </ul>
 </nav>

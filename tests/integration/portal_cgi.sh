@@ -2,7 +2,8 @@
 # portal_cgi.sh - portal.cgi run directly as a CGI program (no web server):
 # login through the CSRF double-submit cookie, the mailbox listing from the
 # index (newest first, paged, marks, escaping, quota), deleting selected
-# messages with and without the CSRF token, and the stubbed pages.
+# messages with and without the CSRF token, one message and its .eml,
+# another user's message ids, and compose-allowed.
 source "$(dirname "$0")/../lib.sh"
 
 CGIBIN=${WM_CGI:-$(dirname "$BIN")/cgi}/portal.cgi
@@ -101,7 +102,39 @@ is "$(cgi GET /portal/inbox | grep -c 'secret of eve')" 0 "nor listed"
 
 out=$(cgi GET /portal/sent)
 like "$out" "There are no messages" "the sent folder lists its own messages"
-like "$(cgi GET /portal/msg/5 | header Status)" '^501' "the message view is not wired in yet"
+
+# One message: the page, the whole mail, and nothing of another user's.
+mid=$(sqlite3 "$D/wm.db" "SELECT id FROM messages WHERE file = 'new/m5'")
+out=$(cgi GET "/portal/msg/$mid")
+is "$(printf '%s\n' "$out" | header Status)" "" "a message opens (200)"
+like "$out" '<pre class="body">body 5' "its text is shown"
+like "$out" '<title>Message 5 - Webmail' "its subject is the title"
+is "$(printf '%s\n' "$out" | header Cache-Control)" "no-store" "the message page is not cached"
+is "$(sqlite3 "$D/wm.db" "SELECT seen FROM messages WHERE id = $mid")" 1 "opening marks it read"
+cgi_raw() {
+	env -i PATH="$PATH" WM_CONFIG="$CONF" REQUEST_METHOD=GET PATH_INFO="$1" \
+	    HTTP_COOKIE="$COOKIE" REMOTE_ADDR=127.0.0.1 "$CGIBIN" </dev/null
+}
+cgi_raw "/portal/msg/$mid/eml" | python3 -c 'import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[d.index(b"\r\n\r\n") + 4:])' >"$D/got.eml"
+check "the .eml download is the stored file byte for byte" cmp "$D/got.eml" "$box/new/m5"
+out=$(cgi GET "/portal/msg/$mid/eml")
+like "$(printf '%s\n' "$out" | header Content-Disposition)" "^attachment; filename=\"Message 5\.eml\"; filename\*=UTF-8''Message%205\.eml" \
+    "the .eml has a download name, spaces kept"
+like "$(printf '%s\n' "$out" | header Content-Security-Policy)" "sandbox" "downloads are sandboxed"
+like "$(cgi GET "/portal/msg/$mid/part/9" | header Status)" '^404' "a part that does not exist is 404"
+like "$(cgi GET "/portal/msg/$mid/body" | header Status)" '^404' "a mail without HTML has no HTML body"
+for path in "/portal/msg/$eid" "/portal/msg/$eid/eml" "/portal/msg/$eid/part/1" \
+    "/portal/msg/$eid/body" "/portal/reply/$eid"; do
+	out=$(cgi GET "$path")
+	like "$(printf '%s\n' "$out" | header Status)" '^404' "another user's message is 404: $path"
+	is "$(printf '%s\n' "$out" | grep -c 'secret of eve')" 0 "and shows nothing of it: $path"
+done
+like "$(cgi GET /portal/msg/999999 | header Status)" '^404' "a message that does not exist is 404"
+like "$(cgi GET /portal/compose | header Status)" '^403' "new mail is refused while compose-allowed is off"
+is "$(cgi GET /portal/inbox | grep -c '/portal/compose')" 0 "and the inbox does not offer it"
+wm-prefs set --user bob@example.com compose-allowed yes >/dev/null
+is "$(cgi GET /portal/inbox | grep -c '/portal/compose')" 1 "with compose-allowed on, the inbox offers new mail"
+like "$(cgi GET /portal/compose)" 'name="attachment1"' "and the form opens"
 
 out=$(cgi POST /portal/logout "csrf=$token")
 is "$(printf '%s\n' "$out" | header Location)" "/portal/login?out=1" "logout returns to the login page"
