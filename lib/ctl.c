@@ -98,29 +98,50 @@ build_argv(const struct wm_config *cfg, const char *cmd, char *store, size_t len
 
 /*
  * Runs a command and waits for it.  out (may be NULL) collects its standard
- * output; quiet sends standard error to /dev/null.  Returns the exit status,
- * or -1 when it could not run.
+ * output; quiet sends standard error to /dev/null.  Without out, standard
+ * output and error go to logdir/ctl.log: daemons keep them open long after
+ * wm-ctl exits, and must not write into (or over) whatever file the person or
+ * test running wm-ctl pointed them at.  Returns the exit status, or -1 when
+ * it could not run.
  */
 static int
-run(char **argv, struct wm_buf *out, int quiet, struct wm_err *err)
+run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int quiet,
+    struct wm_err *err)
 {
-	int pfd[2] = { -1, -1 }, status, nul;
+	int pfd[2] = { -1, -1 }, status, nul, logfd = -1;
+	char *log = NULL;
 	pid_t pid;
 
-	if (out != NULL && pipe2(pfd, O_CLOEXEC) == -1)
-		return wm_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+	if (out == NULL && cfg != NULL &&
+	    (log = wm_asprintf("%s/ctl.log", wm_config_path(cfg, "logdir"))) != NULL) {
+		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		free(log);
+	}
+
+	if (out != NULL && pipe2(pfd, O_CLOEXEC) == -1) {
+		wm_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+		goto fail;
+	}
 	if ((pid = fork()) == -1) {
 		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (pid == 0) {
+		if ((nul = open("/dev/null", O_RDWR)) != -1)
+			dup2(nul, STDIN_FILENO);
 		if (out != NULL)
 			dup2(pfd[1], STDOUT_FILENO);
-		if (quiet && (nul = open("/dev/null", O_WRONLY)) != -1)
+		else if (logfd != -1)
+			dup2(logfd, STDOUT_FILENO);
+		if (quiet && nul != -1)
 			dup2(nul, STDERR_FILENO);
+		else if (out == NULL && logfd != -1)
+			dup2(logfd, STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (logfd != -1)
+		close(logfd);
 	if (out != NULL) {
 		close(pfd[1]);
 		pfd[1] = -1;
@@ -135,6 +156,8 @@ run(char **argv, struct wm_buf *out, int quiet, struct wm_err *err)
 		return wm_err_set(err, EX_UNAVAILABLE, "cannot run %s", argv[0]);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 fail:
+	if (logfd != -1)
+		close(logfd);
 	if (pfd[0] != -1) {
 		close(pfd[0]);
 		close(pfd[1]);
@@ -291,7 +314,7 @@ postfix_cmd(const struct wm_config *cfg, const char *verb, struct wm_err *err)
 
 	if (build_argv(cfg, "postfix", store, sizeof(store), argv, extra, err) == -1)
 		return -1;
-	if ((rc = run(argv, NULL, 0, err)) == -1)
+	if ((rc = run(cfg, argv, NULL, 0, err)) == -1)
 		return -1;
 	if (rc != 0)
 		return wm_err_set(err, EX_UNAVAILABLE, "postfix -c %s %s failed "
@@ -495,7 +518,7 @@ lighttpd_start(const struct wm_config *cfg, struct wm_err *err)
 		return 0;
 	if (build_argv(cfg, "lighttpd", store, sizeof(store), argv, extra, err) == -1)
 		return -1;
-	if ((rc = run(argv, NULL, 0, err)) == -1)
+	if ((rc = run(cfg, argv, NULL, 0, err)) == -1)
 		return -1;
 	if (rc != 0)
 		return wm_err_set(err, EX_UNAVAILABLE, "lighttpd -f %s failed "
@@ -560,7 +583,7 @@ queue_count(const struct wm_config *cfg)
 	if (build_argv(cfg, "postqueue", store, sizeof(store), argv, extra, &err) == -1)
 		return -1;
 	wm_buf_init(&out);
-	if (run(argv, &out, 1, &err) != 0) {
+	if (run(cfg, argv, &out, 1, &err) != 0) {
 		wm_buf_free(&out);
 		return -1;
 	}

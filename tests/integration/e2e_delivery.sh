@@ -66,6 +66,11 @@ copies() {	# copies ADDRESS ORIGINAL: how many stored files equal ORIGINAL
 
 queue_empty() { [ -z "$(instance_queue "$d")" ]; }
 
+snap() { ls "$d/outbox" | sort >"$W/outbox.before"; }
+fresh() {	# fresh: captured mails that arrived since the last snap
+	ls "$d/outbox" | sort | comm -13 "$W/outbox.before" - | sed "s|^|$d/outbox/|"
+}
+
 # An original with CRLF line ends, a UTF-8 subject and an attachment.
 orig=$W/orig.eml
 printf 'From: Alice <alice@corp.example>\r\nTo: bob@customer.example, carol@other.example, dave@customer.example\r\nSubject: =?UTF-8?B?w4RyZ2VyIG1pdCBkZXIgUmVjaG51bmc=?=\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\nMessage-ID: <e2e-1@corp.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello Bob.\r\n--b1\r\nContent-Type: application/octet-stream; name="data.bin"\r\nContent-Disposition: attachment; filename="data.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQFBgcICQ==\r\n--b1--\r\n' >"$orig"
@@ -147,9 +152,10 @@ PY
 		;;
 	esac
 	before=$(outbox_count "$d")
+	snap
 	smtp_send "$smtp" gw@corp.example "$relay" "$W/t-$case.eml"
 	wait_outbox "$d" $((before + 1)) 30
-	pm=$(grep -lE '^To:.*postmaster' $(ls -t "$d"/outbox/* | head -1) 2>/dev/null)
+	pm=$(fresh | xargs -r grep -lE '^To:.*postmaster' 2>/dev/null)
 	[ -n "$pm" ] && ok "$case tunnel: postmaster copy captured" || not_ok "$case tunnel: postmaster copy captured"
 	wait_for 30 queue_empty
 	is "$?" 0 "$case tunnel: Postfix queue empty afterwards"
@@ -164,13 +170,14 @@ o=$W/orig-quota.eml
 printf 'From: alice@corp.example\r\nTo: grace@customer.example, heidi@customer.example\r\nSubject: quota\r\n\r\n%0500d\r\n' 0 >"$o"
 inner "$o" grace@customer.example heidi@customer.example | seal gw "$W/relay.pem" opaque >"$W/t-quota.eml"
 before=$(outbox_count "$d")
+snap
 smtp_send "$smtp" gw@corp.example "$relay" "$W/t-quota.eml"
 wait_for 30 test -n "$(ls "$(maildir heidi@customer.example)/new" 2>/dev/null)"
 is "$(copies heidi@customer.example "$o")" 1 "over quota: the other recipient still gets the mail"
 is "$(copies grace@customer.example "$o")" 0 "over quota: the full mailbox is skipped"
 wait_outbox "$d" $((before + 3)) 30
-is "$(grep -lE '^To:.*alice@corp.example' $(ls -t "$d"/outbox/* | head -4) 2>/dev/null | xargs -r grep -l -i 'quota' | wc -l)" 1 "over quota: the original sender is told"
-is "$(grep -lE '^To:.*postmaster' $(ls -t "$d"/outbox/* | head -4) 2>/dev/null | xargs -r grep -l -i 'quota' | wc -l)" 1 "over quota: the postmaster is told"
+is "$(fresh | xargs -r grep -lE '^To:.*alice@corp.example' | xargs -r grep -l -i 'quota' | wc -l)" 1 "over quota: the original sender is told"
+is "$(fresh | xargs -r grep -lE '^To:.*postmaster' | xargs -r grep -l -i 'quota' | wc -l)" 1 "over quota: the postmaster is told"
 
 # 4. fault: the mail directory unwritable -> deferred, nothing lost, one copy after the fix
 o=$W/orig-fault.eml
