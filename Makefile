@@ -107,10 +107,10 @@ install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/wm/cgi \
 		$(DESTDIR)$(sysconfdir)/wm $(DESTDIR)$(datadir)/wm \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
-	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(sbindir)/; done
-	for c in $(CGIS); do install -m 755 $$c $(DESTDIR)$(libexecdir)/wm/cgi/; done
+	install -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
+	install -m 755 $(CGIS) $(DESTDIR)$(libexecdir)/wm/cgi/
 	cp -R templates $(DESTDIR)$(datadir)/wm/
-	for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	set -e; for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -D -m 644 conf/cron.d/wm $(DESTDIR)$(sysconfdir)/cron.d/wm
 	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
 
