@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import {
 	chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync,
+	writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -130,4 +131,81 @@ export function addUser(inst, address, password) {
 	if (password)
 		wm(inst, 'wm-user', ['set-password', '--force', address],
 			`${password}\n`);
+}
+
+// "127.0.0.1:PORT" of a [listen] key of the instance's wm.conf.
+export function listen(inst, key) {
+	const conf = readFileSync(inst.conf, 'utf8');
+	const sect = conf.split(/^\[/m).find((s) => s.startsWith('listen]'));
+	const m = sect && sect.match(new RegExp(`^${key}\\s*=\\s*(\\S+)`, 'm'));
+	if (!m)
+		throw new Error(`no [listen] ${key} in ${inst.conf}`);
+	return m[1];
+}
+
+// The instance's SQLite database, for looking ids up (never for changes).
+export function sql(inst, query) {
+	const conf = readFileSync(inst.conf, 'utf8');
+	const m = conf.match(/^database\s*=\s*(\S+)/m);
+	const db = m ? (m[1].startsWith('/') ? m[1] : join(inst.dir, m[1])) :
+		join(inst.dir, 'wm.db');
+	return execFileSync('sqlite3', [db, query], { encoding: 'utf8' }).trim();
+}
+
+// A gateway as a customer would run one with stock tools: a signing
+// certificate fit for S/MIME, whitelisted in the instance, and the relay
+// recipient's certificate to encrypt to.  Returns { seal(content) }.
+export function gateway(inst, name = 'gw') {
+	const dir = mkdtempSync(join(inst.dir, 'gw.'));
+	const key = join(dir, `${name}.key`), cert = join(dir, `${name}.pem`);
+	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+		'-keyout', key, '-out', cert, '-days', '30',
+		'-subj', `/CN=${name} gateway/emailAddress=${name}@corp.example`,
+		'-addext', 'keyUsage=critical,digitalSignature,nonRepudiation',
+		'-addext', 'extendedKeyUsage=emailProtection',
+		'-addext', `subjectAltName=email:${name}@corp.example`],
+	{ stdio: 'ignore' });
+	wm(inst, 'wm-pki', ['import', '--whitelist', cert]);
+	const relayCert = join(dir, 'relay.pem');
+	writeFileSync(relayCert, wm(inst, 'wm-pki', ['webmail-cert']));
+	const relay = wm(inst, 'wm-prefs', ['get', 'relay-recipient']).trim();
+	return {
+		relay,
+		// The tunnel (wm-tunnel(5)) of original for recipients, as bytes.
+		seal(original, recipients, { sender = 'alice@corp.example',
+			extra = '' } = {}) {
+			const head = 'Content-Type: message/rfc822\r\n' +
+			    'WM-Tunnel-Version: 1\r\n' +
+			    `WM-Envelope-Sender: ${sender}\r\n` +
+			    recipients.map((r) => `WM-Envelope-Recipient: ${r}\r\n`)
+				.join('') + extra + '\r\n';
+			const signed = execFileSync('openssl', ['cms', '-sign',
+				'-binary', '-nodetach', '-signer', cert, '-inkey', key],
+			{ input: Buffer.concat([Buffer.from(head), original]) });
+			return execFileSync('openssl', ['cms', '-encrypt', '-binary',
+				'-aes256', '-from', `${name}@corp.example`, '-to', relay,
+				'-subject', 'tunnel', relayCert], { input: signed });
+		},
+	};
+}
+
+// One SMTP transaction to the instance's smtp listener (python3 smtplib).
+export function smtpSend(inst, from, to, data) {
+	const [host, port] = listen(inst, 'smtp').split(':');
+	execFileSync('python3', ['-c', `
+import smtplib, sys
+s = smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=60)
+s.sendmail(sys.argv[3], sys.argv[4].split(','), sys.stdin.buffer.read())
+s.quit()
+`, host, port, from, to.join(',')], { input: data });
+}
+
+// The files of a user's maildir (new/ and cur/), full paths.
+export function maildirFiles(inst, address) {
+	const box = join(inst.dir, 'mail', address.replace(/[^A-Za-z0-9._+-]/g,
+		(c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`));
+	return ['new', 'cur'].flatMap((sub) => {
+		const d = join(box, sub);
+		return existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : [];
+	});
 }

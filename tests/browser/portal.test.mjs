@@ -149,6 +149,40 @@ describe('sign-up', () => {
 	});
 });
 
+describe('sign-up after sign-up', () => {
+	it('an older unused invitation cannot set the password again', async () => {
+		wm(inst, 'wm-user', ['add', 'gina@example.com']);
+		const first = await invite('gina@example.com');
+		const second = await invite('gina@example.com');
+		assert.notEqual(first, second);
+		await page.goto(second);
+		await choosePassword(GOOD);
+		assert.match(await page.locator('main').textContent(),
+			/You can log in now/);
+
+		const r = await page.goto(first);
+		assert.equal(r.status(), 403);
+		assert.match(await page.locator('main').textContent(),
+			/chosen a password already/);
+		assert.equal(await page.getByLabel('New password', { exact: true }).count(), 0);
+
+		// The form posted straight with the old link changes nothing either.
+		const pre = (await browser.context.cookies()).find((c) => c.name === 'wmcsrf');
+		const form = Object.fromEntries(new URL(first).searchParams);
+		const post = await browser.context.request.post(`${inst.portal}/signup`, {
+			form: { ...form, csrf: pre.value, password: 'Other-Meadow-Pebble-71',
+				password2: 'Other-Meadow-Pebble-71' },
+			maxRedirects: 0,
+		});
+		assert.equal(post.status(), 403);
+		await login('gina@example.com', 'Other-Meadow-Pebble-71');
+		assert.match(await alertText(), /not right/);
+		await login('gina@example.com', GOOD);
+		await page.waitForURL(/\/portal\/inbox$/);
+		await logout();
+	});
+});
+
 describe('login and logout', () => {
 	let oldCookie;
 
