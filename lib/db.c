@@ -146,6 +146,45 @@ static const char *migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (address, kind)"
 	");",
+	/*
+	 * 2: per-mailbox totals kept by triggers, so the inbox shows counts and
+	 * quota use, and wm-deliver checks quota, at a cost that does not grow
+	 * with the mailbox (reading a maildir per page view does).
+	 */
+	"CREATE TABLE mailbox_totals ("
+	"  mailbox TEXT NOT NULL,"
+	"  folder TEXT NOT NULL,"
+	"  messages INTEGER NOT NULL DEFAULT 0,"
+	"  unseen INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (mailbox, folder)"
+	");"
+	"INSERT INTO mailbox_totals (mailbox, folder, messages, unseen, bytes)"
+	"  SELECT mailbox, folder, count(*), sum(seen = 0), sum(size)"
+	"  FROM messages GROUP BY mailbox, folder;"
+	"CREATE TRIGGER messages_totals_insert AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO mailbox_totals (mailbox, folder, messages, unseen, bytes)"
+	"  VALUES (NEW.mailbox, NEW.folder, 1, NEW.seen = 0, NEW.size)"
+	"  ON CONFLICT (mailbox, folder) DO UPDATE SET"
+	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
+	"    bytes = bytes + NEW.size;"
+	"END;"
+	"CREATE TRIGGER messages_totals_delete AFTER DELETE ON messages BEGIN"
+	"  UPDATE mailbox_totals SET messages = messages - 1,"
+	"    unseen = unseen - (OLD.seen = 0), bytes = bytes - OLD.size"
+	"  WHERE mailbox = OLD.mailbox AND folder = OLD.folder;"
+	"END;"
+	"CREATE TRIGGER messages_totals_update"
+	"  AFTER UPDATE OF mailbox, folder, seen, size ON messages BEGIN"
+	"  UPDATE mailbox_totals SET messages = messages - 1,"
+	"    unseen = unseen - (OLD.seen = 0), bytes = bytes - OLD.size"
+	"  WHERE mailbox = OLD.mailbox AND folder = OLD.folder;"
+	"  INSERT INTO mailbox_totals (mailbox, folder, messages, unseen, bytes)"
+	"  VALUES (NEW.mailbox, NEW.folder, 1, NEW.seen = 0, NEW.size)"
+	"  ON CONFLICT (mailbox, folder) DO UPDATE SET"
+	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
+	"    bytes = bytes + NEW.size;"
+	"END;",
 	NULL
 };
 

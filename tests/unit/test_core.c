@@ -201,6 +201,57 @@ START_TEST(test_crlf_detection)
 }
 END_TEST
 
+static long long
+total(struct wm_db *db, const char *col, const char *box, const char *folder)
+{
+	struct wm_err err;
+	sqlite3_stmt *st;
+	char *sql = wm_asprintf("SELECT %s FROM mailbox_totals WHERE mailbox = ? "
+	    "AND folder = ?", col);
+	long long v = -1;
+
+	st = wm_db_prepare(db, sql, &err);
+	free(sql);
+	ck_assert_ptr_nonnull(st);
+	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, folder, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(test_db_mailbox_totals_follow_the_index)
+{
+	struct wm_db *db;
+	struct wm_err err;
+	char *dir = wm_test_tmpdir();
+	char *path = wm_asprintf("%s/wm.db", dir);
+
+	db = wm_db_open(path, WM_DB_CREATE, &err);
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(wm_db_exec(db, "INSERT INTO messages (mailbox, folder, "
+	    "file, received, size, seen) VALUES ('a@x', 'inbox', 'new/1', 1, 100, 0),"
+	    "('a@x', 'inbox', 'new/2', 2, 50, 1), ('a@x', 'sent', 'new/3', 3, 7, 1),"
+	    "('b@x', 'inbox', 'new/4', 4, 1000, 0)", &err), 0);
+	ck_assert_int_eq(total(db, "messages", "a@x", "inbox"), 2);
+	ck_assert_int_eq(total(db, "unseen", "a@x", "inbox"), 1);
+	ck_assert_int_eq(total(db, "bytes", "a@x", "inbox"), 150);
+	ck_assert_int_eq(total(db, "bytes", "a@x", "sent"), 7);
+	ck_assert_int_eq(wm_db_exec(db, "UPDATE messages SET seen = 1 WHERE "
+	    "file = 'new/1'", &err), 0);
+	ck_assert_int_eq(total(db, "unseen", "a@x", "inbox"), 0);
+	ck_assert_int_eq(wm_db_exec(db, "DELETE FROM messages WHERE file = 'new/2'",
+	    &err), 0);
+	ck_assert_int_eq(total(db, "messages", "a@x", "inbox"), 1);
+	ck_assert_int_eq(total(db, "bytes", "a@x", "inbox"), 100);
+	ck_assert_int_eq(total(db, "bytes", "b@x", "inbox"), 1000);
+	wm_db_close(db);
+	free(path);
+	wm_test_rmdir(dir);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -217,5 +268,6 @@ wm_test_suite(void)
 	WM_TEST(s, test_hex_and_ct_compare);
 	WM_TEST(s, test_clock_can_be_set);
 	WM_TEST(s, test_crlf_detection);
+	WM_TEST(s, test_db_mailbox_totals_follow_the_index);
 	return s;
 }
