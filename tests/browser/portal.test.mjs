@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
 	BIN, addUser, createInstance, launch, linkIn, outbox, waitForMail, wm,
 } from './lib.mjs';
@@ -153,6 +154,7 @@ describe('sign-up after sign-up', () => {
 	it('an older unused invitation cannot set the password again', async () => {
 		wm(inst, 'wm-user', ['add', 'gina@example.com']);
 		const first = await invite('gina@example.com');
+		await sleep(1100);	// links name their second: a later one differs
 		const second = await invite('gina@example.com');
 		assert.notEqual(first, second);
 		await page.goto(second);
