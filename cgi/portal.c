@@ -6,9 +6,11 @@
  * DESCRIPTION
  *	Serves every page of the portal under /portal/: sign-up with a signed
  *	link, login (with a second step when two-factor authentication is on),
- *	logout, password reset, settings (password, two-factor enrolment) and
- *	the mailbox listing.  The web server passes everything except /static/
- *	to this program; PATH_INFO selects the page.
+ *	logout, password reset, settings (password, two-factor enrolment), the
+ *	mailbox listing, one message (its HTML body sanitised in a sandboxed
+ *	frame), attachment and .eml downloads, replies and new mail.  The web
+ *	server passes everything except /static/ to this program; PATH_INFO
+ *	selects the page.
  * DIAGNOSTICS
  *	Failures are answered with an HTTP status and a one-line message; the
  *	details go to the instance log.
@@ -17,7 +19,8 @@
  *	SameSite=Strict holding 256 random bits of which only the hash is
  *	stored; every POST needs the CSRF token of the session; logins are
  *	throttled; every page carries a Content-Security-Policy without script.
- *	Passwords are never logged.
+ *	Another user's message id is answered 404.  Downloads are attachments
+ *	with a sandboxing policy and nosniff.  Passwords are never logged.
  * FILES
  *	wm.conf(5) named by $WM_CONFIG, the database and templates it names.
  */

@@ -7,8 +7,8 @@
 <?cs if:Msg.date ?><dt>Date</dt><dd id="mail-date"><?cs var:Msg.date ?></dd><?cs /if ?>
 </dl>
 <div class="actions">
-<?cs if:!Msg.sent ?><a class="button" href="<?cs var:Page.base ?>/reply/<?cs var:Msg.id ?>">Reply</a>
-<a class="button" href="<?cs var:Page.base ?>/reply/<?cs var:Msg.id ?>?all=1">Reply to all</a><?cs /if ?>
+<a class="button" href="<?cs var:Page.base ?>/reply/<?cs var:Msg.id ?>">Reply</a>
+<a class="button" href="<?cs var:Page.base ?>/reply/<?cs var:Msg.id ?>?all=1">Reply to all</a>
 <a class="button secondary" href="<?cs var:Page.base ?>/msg/<?cs var:Msg.id ?>/eml">Download (.eml)</a>
 </div>
 <?cs if:Msg.html ?>
