@@ -1276,6 +1276,13 @@ compose_page(struct portal *p, const struct wm_compose *c, const char *action,
 	char size[32];
 
 	compose_vars(p, c, action);
+	/* A refused form comes back as typed, not as far as it was taken. */
+	if (error != NULL) {
+		wm_web_set(p->w, "Form.to", wm_web_param(p->w, "to"));
+		wm_web_set(p->w, "Form.cc", wm_web_param(p->w, "cc"));
+		wm_web_set(p->w, "Form.subject", wm_web_param(p->w, "subject"));
+		wm_web_set(p->w, "Form.body", wm_web_param(p->w, "body"));
+	}
 	if (max > 0) {
 		human_size(max, size, sizeof(size));
 		wm_web_set(p->w, "Form.max", size);

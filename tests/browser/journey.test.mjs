@@ -142,7 +142,7 @@ function parseMail(text) {
 	const out = execFileSync('python3', ['-c', `
 import email, email.policy, json, sys
 m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
-print(json.dumps({k: str(m[k] or '') for k in ('From', 'To', 'Subject', 'In-Reply-To', 'References', 'X-WM-Relay', 'Message-ID')} |
+print(json.dumps({k: str(m[k] or '') for k in ('From', 'To', 'Cc', 'Subject', 'In-Reply-To', 'References', 'X-WM-Relay', 'Message-ID')} |
     {'files': [p.get_filename() for p in m.iter_attachments()],
      'data': [p.get_content().decode('latin-1') if isinstance(p.get_content(), bytes) else p.get_content() for p in m.iter_attachments()]}))
 `], { input: text });
@@ -353,6 +353,75 @@ describe('another user', () => {
 			assert.equal(r.status(), 404, path);
 			assert.doesNotMatch(await r.text(), /for carol only/);
 		}
+	});
+});
+
+describe('writing mail', () => {
+	it('new mail is hidden and refused until compose-allowed is on', async () => {
+		await page.goto(`${inst.portal}/inbox`);
+		assert.equal(await page.getByRole('link', { name: 'New message' }).count(), 0);
+		const r = await page.goto(`${inst.portal}/compose`);
+		assert.equal(r.status(), 403);
+		const post = await browser.context.request.post(`${inst.portal}/compose`, {
+			multipart: { csrf: await page.locator('input[name=csrf]').first()
+				.getAttribute('value'), to: ALICE, subject: 'x', body: 'y' },
+			maxRedirects: 0,
+		});
+		assert.equal(post.status(), 403);
+	});
+
+	it('new mail with two attachments; a bad address shows the form again', async () => {
+		wm(inst, 'wm-prefs', ['set', '--user', BOB, 'compose-allowed', 'yes']);
+		await page.goto(`${inst.portal}/inbox`);
+		await page.getByRole('link', { name: 'New message' }).click();
+		await page.waitForURL(/\/portal\/compose$/);
+		await page.getByLabel('To').fill('not an address');
+		await page.getByLabel('Subject').fill('Zwei Anhänge');
+		await page.getByLabel('Message').fill('Grüße');
+		await page.getByRole('button', { name: 'Send' }).click();
+		await page.waitForLoadState();
+		assert.ok(await page.locator('.error').count() === 1, 'an error is shown');
+		assert.equal(await page.getByLabel('Subject').inputValue(), 'Zwei Anhänge');
+
+		const seen = new Set(outbox(inst).map((m) => m.name));
+		await page.getByLabel('To').fill(`Carol <carol@customer.example>, ${ALICE}`);
+		await page.getByLabel('Attachment 1').setInputFiles({
+			name: 'eins.txt', mimeType: 'text/plain', buffer: Buffer.from('one\n') });
+		await page.getByLabel('Attachment 2').setInputFiles({
+			name: 'zwei – ü.bin', mimeType: 'application/octet-stream',
+			buffer: BIN_ATT });
+		await page.getByRole('button', { name: 'Send' }).click();
+		await page.waitForURL(/\/portal\/sent$/);
+		const mail = await waitForMail(inst, ALICE, /Zwei|Anh/, seen);
+		const m = parseMail(mail.text);
+		assert.equal(m.Subject, 'Zwei Anhänge');
+		assert.match(m.To, /carol@customer\.example/);
+		assert.deepEqual(m.files, ['eins.txt', 'zwei – ü.bin']);
+		assert.equal(m['In-Reply-To'], '');
+	});
+
+	it('reply to all goes to the sender and the other recipients, not to the user', async () => {
+		const orig = crlf([
+			`From: Alice <${ALICE}>`, `To: ${BOB}, dave@other.example`,
+			'Cc: erin@other.example', 'Subject: team',
+			'Message-ID: <team-1@corp.example>', 'MIME-Version: 1.0',
+			'Content-Type: text/plain; charset=utf-8', '', 'Hello team.',
+		]);
+		await deliver(orig, [BOB]);
+		const id = idOf(BOB, 'team-1');
+		await page.goto(`${inst.portal}/msg/${id}`);
+		await page.getByRole('link', { name: 'Reply to all' }).click();
+		await page.waitForURL(/\/portal\/reply\/\d+\?all=1$/);
+		assert.match(await page.getByLabel('Cc').inputValue(), /dave@other\.example/);
+		assert.match(await page.getByLabel('Cc').inputValue(), /erin@other\.example/);
+		assert.doesNotMatch(await page.getByLabel('Cc').inputValue(), /bob@/);
+		const seen = new Set(outbox(inst).map((m) => m.name));
+		await page.getByRole('button', { name: 'Send' }).click();
+		await page.waitForURL(/\/portal\/sent$/);
+		const mail = await waitForMail(inst, ALICE, /team-1/, seen);
+		const m = parseMail(mail.text);
+		assert.equal(m['In-Reply-To'], '<team-1@corp.example>');
+		assert.match(m.Cc ?? '', /dave@other\.example/);
 	});
 });
 
