@@ -379,13 +379,27 @@ verify_failed(struct wm_err *err)
 	return wm_err_set(err, EX_DATAERR, "bad signature");
 }
 
+/*
+ * multipart/signed written with CRLF line ends needs SMIME_CRLFEOL, else the
+ * CR before each boundary stays in the content and the digest fails; with
+ * LF line ends it must not be set.  The first line tells which.
+ */
 static int
-read_signed(BIO *in, CMS_ContentInfo **cmsp, BIO **bcont, struct wm_err *err)
+line_end_flags(const char *head, size_t n)
+{
+	const char *nl = memchr(head, '\n', n);
+
+	return nl != NULL && nl > head && nl[-1] == '\r' ? SMIME_CRLFEOL : 0;
+}
+
+static int
+read_signed(BIO *in, int flags, CMS_ContentInfo **cmsp, BIO **bcont,
+    struct wm_err *err)
 {
 	unsigned long e;
 
 	ERR_clear_error();
-	*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY, bcont, NULL);
+	*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY | flags, bcont, NULL);
 	if (*cmsp == NULL) {
 		e = ERR_peek_error();
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
@@ -407,7 +421,7 @@ read_signed(BIO *in, CMS_ContentInfo **cmsp, BIO **bcont, struct wm_err *err)
 }
 
 static int
-verify(BIO *in, X509_STORE *store, struct wm_smime_signed *out,
+verify(BIO *in, int flags, X509_STORE *store, struct wm_smime_signed *out,
     struct wm_err *err)
 {
 	CMS_ContentInfo *cms = NULL;
@@ -419,7 +433,7 @@ verify(BIO *in, X509_STORE *store, struct wm_smime_signed *out,
 	long n = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (read_signed(in, &cms, &bcont, err) == -1)
+	if (read_signed(in, flags, &cms, &bcont, err) == -1)
 		return -1;
 	/*
 	 * The detached content is read through bcont during verification; its
@@ -475,7 +489,8 @@ wm_smime_verify(const void *entity, size_t len, X509_STORE *store,
 	memset(out, 0, sizeof(*out));
 	if ((in = bio_view(entity, len)) == NULL)
 		return wm_err_set(err, EX_DATAERR, "not signed: entity too large");
-	rc = verify(in, store, out, err);
+	rc = verify(in, line_end_flags(entity, len < 4096 ? len : 4096), store,
+	    out, err);
 	BIO_free(in);
 	return rc;
 }
@@ -487,10 +502,16 @@ wm_smime_verify_fd(int fd, X509_STORE *store, struct wm_smime_signed *out,
 	BIO *in;
 	int rc;
 
+	char head[4096];
+	ssize_t n;
+
 	memset(out, 0, sizeof(*out));
+	if ((n = pread(fd, head, sizeof(head), 0)) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "plaintext file: %s",
+		    strerror(errno));
 	if ((in = bio_file(fd, err)) == NULL)
 		return -1;
-	rc = verify(in, store, out, err);
+	rc = verify(in, line_end_flags(head, (size_t)n), store, out, err);
 	BIO_free_all(in);
 	return rc;
 }

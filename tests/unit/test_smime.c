@@ -415,6 +415,18 @@ START_TEST(test_stock_openssl_detached_tunnel_is_accepted)
 }
 END_TEST
 
+START_TEST(test_stock_openssl_crlf_detached_tunnel_is_accepted)
+{
+	struct wm_buf content;
+
+	/* multipart/signed with CRLF line ends, as many gateways write it. */
+	stock_tunnel("-crlfeol", &content);
+	ck_assert_uint_eq(content.len, sizeof(original) - 1);
+	ck_assert(memcmp(content.data, original, content.len) == 0);
+	wm_buf_free(&content);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -437,6 +449,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_unsigned_content_is_refused);
 	tcase_add_test(tc, test_stock_openssl_opaque_tunnel_is_accepted);
 	tcase_add_test(tc, test_stock_openssl_detached_tunnel_is_accepted);
+	tcase_add_test(tc, test_stock_openssl_crlf_detached_tunnel_is_accepted);
 	suite_add_tcase(s, tc);
 	return s;
 }
