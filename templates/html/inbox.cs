@@ -1,5 +1,5 @@
 <?cs include:"header.cs" ?>
-<p class="quota">Mailbox: <?cs var:Inbox.count ?> messages, <?cs var:Inbox.unread ?> unread.
+<p class="quota">Mailbox: <?cs var:Inbox.count ?> message<?cs if:Inbox.count != 1 ?>s<?cs /if ?>, <?cs var:Inbox.unread ?> unread.
 Storage used: <?cs var:Inbox.used ?> of <?cs var:Inbox.quota ?>
 <meter min="0" max="100" value="<?cs var:Inbox.percent ?>" aria-label="Storage used"><?cs var:Inbox.percent ?>%</meter>
 <?cs var:Inbox.percent ?>%</p>

@@ -287,6 +287,7 @@ describe('the journey of one secure mail', () => {
 		await page.waitForURL(/\/portal\/reply\/\d+$/);
 		assert.equal(await page.getByLabel('To').inputValue(), `Alice Example <${ALICE}>`);
 		assert.equal(await page.getByLabel('Subject').inputValue(), `Re: ${SUBJECT}`);
+		await shoot('reply');
 		await page.getByLabel('Message').fill('Thanks, Alice. Signed copy attached.');
 		await page.getByLabel('Attachment 1').setInputFiles({
 			name: 'signed copy.pdf', mimeType: 'application/pdf',
