@@ -54,12 +54,28 @@ struct job {
 	const char		*sender;	/* outer envelope, for the log */
 	const struct wm_tunnel	*t;
 	struct wm_mime_info	 info;
-	int			 indexed;
+	EVP_MD_CTX		*key_base;	/* hashes the original once */
 };
 
-int
-wm_deliver_key(const void *original, size_t len, const char *recipient,
-    char out[65])
+/* The digest state after original || 0x00, shared by every recipient. */
+static EVP_MD_CTX *
+key_base(const void *original, size_t len)
+{
+	EVP_MD_CTX *ctx;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, original, len) != 1 ||
+	    EVP_DigestUpdate(ctx, "", 1) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int
+key_finish(const EVP_MD_CTX *base, const char *recipient, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -68,9 +84,7 @@ wm_deliver_key(const void *original, size_t len, const char *recipient,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, original, len) == 1 &&
-	    EVP_DigestUpdate(ctx, "", 1) == 1 &&
+	ok = EVP_MD_CTX_copy_ex(ctx, base) == 1 &&
 	    EVP_DigestUpdate(ctx, recipient, strlen(recipient)) == 1 &&
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == sizeof(md);
 	EVP_MD_CTX_free(ctx);
@@ -78,6 +92,20 @@ wm_deliver_key(const void *original, size_t len, const char *recipient,
 		return -1;
 	wm_hex(md, sizeof(md), out);
 	return 0;
+}
+
+int
+wm_deliver_key(const void *original, size_t len, const char *recipient,
+    char out[65])
+{
+	EVP_MD_CTX *base = key_base(original, len);
+	int rc;
+
+	if (base == NULL)
+		return -1;
+	rc = key_finish(base, recipient, out);
+	EVP_MD_CTX_free(base);
+	return rc;
 }
 
 /* Whatever went wrong on our side, Postfix must keep the mail. */
@@ -137,8 +165,8 @@ refuse(struct job *j, const char *reason, struct wm_err *err)
 }
 
 static int
-over_quota(struct job *j, const char *rcpt, const char *key, long long *usage,
-    long long *quota, struct wm_err *err)
+over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
+    struct wm_err *err)
 {
 	*quota = wm_pref_user_num(j->db, rcpt, "quota", 0);
 	if (*quota <= 0)
@@ -221,7 +249,7 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 	char key[65];
 	int created, rc;
 
-	if (wm_deliver_key(j->t->original, j->t->original_len, rcpt, key) == -1)
+	if (key_finish(j->key_base, rcpt, key) == -1)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
 	if ((rc = wm_message_key_exists(j->db, key, err)) == -1)
 		return -1;
@@ -233,7 +261,7 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 	if (wm_user_ensure(j->db, rcpt, &created, err) == -1 ||
 	    wm_mailbox_create(j->root, rcpt, err) == -1)
 		return -1;
-	if ((rc = over_quota(j, rcpt, key, &usage, &quota, err)) == -1)
+	if ((rc = over_quota(j, rcpt, &usage, &quota, err)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (wm_notify_over_quota(j->cfg, j->db, rcpt, j->t->sender,
@@ -255,7 +283,8 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 	if (wm_mime_index(j->t->original, j->t->original_len, &j->info,
 	    err) == -1)
 		return -1;
-	j->indexed = 1;
+	if ((j->key_base = key_base(j->t->original, j->t->original_len)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
 	for (i = 0; i < j->t->nrecipients; i++) {
 		if (deliver_one(j, j->t->recipients[i], err) == -1) {
 			wm_log(LOG_WARNING, "recipient=%s not stored: %s; will "
@@ -393,6 +422,8 @@ run(struct job *j, const char *recipient, struct wm_err *err)
 	}
 	j->t = t;
 	rc = deliver_tunnel(j, err);
+	EVP_MD_CTX_free(j->key_base);
+	j->key_base = NULL;
 	wm_mime_info_clear(&j->info);
 	wm_tunnel_free(t);
 	wm_smime_signed_clear(&sig);
