@@ -178,6 +178,18 @@ check "wm-tunnel: second recipient stored" same_as_original erin@third.example
 wm-tunnel --detached --sender $SENDER --recipient frank@third.example \
     --sign-key gw.key --sign-cert gw.pem --to-cert box.pem orig.eml >wmtd.eml
 accepted "wm-tunnel detached" wmtd.eml frank@third.example
+wm-tunnel --sender $SENDER --recipient hank@third.example --sign-key gw.key \
+    --sign-cert gw.pem --to-cert box.pem --sendmail "cat >$T/submitted.eml" <orig.eml
+is "$?" 0 "wm-tunnel --sendmail: exit 0"
+accepted "wm-tunnel --sendmail" "$T/submitted.eml" hank@third.example
+check_fails "wm-tunnel: failing --sendmail is exit 75" 75 wm-tunnel --sender $SENDER \
+    --recipient hank@third.example --sign-key gw.key --sign-cert gw.pem \
+    --to-cert box.pem --sendmail "exit 1" orig.eml
+check_fails "wm-tunnel: a recipient with a line break is refused" 65 wm-tunnel \
+    --sender $SENDER --recipient "$(printf 'a@b.example\nBcc: x@y.example')" \
+    --sign-key gw.key --sign-cert gw.pem --to-cert box.pem orig.eml
+check_fails "wm-tunnel: no recipient is a usage error" 64 wm-tunnel --sender $SENDER \
+    --sign-key gw.key --sign-cert gw.pem --to-cert box.pem orig.eml
 
 deliver "retry" wmt.eml
 is "$rc" 0 "retry of the same tunnel: exit 0"
