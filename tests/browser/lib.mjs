@@ -48,7 +48,7 @@ export function wm(inst, prog, args = [], input = undefined) {
 
 // A complete instance (wm-init --capture-outbound) started with wm-ctl.
 // inst.portal is the URL of the portal pages; inst.stop() stops exactly
-// what was started and removes the directory.
+// what was started and removes the directory (unless WM_KEEP_INSTANCE).
 export async function createInstance() {
 	const dir = mkdtempSync('/tmp/wmbr.');
 	chmodSync(dir, 0o755);
@@ -65,7 +65,9 @@ export async function createInstance() {
 			execFileSync(join(BIN, 'wm-ctl'), ['-c', conf, 'stop'],
 				{ stdio: 'ignore' });
 		} finally {
-			rmSync(dir, { recursive: true, force: true });
+			// WM_KEEP_INSTANCE=1 keeps logs for a look (e.g. sanitizer reports).
+			if (!process.env.WM_KEEP_INSTANCE)
+				rmSync(dir, { recursive: true, force: true });
 		}
 	};
 	try {
