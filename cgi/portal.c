@@ -1102,8 +1102,6 @@ message_vars(struct portal *p, long long id, const struct wm_message *m,
 		wm_web_set(p->w, "Msg.html", "1");
 		wm_web_set(p->w, "Msg.sandbox", wm_sanitize_iframe_sandbox());
 	}
-	if (strcmp(m->folder, "sent") == 0)
-		wm_web_set(p->w, "Msg.sent", "1");
 	a = wm_view_attachments(v, &n);
 	for (i = 0; i < n; i++) {
 		human_size((long long)a[i].size, size, sizeof(size));

@@ -456,6 +456,20 @@ START_TEST(test_web_download_has_safe_disposition)
 }
 END_TEST
 
+START_TEST(test_web_download_name_keeps_spaces_and_utf8)
+{
+	struct wm_web *w = request("GET", "/x", NULL);
+	struct wm_err err;
+
+	/* A '+' for a space would reach the user's disk as a '+'. */
+	ck_assert_int_eq(wm_web_send(w, "text/plain", "attachment",
+	    "M\xc3\xa4rz plan+1.txt", "x", 1, &err), 0);
+	ck_assert_msg(strstr(req.out.data, "filename*=UTF-8''M%C3%A4rz%20plan+1.txt"
+	    "\r\n") != NULL, "%s", req.out.data);
+	wm_web_free(w);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -481,6 +495,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_web_upload_arrives_through_filehandle);
 	tcase_add_test(tc, test_web_repeated_fields_are_listed);
 	tcase_add_test(tc, test_web_download_has_safe_disposition);
+	tcase_add_test(tc, test_web_download_name_keeps_spaces_and_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
