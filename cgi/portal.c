@@ -1084,8 +1084,7 @@ close_message(struct wm_message *m, struct wm_view *v)
 }
 
 static void
-message_vars(struct portal *p, long long id, const struct wm_message *m,
-    const struct wm_view *v)
+message_vars(struct portal *p, long long id, const struct wm_view *v)
 {
 	const struct wm_view_headers *h = wm_view_headers(v);
 	const struct wm_attachment *a;
@@ -1129,7 +1128,7 @@ r_msg(struct wm_web *w, void *ctx, const long long *args)
 
 	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
 		return -1;
-	message_vars(p, args[0], m, v);
+	message_vars(p, args[0], v);
 	wm_web_set(w, "Page.section", m->folder);
 	/* Showing the mail never depends on the mark or the receipt. */
 	if (wm_view_mark_read(p->cfg, p->db, m, &err) == -1)
@@ -1429,13 +1428,12 @@ reply_start(struct portal *p, long long id, struct wm_compose **cp,
 	struct wm_message *m;
 	struct wm_view *v;
 	struct wm_err err;
-	int rc;
 
 	*cp = NULL;
 	if (require_user(p) == -1 || open_message(p, id, &m, &v) == -1)
 		return -1;
 	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL ||
-	    (rc = wm_compose_reply(*cp, v, to_all, &err)) == -1) {
+	    wm_compose_reply(*cp, v, to_all, &err) == -1) {
 		close_message(m, v);
 		wm_compose_free(*cp);
 		*cp = NULL;

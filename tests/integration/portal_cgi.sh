@@ -130,6 +130,9 @@ for path in "/portal/msg/$eid" "/portal/msg/$eid/eml" "/portal/msg/$eid/part/1" 
 	is "$(printf '%s\n' "$out" | grep -c 'secret of eve')" 0 "and shows nothing of it: $path"
 done
 like "$(cgi GET /portal/msg/999999 | header Status)" '^404' "a message that does not exist is 404"
+gone=$(sqlite3 "$D/wm.db" "SELECT id FROM messages WHERE file = 'new/m7'")
+rm "$box/new/m7"
+like "$(cgi GET "/portal/msg/$gone" | header Status)" '^404' "a message whose file went meanwhile is 404"
 like "$(cgi GET /portal/compose | header Status)" '^403' "new mail is refused while compose-allowed is off"
 is "$(cgi GET /portal/inbox | grep -c '/portal/compose')" 0 "and the inbox does not offer it"
 wm-prefs set --user bob@example.com compose-allowed yes >/dev/null
