@@ -66,6 +66,12 @@ tunnel() {	# tunnel ORIGINAL RECIPIENT OUT
 }
 
 now() { date +%s%N; }
+peak_rss() {	# peak_rss FILE COMMAND...: runs COMMAND, writes its peak RSS (bytes) to FILE
+	python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[2:]).returncode
+open(sys.argv[1], "w").write("%d\n" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
+sys.exit(rc)' "$@"
+}
 
 for size in 10240 1048576; do
 	original $size >orig.eml
@@ -101,8 +107,8 @@ echo "the sendmail stand-in alone (one notice per message): $(( ($(now) - start)
 original $((25 * 1024 * 1024)) >orig.eml
 tunnel orig.eml big@customer.example big.eml
 size=$(wc -c <big.eml)
-cat big.eml | /usr/bin/time -f %M -o rss "$BIN/wm-deliver" -c "$conf" \
+cat big.eml | peak_rss rss "$BIN/wm-deliver" -c "$conf" \
     --sender gw@corp.example --recipient webmail@webmail.local
-rss=$(( $(tail -1 rss) * 1024 ))
+rss=$(cat rss)
 echo "25 MB original, tunnel $size bytes: peak RSS $rss bytes," \
     "ratio $(awk "BEGIN{printf \"%.2f\", $rss/$size}") (target <= 2.50)"
