@@ -34,7 +34,6 @@
  *	wm.conf(5): the database, [paths] templates and [commands] sendmail.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +75,6 @@ struct ctx {
 	enum wm_scope	 scope;
 	const char	*owner;
 	char		 owner_buf[WM_ADDRESS_MAX + 1];
-	char		 actor[64];
 	char		**args;
 	int		 nargs;
 };
@@ -233,10 +231,7 @@ audit(struct ctx *c, const char *action, struct wm_err *err)
 
 	snprintf(detail, sizeof(detail), "%s %s%s%s", c->args[0],
 	    wm_scope_name(c->scope), c->owner ? " " : "", c->owner ? c->owner : "");
-	wm_log(LOG_INFO, "%s %s by %s", action, detail, c->actor);
-	if (wm_db_audit(c->cli->db, c->actor, action, detail, err) == -1)
-		return wm_err_wrap(err, "done, but not recorded in the audit log");
-	return 0;
+	return wm_cli_audit(c->cli, action, detail, err);
 }
 
 static int
@@ -280,20 +275,6 @@ static const struct command commands[] = {
 	{ "template-unset", 1, 1, cmd_template_unset },
 	{ NULL, 0, 0, NULL }
 };
-
-static void
-set_actor(struct ctx *c)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *sudo = getenv("SUDO_USER");
-
-	if (sudo != NULL && *sudo != '\0' && strlen(sudo) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s(sudo)", sudo);
-	else if (pw != NULL && strlen(pw->pw_name) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s", pw->pw_name);
-	else
-		snprintf(c->actor, sizeof(c->actor), "cli:uid %ld", (long)getuid());
-}
 
 /* Options may come before or after the command (getopt permutes). */
 static const struct command *
@@ -380,7 +361,6 @@ main(int argc, char *argv[])
 		return wm_cli_fail(&cli, &err);
 	if (wm_cli_open(&cli, &err) == -1)
 		return wm_cli_fail(&cli, &err);
-	set_actor(&c);
 	rc = cmd->run(&c, &err) == -1 ? wm_cli_fail(&cli, &err) : 0;
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = EX_IOERR;

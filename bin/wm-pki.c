@@ -37,7 +37,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +86,6 @@ struct ctx {
 	int		 create;
 	const char	*email;
 	const char	*subject;
-	char		 actor[64];	/* for the audit log */
 	int		 n;		/* rows printed, for JSON commas */
 };
 
@@ -99,31 +97,6 @@ struct command {
 	int		(*run)(struct ctx *, struct wm_err *);
 };
 
-static void
-print_time(FILE *f, int json, long long t)
-{
-	char buf[32];
-
-	if (t == 0) {
-		fputs(json ? "null" : "-", f);
-		return;
-	}
-	wm_time_format((time_t)t, buf, sizeof(buf));
-	if (json)
-		wm_json_str(f, buf);
-	else
-		fputs(buf, f);
-}
-
-static int
-audit(struct ctx *c, const char *action, const char *detail,
-    struct wm_err *err)
-{
-	wm_log(LOG_INFO, "%s %s by %s", action, detail, c->actor);
-	if (wm_db_audit(c->cli->db, c->actor, action, detail, err) == -1)
-		return wm_err_wrap(err, "done, but not recorded in the audit log");
-	return 0;
-}
 
 static int
 read_input(const char *path, struct wm_buf *b, struct wm_err *err)
@@ -187,9 +160,9 @@ cert_json(const struct wm_cert_info *ci)
 	else
 		fputs("null", stdout);
 	printf(", \"not_before\": ");
-	print_time(stdout, 1, ci->not_before);
+	wm_cli_print_time(stdout, 1, ci->not_before, "-");
 	printf(", \"not_after\": ");
-	print_time(stdout, 1, ci->not_after);
+	wm_cli_print_time(stdout, 1, ci->not_after, "-");
 	printf(", \"root\": %s, \"whitelisted\": %s, \"has_key\": %s}",
 	    ci->is_root ? "true" : "false", ci->whitelisted ? "true" : "false",
 	    ci->has_key ? "true" : "false");
@@ -207,7 +180,7 @@ list_one(const struct wm_cert_info *ci, void *arg)
 	}
 	printf("%lld\t%s\t", ci->id, flags_text(ci->is_root, ci->whitelisted,
 	    ci->has_key));
-	print_time(stdout, 0, ci->not_after);
+	wm_cli_print_time(stdout, 0, ci->not_after, "-");
 	printf("\t%s\t%s\n", ci->subject, ci->email ? ci->email : "-");
 	return 0;
 }
@@ -243,9 +216,9 @@ cmd_show(struct ctx *c, struct wm_err *err)
 	printf("serial:      %s\n", ci->serial);
 	printf("email:       %s\n", ci->email ? ci->email : "-");
 	printf("not-before:  ");
-	print_time(stdout, 0, ci->not_before);
+	wm_cli_print_time(stdout, 0, ci->not_before, "-");
 	printf("\nnot-after:   ");
-	print_time(stdout, 0, ci->not_after);
+	wm_cli_print_time(stdout, 0, ci->not_after, "-");
 	printf("\nsha256:      %s\n", ci->fingerprint);
 	printf("flags:       %s\n", flags_text(ci->is_root, ci->whitelisted,
 	    ci->has_key));
@@ -277,7 +250,7 @@ audit_cert(struct ctx *c, const char *action, long long id, const char *extra,
 	snprintf(detail, sizeof(detail), "certificate %lld%s %s sha256 %s", id,
 	    extra, ci ? ci->subject : "?", ci ? ci->fingerprint : "?");
 	wm_cert_info_free(ci);
-	return audit(c, action, detail, err);
+	return wm_cli_audit(c->cli, action, detail, err);
 }
 
 static int
@@ -323,7 +296,7 @@ cmd_delete(struct ctx *c, struct wm_err *err)
 	wm_cert_info_free(ci);
 	if (wm_pki_delete(c->cli->db, c->id, err) == -1)
 		return -1;
-	return audit(c, "pki-delete", detail, err);
+	return wm_cli_audit(c->cli, "pki-delete", detail, err);
 }
 
 static int
@@ -342,7 +315,7 @@ cmd_crl_import(struct ctx *c, struct wm_err *err)
 	wm_buf_free(&in);
 	if (rc == -1)
 		return -1;
-	return audit(c, "pki-crl-import", c->arg, err);
+	return wm_cli_audit(c->cli, "pki-crl-import", c->arg, err);
 }
 
 static int
@@ -352,9 +325,9 @@ crl_one(const struct wm_crl_info *ci, void *arg)
 
 	if (!c->cli->json) {
 		printf("%lld\t", ci->id);
-		print_time(stdout, 0, ci->this_update);
+		wm_cli_print_time(stdout, 0, ci->this_update, "-");
 		putchar('\t');
-		print_time(stdout, 0, ci->next_update);
+		wm_cli_print_time(stdout, 0, ci->next_update, "-");
 		printf("\t%lld\t%s\n", ci->revoked, ci->issuer);
 		return 0;
 	}
@@ -362,9 +335,9 @@ crl_one(const struct wm_crl_info *ci, void *arg)
 	    c->n++ ? "," : "", ci->id, ci->fingerprint);
 	wm_json_str(stdout, ci->issuer);
 	printf(", \"this_update\": ");
-	print_time(stdout, 1, ci->this_update);
+	wm_cli_print_time(stdout, 1, ci->this_update, "-");
 	printf(", \"next_update\": ");
-	print_time(stdout, 1, ci->next_update);
+	wm_cli_print_time(stdout, 1, ci->next_update, "-");
 	printf(", \"revoked\": %lld}", ci->revoked);
 	return 0;
 }
@@ -389,7 +362,7 @@ cmd_crl_delete(struct ctx *c, struct wm_err *err)
 	if (wm_pki_crl_delete(c->cli->db, c->id, err) == -1)
 		return -1;
 	snprintf(detail, sizeof(detail), "CRL %lld", c->id);
-	return audit(c, "pki-crl-delete", detail, err);
+	return wm_cli_audit(c->cli, "pki-crl-delete", detail, err);
 }
 
 static int
@@ -454,20 +427,6 @@ static const struct command commands[] = {
 	{ "webmail-cert",	ARG_NONE,	cmd_webmail_cert },
 	{ NULL,			ARG_NONE,	NULL }
 };
-
-static void
-set_actor(struct ctx *c)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *sudo = getenv("SUDO_USER");
-
-	if (sudo != NULL && *sudo != '\0' && strlen(sudo) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s(sudo)", sudo);
-	else if (pw != NULL && strlen(pw->pw_name) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s", pw->pw_name);
-	else
-		snprintf(c->actor, sizeof(c->actor), "cli:uid %ld", (long)getuid());
-}
 
 static int
 parse_number(const char *s, long long *out)
@@ -581,7 +540,6 @@ main(int argc, char *argv[])
 	cmd = parse_args(&c, argc, argv);
 	if (wm_cli_open(&cli, &err) == -1)
 		return wm_cli_fail(&cli, &err);
-	set_actor(&c);
 	rc = cmd->run(&c, &err) == -1 ? wm_cli_fail(&cli, &err) : 0;
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = EX_IOERR;

@@ -28,7 +28,6 @@
  * FILES
  *	wm.conf(5), the database named there; wm-prefs(8) lists every setting.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,20 +173,12 @@ cmd_list(struct wm_cli *cli, struct target *t, struct wm_err *err)
 	return 0;
 }
 
-static char *
-actor_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return wm_asprintf("wm-prefs:%s", pw != NULL ? pw->pw_name : "?");
-}
-
 static int
 cmd_change(struct wm_cli *cli, struct target *t, const char *name,
     const char *value, struct wm_err *err)
 {
 	const struct wm_pref_def *d;
-	char *actor, *secret = NULL;
+	char *secret = NULL;
 	int rc;
 
 	if ((d = wm_pref_find(name)) == NULL)
@@ -199,22 +190,17 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 			return -1;
 		value = secret;
 	}
-	if ((actor = actor_name()) == NULL) {
-		wm_free_secret(secret);
-		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	}
 	if (value != NULL)
-		rc = wm_pref_set_by(cli->db, actor, t->scope, t->owner, name,
+		rc = wm_pref_set_by(cli->db, cli->actor, t->scope, t->owner, name,
 		    value, err);
 	else
-		rc = wm_pref_unset_by(cli->db, actor, t->scope, t->owner, name,
+		rc = wm_pref_unset_by(cli->db, cli->actor, t->scope, t->owner, name,
 		    err);
 	if (rc == 0)
 		wm_log(LOG_INFO, "%s %s at %s%s%s%s%s", value ? "set" : "unset",
 		    name, wm_scope_name(t->scope), t->owner ? " " : "",
 		    t->owner ? t->owner : "", value ? " to " : "",
 		    value ? shown(d, value, 0) : "");
-	free(actor);
 	wm_free_secret(secret);
 	return rc;
 }

@@ -28,7 +28,6 @@
  *	wm.conf(5) names the database and the mail directory.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +66,6 @@ static const char usage[] =
 struct ctx {
 	struct wm_cli	*cli;
 	const char	*root;		/* the mail directory */
-	char		 actor[64];	/* for the audit log */
 	char		 addr[WM_ADDRESS_MAX + 1];
 	int		 purge;
 	int		 force;
@@ -80,31 +78,6 @@ struct command {
 	int		(*run)(struct ctx *, struct wm_err *);
 };
 
-static void
-print_time(FILE *f, int json, time_t t)
-{
-	char buf[32];
-
-	if (t == 0) {
-		fputs(json ? "null" : "never", f);
-		return;
-	}
-	wm_time_format(t, buf, sizeof(buf));
-	if (json)
-		wm_json_str(f, buf);
-	else
-		fputs(buf, f);
-}
-
-static int
-audit(struct ctx *c, const char *action, const char *detail,
-    struct wm_err *err)
-{
-	wm_log(LOG_INFO, "%s %s by %s", action, detail, c->actor);
-	if (wm_db_audit(c->cli->db, c->actor, action, detail, err) == -1)
-		return wm_err_wrap(err, "done, but not recorded in the audit log");
-	return 0;
-}
 
 static int
 list_one(const struct wm_user *u, void *arg)
@@ -114,7 +87,7 @@ list_one(const struct wm_user *u, void *arg)
 	if (!c->cli->json) {
 		printf("%s\t%s\t%s\t", u->address, u->enabled ? "enabled" :
 		    "disabled", u->has_password ? "password" : "no-password");
-		print_time(stdout, 0, u->signed_up);
+		wm_cli_print_time(stdout, 0, u->signed_up, "never");
 		putchar('\n');
 		return 0;
 	}
@@ -122,9 +95,9 @@ list_one(const struct wm_user *u, void *arg)
 	wm_json_str(stdout, u->address);
 	printf(", \"enabled\": %s, \"password_set\": %s, \"signed_up\": ",
 	    u->enabled ? "true" : "false", u->has_password ? "true" : "false");
-	print_time(stdout, 1, u->signed_up);
+	wm_cli_print_time(stdout, 1, u->signed_up, "never");
 	printf(", \"created\": ");
-	print_time(stdout, 1, u->created);
+	wm_cli_print_time(stdout, 1, u->created, "never");
 	printf("}");
 	return 0;
 }
@@ -150,11 +123,11 @@ show_text(const struct wm_user *u, const char *name, int exists,
 	printf("password:    %s\n", u->has_password ? "set" : "not set");
 	printf("two-factor:  %s\n", u->totp_enabled ? "on" : "off");
 	printf("created:     ");
-	print_time(stdout, 0, u->created);
+	wm_cli_print_time(stdout, 0, u->created, "never");
 	printf("\nsigned-up:   ");
-	print_time(stdout, 0, u->signed_up);
+	wm_cli_print_time(stdout, 0, u->signed_up, "never");
 	printf("\nlast-invite: ");
-	print_time(stdout, 0, u->last_invite);
+	wm_cli_print_time(stdout, 0, u->last_invite, "never");
 	printf("\nmailbox:     %s%s\n", name, exists ? "" : " (not created)");
 	printf("disk-usage:  %lld\n", usage_bytes);
 	printf("quota:       %lld\n", quota);
@@ -172,11 +145,11 @@ show_json(const struct wm_user *u, const char *name, int exists,
 	    u->enabled ? "true" : "false", u->has_password ? "true" : "false",
 	    u->totp_enabled ? "true" : "false");
 	printf(", \"created\": ");
-	print_time(stdout, 1, u->created);
+	wm_cli_print_time(stdout, 1, u->created, "never");
 	printf(", \"signed_up\": ");
-	print_time(stdout, 1, u->signed_up);
+	wm_cli_print_time(stdout, 1, u->signed_up, "never");
 	printf(", \"last_invite\": ");
-	print_time(stdout, 1, u->last_invite);
+	wm_cli_print_time(stdout, 1, u->last_invite, "never");
 	printf(", \"mailbox\": ");
 	wm_json_str(stdout, name);
 	printf(", \"mailbox_exists\": %s, \"disk_usage\": %lld, \"quota\": %lld}\n",
@@ -224,7 +197,7 @@ cmd_add(struct ctx *c, struct wm_err *err)
 	/* The guide: a new account comes with its mailbox. */
 	if (wm_mailbox_create(c->root, c->addr, err) == -1)
 		return wm_err_wrap(err, "user added, mailbox not created");
-	return audit(c, "user-add", c->addr, err);
+	return wm_cli_audit(c->cli, "user-add", c->addr, err);
 }
 
 static int
@@ -236,7 +209,7 @@ cmd_delete(struct ctx *c, struct wm_err *err)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s (mailbox %s)", c->addr,
 	    c->purge ? "purged" : "kept");
-	return audit(c, "user-delete", detail, err);
+	return wm_cli_audit(c->cli, "user-delete", detail, err);
 }
 
 static int
@@ -244,7 +217,7 @@ cmd_enable(struct ctx *c, struct wm_err *err)
 {
 	if (wm_user_set_enabled(c->cli->db, c->addr, 1, err) == -1)
 		return -1;
-	return audit(c, "user-enable", c->addr, err);
+	return wm_cli_audit(c->cli, "user-enable", c->addr, err);
 }
 
 static int
@@ -252,7 +225,7 @@ cmd_disable(struct ctx *c, struct wm_err *err)
 {
 	if (wm_user_set_enabled(c->cli->db, c->addr, 0, err) == -1)
 		return -1;
-	return audit(c, "user-disable", c->addr, err);
+	return wm_cli_audit(c->cli, "user-disable", c->addr, err);
 }
 
 static int
@@ -279,7 +252,7 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s%s", c->addr,
 	    c->force ? " (strength rules skipped)" : "");
-	return audit(c, "user-password", detail, err);
+	return wm_cli_audit(c->cli, "user-password", detail, err);
 }
 
 /*
@@ -343,20 +316,6 @@ static const struct command commands[] = {
 	{ NULL,			0, NULL }
 };
 
-static void
-set_actor(struct ctx *c)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *sudo = getenv("SUDO_USER");
-
-	if (sudo != NULL && *sudo != '\0' && strlen(sudo) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s(sudo)", sudo);
-	else if (pw != NULL && strlen(pw->pw_name) < 32)
-		snprintf(c->actor, sizeof(c->actor), "cli:%s", pw->pw_name);
-	else
-		snprintf(c->actor, sizeof(c->actor), "cli:uid %ld", (long)getuid());
-}
-
 /* Options may come before or after the command (getopt permutes). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[], const char **address)
@@ -413,7 +372,6 @@ main(int argc, char *argv[])
 	if (wm_cli_open(&cli, &err) == -1)
 		return wm_cli_fail(&cli, &err);
 	c.root = wm_config_path(cli.cfg, "mail");
-	set_actor(&c);
 	rc = cmd->run(&c, &err) == -1 ? wm_cli_fail(&cli, &err) : 0;
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = EX_IOERR;

@@ -3,7 +3,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -18,13 +20,56 @@
 #define WM_VERSION "0"
 #endif
 
+/* The person behind the command: the sudo caller when there is one. */
+static void
+set_actor(struct wm_cli *cli)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	if (sudo != NULL && *sudo != '\0' && strlen(sudo) < 32)
+		snprintf(cli->actor, sizeof(cli->actor), "cli:%s(sudo)", sudo);
+	else if (pw != NULL && strlen(pw->pw_name) < 32)
+		snprintf(cli->actor, sizeof(cli->actor), "cli:%s", pw->pw_name);
+	else
+		snprintf(cli->actor, sizeof(cli->actor), "cli:uid %ld",
+		    (long)getuid());
+}
+
 void
 wm_cli_init(struct wm_cli *cli, const char *prog, const char *usage)
 {
 	memset(cli, 0, sizeof(*cli));
 	cli->prog = prog;
 	cli->usage = usage;
+	set_actor(cli);
 	wm_log_open(prog);
+}
+
+int
+wm_cli_audit(struct wm_cli *cli, const char *action, const char *detail,
+    struct wm_err *err)
+{
+	wm_log(LOG_INFO, "%s %s by %s", action, detail, cli->actor);
+	if (wm_db_audit(cli->db, cli->actor, action, detail, err) == -1)
+		return wm_err_wrap(err, "done, but not recorded in the audit log");
+	return 0;
+}
+
+void
+wm_cli_print_time(FILE *f, int json, long long t, const char *never)
+{
+	char buf[32];
+
+	if (t == 0) {
+		fputs(json ? "null" : never, f);
+		return;
+	}
+	wm_time_format((time_t)t, buf, sizeof(buf));
+	if (json)
+		wm_json_str(f, buf);
+	else
+		fputs(buf, f);
 }
 
 int

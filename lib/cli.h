@@ -7,6 +7,7 @@
 #define WM_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 struct wm_config;
 struct wm_db;
@@ -20,6 +21,7 @@ struct wm_cli {
 	int			 verbose;
 	struct wm_config	*cfg;
 	struct wm_db		*db;
+	char			 actor[64];	/* who, for the audit log */
 };
 
 /* Long options shared by every program; append yours after these. */
@@ -46,6 +48,12 @@ int	 wm_cli_open(struct wm_cli *, struct wm_err *);
 void	 wm_cli_close(struct wm_cli *);
 /* Prints "prog: msg" on stderr, logs it, and returns err->code (for exit). */
 int	 wm_cli_fail(const struct wm_cli *, const struct wm_err *);
+/* Logs "action detail by actor" and appends it to the audit table. */
+int	 wm_cli_audit(struct wm_cli *, const char *action, const char *detail,
+	    struct wm_err *);
+/* Prints an epoch time as RFC 3339 (a JSON string with json), 0 as never
+ * (JSON null). */
+void	 wm_cli_print_time(FILE *, int json, long long t, const char *never);
 /* Reads one line (a password) from stdin without echo; caller frees with wm_free_secret. */
 char	*wm_cli_read_secret(const char *prompt, struct wm_err *);
 
