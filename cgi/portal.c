@@ -899,13 +899,16 @@ list_row(struct portal *p, size_t i, const struct wm_message *m, int sent)
 	wm_web_set_int(p->w, key, m->id);
 }
 
+/* The index holds each mail's size: no walk of the maildir per page. */
 static int
 quota_vars(struct portal *p, const char *addr)
 {
-	long long used, quota, pct;
+	long long used = 0, quota, pct;
+	struct wm_err err;
 	char buf[32];
 
-	used = wm_mailbox_usage(wm_config_path(p->cfg, "mail"), addr);
+	if (wm_message_totals(p->db, addr, NULL, NULL, NULL, &used, &err) == -1)
+		wm_log_err(&err);
 	quota = wm_pref_user_num(p->db, addr, "quota", 1073741824LL);
 	if (used < 0)
 		used = 0;
@@ -926,8 +929,8 @@ listing(struct portal *p, const char *folder, const char *title)
 	struct wm_err err;
 	size_t n = 0, i;
 
-	if ((count = wm_message_count(p->db, addr, folder, 0, &err)) < 0 ||
-	    (unread = wm_message_count(p->db, addr, folder, 1, &err)) < 0)
+	if (wm_message_totals(p->db, addr, folder, &count, &unread, NULL,
+	    &err) == -1)
 		return fail(p, &err);
 	pages = count == 0 ? 1 : (count + PAGE_SIZE - 1) / PAGE_SIZE;
 	pg = ps != NULL ? strtoll(ps, NULL, 10) : 1;

@@ -242,26 +242,48 @@ wm_message_list(struct wm_db *db, const char *mailbox, const char *folder,
 	return 0;
 }
 
+int
+wm_message_totals(struct wm_db *db, const char *mailbox, const char *folder,
+    long long *messages, long long *unseen, long long *bytes,
+    struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* A mailbox without a row has 0 of everything, not NULL. */
+	st = wm_db_prepare(db, "SELECT coalesce(sum(messages), 0), "
+	    "coalesce(sum(unseen), 0), coalesce(sum(bytes), 0) "
+	    "FROM mailbox_totals WHERE mailbox = ?1 "
+	    "AND (?2 IS NULL OR folder = ?2)", err);
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, mailbox);
+	bind_text(st, 2, folder);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		wm_db_fail(db, "count messages", err);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (messages != NULL)
+		*messages = sqlite3_column_int64(st, 0);
+	if (unseen != NULL)
+		*unseen = sqlite3_column_int64(st, 1);
+	if (bytes != NULL)
+		*bytes = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 long long
 wm_message_count(struct wm_db *db, const char *mailbox, const char *folder,
     int unseen_only, struct wm_err *err)
 {
-	sqlite3_stmt *st;
-	long long cnt = -1;
+	long long all, unseen;
 
-	st = wm_db_prepare(db, "SELECT count(*) FROM messages WHERE mailbox = ? "
-	    "AND folder = ? AND (? = 0 OR seen = 0)", err);
-	if (st == NULL)
+	if (wm_message_totals(db, mailbox, folder ? folder : "inbox", &all,
+	    &unseen, NULL, err) == -1)
 		return -1;
-	bind_text(st, 1, mailbox);
-	bind_text(st, 2, folder ? folder : "inbox");
-	sqlite3_bind_int(st, 3, unseen_only != 0);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cnt = sqlite3_column_int64(st, 0);
-	else
-		wm_db_fail(db, "count messages", err);
-	sqlite3_finalize(st);
-	return cnt;
+	return unseen_only ? unseen : all;
 }
 
 /* Runs an UPDATE/DELETE that must touch exactly one row of the mailbox. */

@@ -50,6 +50,15 @@ int	 wm_message_list(struct wm_db *, const char *mailbox, const char *folder,
 void	 wm_message_list_free(struct wm_message **, size_t);
 long long wm_message_count(struct wm_db *, const char *mailbox, const char *folder,
 	    int unseen_only, struct wm_err *);
+/*
+ * Messages, unseen messages and bytes (sizes as indexed) of a folder, or of
+ * every folder of the mailbox when folder is NULL, from the running totals
+ * the triggers keep: the cost does not grow with the mailbox.  A pointer may
+ * be NULL.
+ */
+int	 wm_message_totals(struct wm_db *, const char *mailbox, const char *folder,
+	    long long *messages, long long *unseen, long long *bytes,
+	    struct wm_err *);
 int	 wm_message_set_seen(struct wm_db *, const char *mailbox, long long id,
 	    int seen, struct wm_err *);
 int	 wm_message_set_receipt_sent(struct wm_db *, long long id, struct wm_err *);

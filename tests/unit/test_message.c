@@ -179,6 +179,64 @@ START_TEST(test_seen_count_file_and_delete)
 }
 END_TEST
 
+/* Totals read from mailbox_totals agree with the rows after every change. */
+static void
+totals_are(const char *mailbox, const char *folder, long long msgs,
+    long long unseen, long long bytes)
+{
+	long long a = -1, b = -1, c = -1;
+	struct wm_err err;
+
+	ck_assert_msg(wm_message_totals(db, mailbox, folder, &a, &b, &c,
+	    &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(a, msgs);
+	ck_assert_int_eq(b, unseen);
+	ck_assert_int_eq(c, bytes);
+}
+
+START_TEST(test_totals_follow_insert_seen_and_delete)
+{
+	struct wm_message m;
+	struct wm_err err;
+	long long id1, id2;
+
+	totals_are("bob@customer.example", NULL, 0, 0, 0);
+	id1 = add("bob@customer.example", "k1", 1000, "x");
+	id2 = add("bob@customer.example", "k2", 1001, "y");
+	add("carol@other.example", "kc", 1002, "carol's");
+	memset(&m, 0, sizeof(m));
+	m.mailbox = "bob@customer.example";
+	m.folder = "sent";
+	m.file = "cur/3.x:2,S";
+	m.delivery_key = "k3";
+	m.size = 100;
+	m.seen = 1;
+	ck_assert_msg(wm_message_insert(db, &m, &err) == 0, "%s", err.msg);
+	totals_are("bob@customer.example", "inbox", 2, 2, 2468);
+	totals_are("bob@customer.example", "sent", 1, 0, 100);
+	totals_are("bob@customer.example", NULL, 3, 2, 2568);
+	totals_are("carol@other.example", NULL, 1, 1, 1234);
+	ck_assert_int_eq(wm_message_set_seen(db, "bob@customer.example", id1, 1,
+	    &err), 0);
+	totals_are("bob@customer.example", "inbox", 2, 1, 2468);
+	/* Marking it seen again changes nothing. */
+	ck_assert_int_eq(wm_message_set_seen(db, "bob@customer.example", id1, 1,
+	    &err), 0);
+	totals_are("bob@customer.example", "inbox", 2, 1, 2468);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 1,
+	    &err), 1);
+	ck_assert_int_eq(wm_message_delete(db, "bob@customer.example", id2, &err),
+	    0);
+	totals_are("bob@customer.example", "inbox", 1, 0, 1234);
+	ck_assert_int_eq(wm_message_delete(db, "bob@customer.example", id1, &err),
+	    0);
+	totals_are("bob@customer.example", "inbox", 0, 0, 0);
+	totals_are("bob@customer.example", NULL, 1, 0, 100);
+	ck_assert_int_eq(wm_message_count(db, "bob@customer.example", "inbox", 0,
+	    &err), 0);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -191,6 +249,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_list_is_newest_first_with_paging);
 	tcase_add_test(tc, test_get_only_for_the_owner_mailbox);
 	tcase_add_test(tc, test_seen_count_file_and_delete);
+	tcase_add_test(tc, test_totals_follow_insert_seen_and_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
