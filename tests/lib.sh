@@ -75,11 +75,16 @@ wait_for() {	# wait_for SECONDS COMMAND...: poll until the command succeeds
 	return 0
 }
 
+# Scratch directories live under one root made here, in the test's own shell:
+# scratch() runs inside $(...), where registering a cleanup would be lost.
+_scratch_root=$(mktemp -d /tmp/wmit.XXXXXX)
+chmod 755 "$_scratch_root"
+on_exit "rm -rf '$_scratch_root'"
+
 scratch() {	# scratch: a fresh temporary directory, removed at exit
 	local d
-	d=$(mktemp -d /tmp/wmit.XXXXXX)
+	d=$(mktemp -d "$_scratch_root/s.XXXXXX")
 	chmod 755 "$d"
-	on_exit "rm -rf '$d'"
 	echo "$d"
 }
 

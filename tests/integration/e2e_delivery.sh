@@ -56,6 +56,10 @@ maildir() {	# maildir ADDRESS: path of its maildir
 	echo "$d/mail/$name"
 }
 
+indexed() {	# indexed ADDRESS N: the index holds at least N mails of ADDRESS
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE mailbox='$1'")" -ge "$2" ]
+}
+
 copies() {	# copies ADDRESS ORIGINAL: how many stored files equal ORIGINAL
 	local n=0 f
 	for f in "$(maildir "$1")"/new/* "$(maildir "$1")"/cur/*; do
@@ -85,7 +89,7 @@ seal gw "$W/relay.pem" opaque <"$W/inner1" >"$W/t1.eml"
 smtp_send "$smtp" gw@corp.example "$relay" "$W/t1.eml"
 wait_outbox "$d" 3 60
 for r in bob@customer.example carol@other.example dave@customer.example; do
-	wait_for 30 test -n "$(ls "$(maildir $r)/new" 2>/dev/null)"
+	wait_for 30 indexed $r 1
 	is "$(copies $r "$orig")" 1 "$r has the original byte-identical in its maildir"
 done
 is "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE folder='inbox'")" 3 "the index lists the mail for each recipient"
@@ -126,7 +130,7 @@ orig2=$W/orig2.eml
 printf 'From: alice@corp.example\r\nTo: erin@customer.example\r\nSubject: detached\r\n\r\nbody without final newline' >"$orig2"
 inner "$orig2" erin@customer.example | seal gw "$W/relay.pem" detached >"$W/t2.eml"
 smtp_send "$smtp" gw@corp.example "$relay" "$W/t2.eml"
-wait_for 30 test -n "$(ls "$(maildir erin@customer.example)/new" 2>/dev/null)"
+wait_for 30 indexed erin@customer.example 1
 is "$(copies erin@customer.example "$orig2")" 1 "a detached-signature tunnel made with openssl cms is delivered byte-identical"
 
 # 3. untrusted signer, tampered, wrong certificate: postmaster copy, no mailbox touched
@@ -172,7 +176,7 @@ inner "$o" grace@customer.example heidi@customer.example | seal gw "$W/relay.pem
 before=$(outbox_count "$d")
 snap
 smtp_send "$smtp" gw@corp.example "$relay" "$W/t-quota.eml"
-wait_for 30 test -n "$(ls "$(maildir heidi@customer.example)/new" 2>/dev/null)"
+wait_for 30 indexed heidi@customer.example 1
 is "$(copies heidi@customer.example "$o")" 1 "over quota: the other recipient still gets the mail"
 is "$(copies grace@customer.example "$o")" 0 "over quota: the full mailbox is skipped"
 wait_outbox "$d" $((before + 3)) 30
