@@ -29,15 +29,6 @@ static struct wm_config	*cfg;
 static int		 seq;
 
 static void
-set_now(long long t)
-{
-	char v[32];
-
-	snprintf(v, sizeof(v), "%lld", t);
-	setenv("WM_NOW", v, 1);
-}
-
-static void
 pref(const char *name, const char *value)
 {
 	struct wm_err err;
@@ -53,15 +44,12 @@ setup(void)
 	char *path;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	cfg = wm_config_new(dir);
 	path = wm_asprintf("%s/mail", dir);
 	ck_assert_int_eq(wm_mkdir_p(path, 0700, &err), 0);
 	free(path);
-	set_now(T0);
+	wm_test_clock(T0);
 }
 
 static void
@@ -198,7 +186,7 @@ boundary(const char *interval, long long secs, const char *box)
 	assert_in_step(box);
 	assert_in_step("ann@example.com");
 	/* One second later the message at the boundary goes too. */
-	set_now(T0 + 1);
+	wm_test_clock(T0 + 1);
 	ck_assert_int_eq(run(0, &err), 1);
 	ck_assert(!exists(box, edge));
 	ck_assert(exists(box, stay));

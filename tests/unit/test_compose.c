@@ -358,10 +358,7 @@ setup(void)
 	char *path, *script;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	cfg = wm_config_new(dir);
 	path = wm_asprintf("%s/sendmail", dir);
 	script = wm_asprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" >'%s/out.args'\n"

@@ -32,15 +32,6 @@ static struct wm_db	*db;
 static struct wm_config	*cfg;
 
 static void
-set_now(long long t)
-{
-	char v[32];
-
-	snprintf(v, sizeof(v), "%lld", t);
-	setenv("WM_NOW", v, 1);
-}
-
-static void
 pref(const char *name, const char *value)
 {
 	struct wm_err err;
@@ -74,10 +65,7 @@ setup(void)
 	char top[PATH_MAX], *path;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	path = wm_asprintf("%s/outbox", dir);
 	ck_assert_int_eq(wm_mkdir_p(path, 0755, &err), 0);
 	free(path);
@@ -93,7 +81,7 @@ setup(void)
 	pref("postmaster", "pm@wm.example");
 	pref("portal-base-url", "https://wm.example/");
 	ck_assert_int_eq(wm_user_add(db, "bob@example.com", &err), 0);
-	set_now(T0);
+	wm_test_clock(T0);
 }
 
 static void
@@ -179,7 +167,7 @@ START_TEST(test_invitation_carries_working_signup_link)
 	ck_assert_str_eq(addr, "bob@example.com");
 	ck_assert_int_eq(wm_token_check(db, tok, "reset", NULL, &err), -1);
 	/* Valid for signup-link-validity (43200 minutes by default). */
-	set_now(T0 + 43200LL * 60 + 1);
+	wm_test_clock(T0 + 43200LL * 60 + 1);
 	ck_assert_int_eq(wm_token_check(db, tok, "signup", NULL, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	free(addr);
@@ -196,12 +184,12 @@ START_TEST(test_invitation_again_at_most_once_per_hour)
 
 	ck_assert_int_eq(wm_notify_new_mail(cfg, db, "bob@example.com", &err), 0);
 	ck_assert_int_eq(sent(), 1);
-	set_now(T0 + 1800);
+	wm_test_clock(T0 + 1800);
 	ck_assert_int_eq(wm_notify_new_mail(cfg, db, "bob@example.com", &err), 0);
-	set_now(T0 + 3599);
+	wm_test_clock(T0 + 3599);
 	ck_assert_int_eq(wm_notify_new_mail(cfg, db, "bob@example.com", &err), 0);
 	ck_assert_int_eq(sent(), 1);
-	set_now(T0 + 3600);
+	wm_test_clock(T0 + 3600);
 	ck_assert_int_eq(wm_notify_new_mail(cfg, db, "bob@example.com", &err), 0);
 	ck_assert_int_eq(sent(), 2);
 	u = wm_user_get(db, "bob@example.com", &err);
@@ -220,7 +208,7 @@ START_TEST(test_failed_submission_is_tempfail_and_retried)
 	ck_assert_int_eq(err.code, EX_TEMPFAIL);
 	/* The failed attempt does not count against the hourly limit. */
 	fake_sendmail(0);
-	set_now(T0 + 60);
+	wm_test_clock(T0 + 60);
 	ck_assert_int_eq(wm_notify_new_mail(cfg, db, "bob@example.com", &err), 0);
 	ck_assert_int_eq(sent(), 2);
 	wm_config_set(cfg, "commands", "sendmail", "/nonexistent/sendmail");
@@ -303,7 +291,7 @@ START_TEST(test_password_reset_link)
 	ck_assert_int_eq(wm_token_check(db, tok, "reset", &addr, &err), 0);
 	ck_assert_str_eq(addr, "bob@example.com");
 	ck_assert_int_eq(wm_token_check(db, tok, "signup", NULL, &err), -1);
-	set_now(T0 + 300 * 60 + 1);
+	wm_test_clock(T0 + 300 * 60 + 1);
 	ck_assert_int_eq(wm_token_check(db, tok, "reset", NULL, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	pref("password-reset-enabled", "no");

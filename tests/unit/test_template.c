@@ -29,10 +29,7 @@ setup(void)
 	char *path;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	path = wm_asprintf("%s/tpl/mail", dir);
 	ck_assert_int_eq(wm_mkdir_p(path, 0755, &err), 0);
 	free(path);

@@ -13,26 +13,11 @@ static char *dir;
 static struct wm_db *db;
 
 static void
-at(long long t)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", t);
-	setenv("WM_NOW", buf, 1);
-}
-
-static void
 setup(void)
 {
-	struct wm_err err;
-	char *path;
-
-	at(5000000);
+	wm_test_clock(5000000);
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 }
 
 static void
@@ -104,10 +89,10 @@ START_TEST(test_throttle_window_slides)
 	struct wm_err err;
 
 	fail_n("bob@example.com", NULL, WM_THROTTLE_ACCOUNT);
-	at(5000000 + WM_THROTTLE_WINDOW - 60);
+	wm_test_clock(5000000 + WM_THROTTLE_WINDOW - 60);
 	ck_assert_int_eq(wm_throttle_check(db, "bob@example.com", NULL, &err), -1);
 	ck_assert_msg(strstr(err.msg, "1 minute") != NULL, "%s", err.msg);
-	at(5000000 + WM_THROTTLE_WINDOW);
+	wm_test_clock(5000000 + WM_THROTTLE_WINDOW);
 	ck_assert_int_eq(wm_throttle_check(db, "bob@example.com", NULL, &err), 0);
 	ck_assert_int_eq(wm_throttle_purge(db, &err), 0);
 	ck_assert_int_eq(wm_throttle_count(db, "user:bob@example.com", &err), 0);

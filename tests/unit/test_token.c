@@ -21,28 +21,15 @@ static char		*dir;
 static struct wm_db	*db;
 
 static void
-set_now(long long t)
-{
-	char v[32];
-
-	snprintf(v, sizeof(v), "%lld", t);
-	setenv("WM_NOW", v, 1);
-}
-
-static void
 setup(void)
 {
 	struct wm_err err;
-	char *path;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "server-secret",
 	    "globalsecret0123456789", &err), 0);
-	set_now(T0);
+	wm_test_clock(T0);
 }
 
 static void
@@ -140,9 +127,9 @@ START_TEST(test_expired_link_is_refused)
 	struct wm_err err;
 	char *t = make("bob@example.com", "reset", T0 + 300 * 60);
 
-	set_now(T0 + 300 * 60);
+	wm_test_clock(T0 + 300 * 60);
 	ck_assert_int_eq(wm_token_check(db, t, "reset", NULL, &err), 0);
-	set_now(T0 + 300 * 60 + 1);
+	wm_test_clock(T0 + 300 * 60 + 1);
 	ck_assert_int_eq(wm_token_check(db, t, "reset", NULL, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	ck_assert_str_eq(err.msg, "link expired");
@@ -187,7 +174,7 @@ START_TEST(test_used_rows_are_purged_after_expiry)
 	char *b = make("b@example.com", "signup", T0 + 7200);
 
 	ck_assert_int_eq(wm_token_consume(db, a, &err), 0);
-	set_now(T0 + 3600);
+	wm_test_clock(T0 + 3600);
 	ck_assert_int_eq(wm_token_consume(db, b, &err), 0);
 	st = wm_db_prepare(db, "SELECT count(*) FROM used_tokens", &err);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);

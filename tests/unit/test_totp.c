@@ -17,26 +17,13 @@ static char *dir;
 static struct wm_db *db;
 
 static void
-at(long long t)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", t);
-	setenv("WM_NOW", buf, 1);
-}
-
-static void
 setup(void)
 {
 	struct wm_err err;
-	char *path;
 
-	at(1700000000);
+	wm_test_clock(1700000000);
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	ck_assert_int_eq(wm_db_exec(db, "INSERT INTO users (address, domain, "
 	    "password, created) VALUES ('bob@example.com', 'example.com', 'x', 1)",
 	    &err), 0);
@@ -181,7 +168,7 @@ START_TEST(test_totp_code_is_accepted_once)
 	ck_assert_int_eq(wm_totp_code(secret, 1700000000, code, &err), 0);
 	ck_assert_int_eq(wm_totp_verify(db, "bob@example.com", code, &rec, &err), -1);
 	ck_assert_int_eq(err.code, EX_NOPERM);
-	at(1700000000 + 30);
+	wm_test_clock(1700000000 + 30);
 	ck_assert_int_eq(wm_totp_code(secret, 1700000000 + 30, code, &err), 0);
 	ck_assert_int_eq(wm_totp_verify(db, "bob@example.com", code, &rec, &err), 0);
 	ck_assert_int_eq(rec, 0);

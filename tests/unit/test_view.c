@@ -392,14 +392,10 @@ pref(const char *name, const char *value)
 static void
 setup(void)
 {
-	struct wm_err err;
 	char top[PATH_MAX], *path, *script;
 
 	dir = wm_test_tmpdir();
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	cfg = wm_config_new(dir);
 	ck_assert_ptr_nonnull(realpath(".", top));
 	path = wm_asprintf("%s/templates", top);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "err.h"
 #include "util.h"
 
@@ -49,6 +50,30 @@ wm_test_write(const char *path, const char *text)
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Sets the clock wm_now() reads ($WM_NOW). */
+static inline void
+wm_test_clock(long long t)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", t);
+	setenv("WM_NOW", v, 1);
+}
+
+/* A fresh, migrated database at dir/wm.db. */
+static inline struct wm_db *
+wm_test_db(const char *dir)
+{
+	struct wm_db *db;
+	struct wm_err err;
+	char *path = wm_asprintf("%s/wm.db", dir);
+
+	db = wm_db_open(path, WM_DB_CREATE, &err);
+	ck_assert_msg(db != NULL, "%s", err.msg);
+	free(path);
+	return db;
 }
 
 static inline void
