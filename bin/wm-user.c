@@ -9,6 +9,7 @@
  *	wm-user [-c config] enable address
  *	wm-user [-c config] disable address
  *	wm-user [-c config] set-password address [--force] < password
+ *	wm-user [-c config] reset-2fa address
  *	wm-user [-c config] mailboxes [--json]
  * DESCRIPTION
  *	Lists, shows, adds, enables, disables and deletes the users of the
@@ -42,6 +43,7 @@
 #include "mailbox.h"
 #include "password.h"
 #include "prefs.h"
+#include "totp.h"
 #include "user.h"
 #include "util.h"
 
@@ -57,6 +59,8 @@ static const char usage[] =
     "  disable ADDRESS                     refuse logins of the user\n"
     "  set-password ADDRESS [--force]      read a password from standard input;\n"
     "                                      --force skips the strength rules\n"
+    "  reset-2fa ADDRESS                   turn off two-factor login of a user\n"
+    "                                      who lost the device and the codes\n"
     "  mailboxes [--json]                  all mailboxes with their disk usage\n"
     "\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
@@ -228,6 +232,18 @@ cmd_disable(struct ctx *c, struct wm_err *err)
 	return wm_cli_audit(c->cli, "user-disable", c->addr, err);
 }
 
+/*
+ * For a user who lost both the authenticator and the recovery codes: the next
+ * login asks for the password only, and the user can enrol again.
+ */
+static int
+cmd_reset_2fa(struct ctx *c, struct wm_err *err)
+{
+	if (wm_totp_disable(c->cli->db, c->addr, err) == -1)
+		return -1;
+	return wm_cli_audit(c->cli, "user-reset-2fa", c->addr, err);
+}
+
 static int
 cmd_set_password(struct ctx *c, struct wm_err *err)
 {
@@ -312,6 +328,7 @@ static const struct command commands[] = {
 	{ "enable",		1, cmd_enable },
 	{ "disable",		1, cmd_disable },
 	{ "set-password",	1, cmd_set_password },
+	{ "reset-2fa",		1, cmd_reset_2fa },
 	{ "mailboxes",		0, cmd_mailboxes },
 	{ NULL,			0, NULL }
 };

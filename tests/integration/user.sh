@@ -133,4 +133,15 @@ page=$TOP/man/wm-user.8
 is "$(MANWIDTH=80 man -l "$page" 2>&1 >/dev/null)" "" "man -l man/wm-user.8 renders without warnings"
 like "$(MANWIDTH=80 man -l "$page" 2>/dev/null)" "purge-mailbox" "the manual documents --purge-mailbox"
 
+# reset-2fa: an administrator turns off two-factor login for a user who lost it
+"$BIN/wm-user" add totp@example.com >/dev/null
+sqlite3 "$dir/wm.db" "UPDATE users SET totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE address = 'totp@example.com'; INSERT INTO recovery_codes (user_id, hash) SELECT id, 'x' FROM users WHERE address = 'totp@example.com'"
+like "$("$BIN/wm-user" show totp@example.com)" "two-factor: +on" "show says two-factor is on"
+check "reset-2fa succeeds" "$BIN/wm-user" reset-2fa totp@example.com
+is "$(sqlite3 "$dir/wm.db" "SELECT totp_enabled, ifnull(totp_secret, 'none') FROM users WHERE address = 'totp@example.com'")" "0|none" "reset-2fa forgets the secret"
+is "$(sqlite3 "$dir/wm.db" "SELECT count(*) FROM recovery_codes r JOIN users u ON u.id = r.user_id WHERE u.address = 'totp@example.com'")" 0 "reset-2fa forgets the recovery codes"
+like "$("$BIN/wm-user" show totp@example.com)" "two-factor: +off" "show says two-factor is off"
+is "$(sqlite3 "$dir/wm.db" "SELECT count(*) FROM audit WHERE action = 'user-reset-2fa'")" 1 "reset-2fa is audited"
+check_fails "reset-2fa of an unknown user is EX_NOUSER" 67 "$BIN/wm-user" reset-2fa nobody@example.com
+
 done_testing
