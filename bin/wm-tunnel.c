@@ -26,6 +26,7 @@
  *	wm-tunnel(5) describes the format.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,9 @@ submit(const char *cmd, const struct wm_buf *mail, struct wm_err *err)
 	int st;
 
 	fflush(NULL);
+	/* A command that exits without reading must fail the submission, not
+	 * kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((p = popen(cmd, "w")) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot run --sendmail");
 	fwrite(mail->data, 1, mail->len, p);
