@@ -24,6 +24,7 @@
  * FILES
  *	wm.conf(5) named by $WM_CONFIG, the database and templates it names.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,8 @@ csrf_token(struct portal *p)
 	return p->sess != NULL ? p->sess->csrf : p->pre;
 }
 
+static void	load_pre_token(struct portal *);
+
 static void
 end_session(struct portal *p)
 {
@@ -151,6 +154,7 @@ end_session(struct portal *p)
 	p->sid = NULL;
 	if (wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, &err) == -1)
 		wm_log_err(&err);
+	load_pre_token(p);
 	wm_web_set(p->w, "Page.csrf", csrf_token(p));
 	wm_web_set(p->w, "Page.user", "");
 }
@@ -215,7 +219,10 @@ load_session(struct portal *p, struct wm_err *err)
 	return 0;
 }
 
-/* The double-submit token of forms shown before login. */
+/*
+ * The double-submit token of forms shown before login; a session has its
+ * own, so a logged-in page view mints nothing.
+ */
 static void
 load_pre_token(struct portal *p)
 {
@@ -223,6 +230,8 @@ load_pre_token(struct portal *p)
 	struct wm_err err;
 	char *c;
 
+	if (p->sess != NULL || p->pre[0] != '\0')
+		return;
 	if ((c = wm_web_cookie(p->w, COOKIE_PRE)) != NULL &&
 	    strlen(c) == WM_SESSION_ID_LEN) {
 		snprintf(p->pre, sizeof(p->pre), "%s", c);
@@ -230,7 +239,7 @@ load_pre_token(struct portal *p)
 		return;
 	}
 	free(c);
-	if (wm_random_bytes(r, sizeof(r), &err) == -1) {
+	if (wm_session_random(r, sizeof(r), &err) == -1) {
 		wm_log_err(&err);
 		return;
 	}
@@ -920,6 +929,72 @@ quota_vars(struct portal *p, const char *addr)
 	return wm_web_set_int(p->w, "Inbox.percent", pct > 100 ? 100 : pct);
 }
 
+/* "<received>:<id>" of a keyset page link. */
+static int
+parse_key(const char *s, long long *received, long long *id)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	*received = strtoll(s, &end, 10);
+	if (*end != ':' || end[1] == '\0')
+		return -1;
+	*id = strtoll(end + 1, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/*
+ * The rows of page pg.  The links carry the key of the row next to the page
+ * (?before= older, ?after= newer), so a deep page costs what the first one
+ * does; the last page is read from the old end.  Offsets only for a page
+ * typed by hand.
+ */
+static int
+list_page(struct portal *p, const char *folder, long long pg, long long count,
+    struct wm_message ***list, size_t *n, struct wm_err *err)
+{
+	const char *addr = p->sess->principal;
+	long long r, id, rest = count - (pg - 1) * PAGE_SIZE;
+
+	if (parse_key(wm_web_param(p->w, "before"), &r, &id) == 0) {
+		if (wm_message_list_from(p->db, addr, folder, r, id, 1, PAGE_SIZE,
+		    list, n, err) == -1)
+			return -1;
+		if (*n > 0)
+			return 0;
+		wm_message_list_free(*list, *n);
+	} else if (pg > 1 && parse_key(wm_web_param(p->w, "after"), &r,
+	    &id) == 0) {
+		if (wm_message_list_from(p->db, addr, folder, r, id, 0, PAGE_SIZE,
+		    list, n, err) == -1)
+			return -1;
+		if (*n == PAGE_SIZE)
+			return 0;
+		wm_message_list_free(*list, *n);
+	} else if (pg > 1 && rest > 0 && rest <= PAGE_SIZE)
+		return wm_message_list_from(p->db, addr, folder, LLONG_MIN,
+		    LLONG_MIN, 0, rest, list, n, err);
+	return wm_message_list(p->db, addr, folder, (pg - 1) * PAGE_SIZE,
+	    PAGE_SIZE, list, n, err);
+}
+
+static void
+page_links(struct portal *p, long long pg, long long pages,
+    struct wm_message **list, size_t n)
+{
+	if (pg > 2 && n > 0)
+		wm_web_setf(p->w, "Inbox.prev", "%lld&after=%lld:%lld", pg - 1,
+		    (long long)list[0]->received, list[0]->id);
+	else if (pg > 1)
+		wm_web_set_int(p->w, "Inbox.prev", pg - 1);
+	if (pg < pages && n > 0)
+		wm_web_setf(p->w, "Inbox.next", "%lld&before=%lld:%lld", pg + 1,
+		    (long long)list[n - 1]->received, list[n - 1]->id);
+	else if (pg < pages)
+		wm_web_set_int(p->w, "Inbox.next", pg + 1);
+}
+
 static int
 listing(struct portal *p, const char *folder, const char *title)
 {
@@ -938,20 +1013,16 @@ listing(struct portal *p, const char *folder, const char *title)
 		pg = 1;
 	if (pg > pages)
 		pg = pages;
-	if (wm_message_list(p->db, addr, folder, (pg - 1) * PAGE_SIZE, PAGE_SIZE,
-	    &list, &n, &err) == -1)
+	if (list_page(p, folder, pg, count, &list, &n, &err) == -1)
 		return fail(p, &err);
 	for (i = 0; i < n; i++)
 		list_row(p, i, list[i], strcmp(folder, "sent") == 0);
+	page_links(p, pg, pages, list, n);
 	wm_message_list_free(list, n);
 	wm_web_set_int(p->w, "Inbox.count", count);
 	wm_web_set_int(p->w, "Inbox.unread", unread);
 	wm_web_set_int(p->w, "Inbox.page", pg);
 	wm_web_set_int(p->w, "Inbox.pages", pages);
-	if (pg > 1)
-		wm_web_set_int(p->w, "Inbox.prev", pg - 1);
-	if (pg < pages)
-		wm_web_set_int(p->w, "Inbox.next", pg + 1);
 	quota_vars(p, addr);
 	wm_web_set(p->w, "Page.section", folder);
 	return page(p, "inbox.cs", title);

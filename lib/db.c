@@ -368,6 +368,12 @@ wm_db_open(const char *path, int flags, struct wm_err *err)
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	sqlite3_extended_result_codes(db->h, 1);
+	/*
+	 * Every CGI request opens and closes the database: a checkpoint (with
+	 * its fsyncs) at each last close would dominate a page view.  Writers
+	 * checkpoint as the WAL grows (SQLite's auto-checkpoint).
+	 */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (wm_db_exec(db, "PRAGMA foreign_keys = ON", err) == -1)
 		goto fail;
 	if (!(flags & WM_DB_READONLY)) {

@@ -242,6 +242,67 @@ wm_message_list(struct wm_db *db, const char *mailbox, const char *folder,
 	return 0;
 }
 
+static int
+collect(struct wm_db *db, sqlite3_stmt *st, int reverse,
+    struct wm_message ***out, size_t *n, struct wm_err *err)
+{
+	struct wm_message **v = NULL, **nv, *m;
+	size_t cnt = 0, i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (nv == NULL || (m = row(st)) == NULL) {
+			wm_message_list_free(nv ? nv : v, cnt);
+			sqlite3_finalize(st);
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		}
+		v = nv;
+		v[cnt++] = m;
+	}
+	if (rc != SQLITE_DONE) {
+		wm_db_fail(db, "list messages", err);
+		sqlite3_finalize(st);
+		wm_message_list_free(v, cnt);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; reverse && i < cnt / 2; i++) {
+		m = v[i];
+		v[i] = v[cnt - 1 - i];
+		v[cnt - 1 - i] = m;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+wm_message_list_from(struct wm_db *db, const char *mailbox, const char *folder,
+    long long received, long long id, int older, long long limit,
+    struct wm_message ***out, size_t *n, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	*n = 0;
+	/* Row values walk the (mailbox, folder, received, id) index. */
+	st = wm_db_prepare(db, older ?
+	    "SELECT " COLUMNS " FROM messages WHERE mailbox = ? AND folder = ? "
+	    "AND (received, id) < (?, ?) ORDER BY received DESC, id DESC LIMIT ?" :
+	    "SELECT " COLUMNS " FROM messages WHERE mailbox = ? AND folder = ? "
+	    "AND (received, id) > (?, ?) ORDER BY received ASC, id ASC LIMIT ?",
+	    err);
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, mailbox);
+	bind_text(st, 2, folder ? folder : "inbox");
+	sqlite3_bind_int64(st, 3, received);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, limit < 0 ? -1 : limit);
+	return collect(db, st, !older, out, n, err);
+}
+
 int
 wm_message_totals(struct wm_db *db, const char *mailbox, const char *folder,
     long long *messages, long long *unseen, long long *bytes,

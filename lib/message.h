@@ -47,6 +47,15 @@ struct wm_message *wm_message_get(struct wm_db *, const char *mailbox, long long
 int	 wm_message_list(struct wm_db *, const char *mailbox, const char *folder,
 	    long long offset, long long limit, struct wm_message ***out, size_t *n,
 	    struct wm_err *);
+/*
+ * Keyset paging: up to limit rows of a folder next to the row (received, id),
+ * newest first.  older: the rows after it in the listing; else the rows
+ * just before it.  The cost does not grow with the depth of the page.
+ */
+int	 wm_message_list_from(struct wm_db *, const char *mailbox,
+	    const char *folder, long long received, long long id, int older,
+	    long long limit, struct wm_message ***out, size_t *n,
+	    struct wm_err *);
 void	 wm_message_list_free(struct wm_message **, size_t);
 long long wm_message_count(struct wm_db *, const char *mailbox, const char *folder,
 	    int unseen_only, struct wm_err *);

@@ -3,26 +3,58 @@
  * an ordinary index lookup: the value has 256 bits of entropy, so nothing is
  * learned from timing a lookup that a guess could use.
  */
+#include <sys/random.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "db.h"
 #include "err.h"
 #include "session.h"
 #include "util.h"
 
+/*
+ * GLib's SHA-256 and not OpenSSL's: every page view hashes the cookie, and
+ * OpenSSL 3 sets up its providers on the first digest, which costs more than
+ * the rest of a listing.  The stored hashes are the same.
+ */
 void
 wm_session_hash(const char *id, char *out)
 {
-	unsigned char md[32];
-	unsigned int len = 0;
+	GChecksum *ck;
+	const char *hex;
 
-	EVP_Digest(id, strlen(id), md, &len, EVP_sha256(), NULL);
-	wm_hex(md, sizeof(md), out);
+	if ((ck = g_checksum_new(G_CHECKSUM_SHA256)) == NULL)
+		abort();
+	g_checksum_update(ck, (const guchar *)id, (gssize)strlen(id));
+	hex = g_checksum_get_string(ck);
+	snprintf(out, WM_SESSION_ID_LEN + 1, "%s", hex);
+	g_checksum_free(ck);
+}
+
+/* The kernel's CSPRNG directly: no library state to set up per process. */
+int
+wm_session_random(void *buf, size_t n, struct wm_err *err)
+{
+	unsigned char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		if ((got = getrandom(p, n, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return wm_err_set(err, EX_TEMPFAIL, "no randomness "
+			    "available: %s", strerror(errno));
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
 }
 
 static int
@@ -43,7 +75,7 @@ new_id(char *out, struct wm_err *err)
 {
 	unsigned char r[WM_SESSION_ID_LEN / 2];
 
-	if (wm_random_bytes(r, sizeof(r), err) == -1)
+	if (wm_session_random(r, sizeof(r), err) == -1)
 		return -1;
 	wm_hex(r, sizeof(r), out);
 	OPENSSL_cleanse(r, sizeof(r));
@@ -193,6 +225,12 @@ wm_session_get(struct wm_db *db, const char *kind, const char *id, long idle,
 		    "in again");
 		return NULL;
 	}
+	/*
+	 * A write per page view costs a lock and a WAL frame; a minute of
+	 * granularity in the idle timeout does not matter.
+	 */
+	if (now - s->last_seen < WM_SESSION_TOUCH)
+		return s;
 	st = wm_db_prepare(db, "UPDATE sessions SET last_seen = ? "
 	    "WHERE id_hash = ?", err);
 	if (st == NULL) {

@@ -9,6 +9,7 @@
 #ifndef WM_SESSION_H
 #define WM_SESSION_H
 
+#include <stddef.h>
 #include <time.h>
 
 struct wm_db;
@@ -17,6 +18,7 @@ struct wm_err;
 #define WM_SESSION_ID_LEN	64	/* hex characters of the cookie value */
 #define WM_SESSION_IDLE		1800	/* seconds without a request */
 #define WM_SESSION_MAX		43200	/* seconds since login */
+#define WM_SESSION_TOUCH	60	/* last_seen is written when this stale */
 
 struct wm_session {
 	char	 id_hash[WM_SESSION_ID_LEN + 1];
@@ -37,7 +39,8 @@ struct wm_session *wm_session_create(struct wm_db *, const char *kind,
 	    const char *principal, const char *stage, char *id_out,
 	    struct wm_err *);
 /*
- * The live session of this kind for a cookie value, touching last_seen.
+ * The live session of this kind for a cookie value, touching last_seen
+ * when it is WM_SESSION_TOUCH seconds old or more.
  * Unknown, malformed, idle past idle or older than max: NULL with EX_NOPERM
  * (an expired row is deleted).
  */
@@ -55,5 +58,10 @@ int	 wm_session_delete_principal(struct wm_db *, const char *kind,
 int	 wm_session_purge(struct wm_db *, long idle, long max, struct wm_err *);
 /* SHA-256 hex of a cookie value, as stored. */
 void	 wm_session_hash(const char *id, char *out);
+/*
+ * n random bytes from the kernel (getrandom(2)) for ids and tokens; fails
+ * with EX_TEMPFAIL, never returns fewer.
+ */
+int	 wm_session_random(void *, size_t n, struct wm_err *);
 
 #endif

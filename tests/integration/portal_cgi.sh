@@ -45,6 +45,12 @@ like "$sid" '^[0-9a-f]{64}$' "login sets a session cookie"
 is "$(sqlite3 "$D/wm.db" "SELECT count(*) FROM sessions WHERE id_hash = '$sid'")" 0 \
     "the cookie value is not stored"
 COOKIE="wmsession=$sid"
+out=$(cgi GET /portal/inbox)
+is "$(printf '%s\n' "$out" | grep -c '^Set-Cookie: wmcsrf')" 0 \
+    "a logged-in page mints no pre-login CSRF token"
+is "$(printf '%s\n' "$out" | csrf_of)" \
+    "$(sqlite3 "$D/wm.db" "SELECT csrf FROM sessions WHERE principal = 'bob@example.com'")" \
+    "its forms carry the session's token"
 
 # Thirty messages in the index and the maildir, received one second apart.
 box="$D/mail/bob=40example.com"
@@ -71,7 +77,9 @@ like "$out" "30 messages, 20 unread" "counts of messages and unread ones"
 is "$(printf '%s\n' "$out" | grep -c 'class="unread"')" 20 "unread rows are marked"
 is "$(printf '%s\n' "$out" | grep -c '\[attachment\]')" 13 "messages with attachments are marked"
 like "$out" "Page 1 of 2" "the pages are counted"
-like "$out" 'href="/portal/inbox\?p=2"' "a link leads to the older page"
+like "$out" 'href="/portal/inbox\?p=2&amp;before=1700000006:[0-9]+"' \
+    "a link leads to the older page, keyed by the last row shown"
+next=$(printf '%s\n' "$out" | sed -n 's/.*rel="next" href="\/portal\/inbox?\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')
 like "$out" "of 1.0 GB" "the quota is shown"
 like "$out" '<td class="size">30 KB</td>' "sizes are readable"
 
@@ -79,6 +87,15 @@ QS="p=2"
 out=$(cgi GET /portal/inbox)
 is "$(printf '%s\n' "$out" | rows)" 5 "the second page has the rest"
 like "$out" '>Message 1<' "the oldest message is on the last page"
+QS=$next
+keyed=$(cgi GET /portal/inbox)
+is "$(printf '%s\n' "$keyed" | rows)" 5 "the keyed link shows the rest"
+is "$(printf '%s\n' "$keyed" | grep 'class="subject"')" "$(printf '%s\n' "$out" | grep 'class="subject"')" \
+    "the same rows as the numbered page"
+like "$keyed" "Page 2 of 2" "and counts the page"
+like "$keyed" 'href="/portal/inbox\?p=1"' "the newer link leads to the first page"
+QS="p=2&before=1:1"
+is "$(cgi GET /portal/inbox | rows)" 5 "a stale key falls back to the page number"
 QS=""
 
 token=$(cgi GET /portal/inbox | csrf_of)

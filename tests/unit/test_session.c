@@ -221,6 +221,74 @@ START_TEST(test_session_purge_removes_expired_rows)
 }
 END_TEST
 
+static long long
+stored_last_seen(void)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(wm_db_handle(db),
+	    "SELECT last_seen FROM sessions", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(test_session_last_seen_written_only_when_a_minute_stale)
+{
+	char id[WM_SESSION_ID_LEN + 1];
+	struct wm_session *s;
+	struct wm_err err;
+	long long t;
+
+	at(4000000);
+	wm_session_free(wm_session_create(db, "user", "bob@example.com", "full",
+	    id, &err));
+	at(4000000 + WM_SESSION_TOUCH - 1);
+	s = wm_session_get(db, "user", id, 300, 3600, &err);
+	ck_assert_ptr_nonnull(s);
+	wm_session_free(s);
+	ck_assert_int_eq(stored_last_seen(), 4000000);
+	at(4000000 + WM_SESSION_TOUCH);
+	s = wm_session_get(db, "user", id, 300, 3600, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->last_seen, 4000000 + WM_SESSION_TOUCH);
+	wm_session_free(s);
+	ck_assert_int_eq(stored_last_seen(), 4000000 + WM_SESSION_TOUCH);
+	/* Requests more often than that still keep an idle timeout alive. */
+	for (t = 4000000 + WM_SESSION_TOUCH; t < 4000000 + 3000; t += 50) {
+		at(t);
+		s = wm_session_get(db, "user", id, 300, 3600, &err);
+		ck_assert_msg(s != NULL, "at %lld: %s", t, err.msg);
+		wm_session_free(s);
+	}
+	/* And idleness still ends it, within that minute. */
+	at(stored_last_seen() + 301);
+	ck_assert_ptr_null(wm_session_get(db, "user", id, 300, 3600, &err));
+}
+END_TEST
+
+START_TEST(test_session_hash_is_sha256_hex_and_random_fills_all)
+{
+	unsigned char a[32], b[32];
+	char hash[WM_SESSION_ID_LEN + 1];
+	struct wm_err err;
+
+	/* FIPS 180-2 example: stored hashes stay what they were. */
+	wm_session_hash("abc", hash);
+	ck_assert_str_eq(hash, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	ck_assert_int_eq(wm_session_random(a, sizeof(a), &err), 0);
+	ck_assert_int_eq(wm_session_random(b, sizeof(b), &err), 0);
+	ck_assert_int_ne(memcmp(a, b, sizeof(a)), 0);
+	ck_assert_int_ne(memcmp(a + 16, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+	    16), 0);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -236,6 +304,8 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_session_logout_deletes_the_row);
 	tcase_add_test(tc, test_session_delete_principal_keeps_the_current_one);
 	tcase_add_test(tc, test_session_purge_removes_expired_rows);
+	tcase_add_test(tc, test_session_last_seen_written_only_when_a_minute_stale);
+	tcase_add_test(tc, test_session_hash_is_sha256_hex_and_random_fills_all);
 	suite_add_tcase(s, tc);
 	return s;
 }
