@@ -1021,8 +1021,8 @@ keep_copy(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
 	if (sent_key(mail, c->from, key, err) == -1 ||
 	    wm_mime_index(mail->data, mail->len, &info, err) == -1)
 		goto done;
-	if (wm_mailbox_store(root, c->from, mail->data, mail->len, &file,
-	    err) == -1)
+	if (wm_mailbox_store_folder(root, c->from, "Sent", mail->data,
+	    mail->len, &file, err) == -1)
 		goto done;
 	m.mailbox = c->from;
 	m.folder = "sent";

@@ -286,19 +286,76 @@ out:
 	return rc;
 }
 
+static int
+folder_ok(const char *folder)
+{
+	const char *p;
+
+	if (folder == NULL || *folder == '\0' || strlen(folder) > 32)
+		return 0;
+	for (p = folder; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+			return 0;
+	return 1;
+}
+
+/* Creates <maildir>/.<folder>/{tmp,new,cur}; returns its path (malloc'd). */
+static char *
+folder_create(const char *root, const char *box, const char *folder,
+    struct wm_err *err)
+{
+	char *path, *sub;
+	int i, rc;
+
+	if ((path = wm_asprintf("%s/.%s", box, folder)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	rc = make_dir(root, path, err);
+	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
+		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
+			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+			break;
+		}
+		rc = make_dir(root, sub, err);
+		free(sub);
+	}
+	if (rc == -1) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 int
 wm_mailbox_store(const char *root, const char *address, const void *data,
     size_t len, char **file_out, struct wm_err *err)
 {
-	char name[128], *path, *newdir = NULL;
+	return wm_mailbox_store_folder(root, address, NULL, data, len, file_out,
+	    err);
+}
+
+int
+wm_mailbox_store_folder(const char *root, const char *address,
+    const char *folder, const void *data, size_t len, char **file_out,
+    struct wm_err *err)
+{
+	char name[128], *box, *path, *newdir = NULL;
 	int rc = -1;
 
 	if (file_out != NULL)
 		*file_out = NULL;
+	if (folder != NULL && !folder_ok(folder))
+		return wm_err_set(err, EX_SOFTWARE, "bad folder name");
 	if (wm_mailbox_create(root, address, err) == -1)
 		return -1;
-	if ((path = box_path(root, address, err)) == NULL)
+	if ((box = box_path(root, address, err)) == NULL)
 		return -1;
+	path = folder ? folder_create(root, box, folder, err) : box;
+	if (path == NULL) {
+		free(box);
+		return -1;
+	}
 	if (unique_name(name, sizeof(name), err) == -1 ||
 	    store_file(root, path, name, data, len, err) == -1)
 		goto out;
@@ -309,24 +366,39 @@ wm_mailbox_store(const char *root, const char *address, const void *data,
 	/* The rename is only durable once the directory is. */
 	if (wm_fsync_dir(newdir, err) == -1)
 		goto out;
-	if (file_out != NULL &&
-	    (*file_out = wm_asprintf("new/%s", name)) == NULL) {
+	if (file_out != NULL && (*file_out = folder ?
+	    wm_asprintf(".%s/new/%s", folder, name) :
+	    wm_asprintf("new/%s", name)) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
 	free(newdir);
-	free(path);
+	if (path != box)
+		free(path);
+	free(box);
 	return rc;
 }
 
-/* "new/X" or "cur/X" with X one plain path component. */
-static int
-valid_file(const char *file)
+int
+wm_mailbox_file_ok(const char *file)
 {
-	const char *base;
+	const char *slash, *base;
+	char folder[40];
 
+	if (file == NULL)
+		return 0;
+	if (file[0] == '.') {
+		if ((slash = strchr(file, '/')) == NULL ||
+		    (size_t)(slash - file) >= sizeof(folder))
+			return 0;
+		memcpy(folder, file + 1, (size_t)(slash - file - 1));
+		folder[slash - file - 1] = '\0';
+		if (!folder_ok(folder))
+			return 0;
+		file = slash + 1;
+	}
 	if (strncmp(file, "new/", 4) != 0 && strncmp(file, "cur/", 4) != 0)
 		return 0;
 	base = file + 4;
@@ -340,7 +412,7 @@ wm_mailbox_remove(const char *root, const char *address, const char *file,
 	char *path, *full;
 	int rc = 0;
 
-	if (file == NULL || !valid_file(file))
+	if (!wm_mailbox_file_ok(file))
 		return wm_err_set(err, EX_DATAERR, "not a message file name");
 	if ((path = box_path(root, address, err)) == NULL)
 		return -1;
@@ -396,6 +468,12 @@ wm_mailbox_usage(const char *root, const char *address)
 		}
 		rc = dir_usage(sub, &total);
 		free(sub);
+		/* The Sent folder counts against the quota too. */
+		if (rc == 0 && (sub = wm_asprintf("%s/.Sent/%s", path,
+		    subdirs[i])) != NULL) {
+			rc = dir_usage(sub, &total);
+			free(sub);
+		}
 	}
 	free(path);
 	return rc == -1 ? -1 : total;

@@ -26,6 +26,20 @@ int	 wm_mailbox_create(const char *root, const char *address, struct wm_err *);
  */
 int	 wm_mailbox_store(const char *root, const char *address, const void *data,
 	    size_t len, char **file_out, struct wm_err *);
+/*
+ * The same into a Maildir++ folder ("Sent" -> <maildir>/.Sent/), so stock
+ * readers see the inbox and each folder apart; folder NULL is the inbox.
+ * *file_out gets ".Sent/new/<unique name>".  Folder names are letters only.
+ */
+int	 wm_mailbox_store_folder(const char *root, const char *address,
+	    const char *folder, const void *data, size_t len, char **file_out,
+	    struct wm_err *);
+/*
+ * 1 when file is a message file name this module makes: "new/X", "cur/X",
+ * or the same below one ".Folder/", X one plain path component.  Anything
+ * an index row names is checked with this before it is opened.
+ */
+int	 wm_mailbox_file_ok(const char *file);
 /* Removes one stored message by its "new/..." or "cur/..." file name. */
 int	 wm_mailbox_remove(const char *root, const char *address, const char *file,
 	    struct wm_err *);

@@ -79,40 +79,53 @@ static char *
 utf8_clean(const char *s, size_t len, int mode)
 {
 	struct wm_buf b;
-	const char *p, *end = s + len;
+	const char *p, *run, *end = s + len;
+	const char *put;	/* what replaces the byte(s) at p; "" drops */
+	size_t skip;
+	gunichar c;
 
 	wm_buf_init(&b);
 	if (wm_buf_append(&b, "", 0) == -1)
 		return NULL;
-	for (p = s; p < end; ) {
-		gunichar c;
+	/* Bytes that stay as they are go out as one run, not one by one. */
+	for (p = run = s; p < end; ) {
+		unsigned char ch = (unsigned char)*p;
 
-		if (*p == '\0') {
-			wm_buf_puts(&b, "\xef\xbf\xbd");
-			p++;
+		put = NULL;
+		skip = 1;
+		if (ch == '\0')
+			put = "\xef\xbf\xbd";
+		else if (ch < 0x80) {
+			if (ch == '\r' || (mode == U_NAME && (ch < 0x20 ||
+			    ch == 0x7f)))
+				put = "";
+			else if (mode == U_LINE && (ch < 0x20 || ch == 0x7f))
+				put = " ";
+		} else {
+			c = g_utf8_get_char_validated(p, end - p);
+			if (c == (gunichar)-1 || c == (gunichar)-2)
+				put = "\xef\xbf\xbd";
+			else {
+				skip = (size_t)(g_utf8_next_char(p) - p);
+				if (mode != U_TEXT && c < 0xa0)
+					put = "";
+			}
+		}
+		if (put == NULL) {
+			p += skip;
 			continue;
 		}
-		if ((unsigned char)*p < 0x80) {
-			char ch = *p++;
-
-			if (ch == '\r' || (mode == U_NAME &&
-			    ((unsigned char)ch < 0x20 || ch == 0x7f)))
-				continue;
-			if (mode == U_LINE && ((unsigned char)ch < 0x20 ||
-			    ch == 0x7f))
-				ch = ' ';
-			wm_buf_append(&b, &ch, 1);
-			continue;
+		if (wm_buf_append(&b, run, (size_t)(p - run)) == -1 ||
+		    wm_buf_puts(&b, put) == -1) {
+			wm_buf_free(&b);
+			return NULL;
 		}
-		c = g_utf8_get_char_validated(p, end - p);
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			wm_buf_puts(&b, "\xef\xbf\xbd");
-			p++;
-			continue;
-		}
-		if (mode == U_TEXT || c >= 0xa0)
-			wm_buf_append(&b, p, (size_t)(g_utf8_next_char(p) - p));
-		p = g_utf8_next_char(p);
+		p += skip;
+		run = p;
+	}
+	if (wm_buf_append(&b, run, (size_t)(p - run)) == -1) {
+		wm_buf_free(&b);
+		return NULL;
 	}
 	return wm_buf_take(&b);
 }
@@ -762,9 +775,7 @@ wm_view_open_message(const char *mail_root, const struct wm_message *m,
 	char *dir, *path;
 
 	/* The index names a file below the maildir; never anything else. */
-	if (m->file == NULL || (strncmp(m->file, "new/", 4) != 0 &&
-	    strncmp(m->file, "cur/", 4) != 0) || strchr(m->file + 4, '/') ||
-	    m->file[4] == '\0' || m->file[4] == '.') {
+	if (!wm_mailbox_file_ok(m->file)) {
 		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
 		return NULL;
 	}

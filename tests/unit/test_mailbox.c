@@ -336,6 +336,60 @@ START_TEST(test_mailbox_foreach_lists_decodable_directories)
 }
 END_TEST
 
+START_TEST(test_mailbox_sent_folder_apart_for_stock_readers)
+{
+	char *root = wm_test_tmpdir(), *path, *cmd, *file = NULL, line[64] = "";
+	const char msg[] = "From: bob@example.com\r\nSubject: re\r\n\r\nok\r\n";
+	struct wm_err err;
+	FILE *p;
+
+	ck_assert_int_eq(wm_mailbox_store(root, "bob@example.com", msg,
+	    sizeof(msg) - 1, NULL, &err), 0);
+	ck_assert_int_eq(wm_mailbox_store_folder(root, "bob@example.com", "Sent",
+	    msg, sizeof(msg) - 1, &file, &err), 0);
+	ck_assert_msg(strncmp(file, ".Sent/new/", 10) == 0, "%s", file);
+	ck_assert(wm_mailbox_file_ok(file));
+	ck_assert_int_eq(wm_mailbox_usage(root, "bob@example.com"),
+	    2 * (long long)(sizeof(msg) - 1));
+	ck_assert_int_eq(wm_mailbox_store_folder(root, "bob@example.com", "../x",
+	    msg, sizeof(msg) - 1, NULL, &err), -1);
+	path = wm_mailbox_path(root, "bob@example.com");
+	cmd = wm_asprintf("python3 -c 'import mailbox, sys; "
+	    "m = mailbox.Maildir(sys.argv[1], create=False); "
+	    "print(len(m), m.list_folders(), len(m.get_folder(\"Sent\")))' '%s'",
+	    path);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_str_eq(line, "1 ['Sent'] 1\n");
+	ck_assert_int_eq(wm_mailbox_remove(root, "bob@example.com", file, &err), 0);
+	free(cmd);
+	free(path);
+	free(file);
+	wm_test_rmdir(root);
+}
+END_TEST
+
+START_TEST(test_mailbox_file_names_checked)
+{
+	ck_assert(wm_mailbox_file_ok("new/1.2.ab"));
+	ck_assert(wm_mailbox_file_ok("cur/1.2.ab:2,S"));
+	ck_assert(wm_mailbox_file_ok(".Sent/cur/1.2.ab"));
+	ck_assert(!wm_mailbox_file_ok(NULL));
+	ck_assert(!wm_mailbox_file_ok("tmp/1"));
+	ck_assert(!wm_mailbox_file_ok("new/"));
+	ck_assert(!wm_mailbox_file_ok("new/.x"));
+	ck_assert(!wm_mailbox_file_ok("new/../../etc/passwd"));
+	ck_assert(!wm_mailbox_file_ok("../new/x"));
+	ck_assert(!wm_mailbox_file_ok("./new/x"));
+	ck_assert(!wm_mailbox_file_ok("../x/new/y"));
+	ck_assert(!wm_mailbox_file_ok(".Sent/../new/x"));
+	ck_assert(!wm_mailbox_file_ok(".Se1/new/x"));
+	ck_assert(!wm_mailbox_file_ok(".Sent/.Sent/new/x"));
+	ck_assert(!wm_mailbox_file_ok("/new/x"));
+}
+END_TEST
+
 /* One case per test, so the TAP lines carry the behaviour's name. */
 static void
 add(Suite *s, const char *name, const TTest *t)
@@ -364,5 +418,7 @@ wm_test_suite(void)
 	ADD(s, test_mailbox_store_without_permission_is_tempfail);
 	ADD(s, test_mailbox_remove_refuses_paths);
 	ADD(s, test_mailbox_foreach_lists_decodable_directories);
+	ADD(s, test_mailbox_sent_folder_apart_for_stock_readers);
+	ADD(s, test_mailbox_file_names_checked);
 	return s;
 }
