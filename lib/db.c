@@ -371,14 +371,16 @@ wm_db_open(const char *path, int flags, struct wm_err *err)
 	/*
 	 * Every CGI request opens and closes the database: a checkpoint (with
 	 * its fsyncs) at each last close would dominate a page view.  Writers
-	 * checkpoint as the WAL grows (SQLite's auto-checkpoint).
+	 * checkpoint as the WAL grows (SQLite's auto-checkpoint).  Commits are
+	 * synchronous = FULL instead: with no checkpoint at close, only a synced
+	 * WAL keeps an index row that wm-deliver reported to Postfix as stored.
 	 */
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (wm_db_exec(db, "PRAGMA foreign_keys = ON", err) == -1)
 		goto fail;
 	if (!(flags & WM_DB_READONLY)) {
 		if (wm_db_exec(db, "PRAGMA journal_mode = WAL", err) == -1 ||
-		    wm_db_exec(db, "PRAGMA synchronous = NORMAL", err) == -1 ||
+		    wm_db_exec(db, "PRAGMA synchronous = FULL", err) == -1 ||
 		    migrate(db, err) == -1)
 			goto fail;
 	}

@@ -213,36 +213,24 @@ START_TEST(test_address_domain_is_after_last_at)
 }
 END_TEST
 
-/* One case per test, so the TAP lines carry the behaviour's name. */
-static void
-add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
-#define ADD(s, t)	add((s), #t, t)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("address");
 
-	ADD(s, test_address_accepts_plain_addresses);
-	ADD(s, test_address_folds_case_of_domain_only);
-	ADD(s, test_address_drops_one_trailing_dot_refuses_more);
-	ADD(s, test_address_accepts_quoted_local_parts);
-	ADD(s, test_address_accepts_utf8_local_part_only_when_valid);
-	ADD(s, test_address_refuses_display_names_and_brackets);
-	ADD(s, test_address_refuses_line_breaks_and_controls);
-	ADD(s, test_address_refuses_missing_or_empty_parts);
-	ADD(s, test_address_refuses_bad_dots_in_local_part);
-	ADD(s, test_address_refuses_bad_domains);
-	ADD(s, test_address_accepts_a_labels_refuses_raw_idn);
-	ADD(s, test_address_length_limits);
-	ADD(s, test_address_small_buffer_fails_cleanly);
-	ADD(s, test_address_domain_is_after_last_at);
+	WM_TEST(s, test_address_accepts_plain_addresses);
+	WM_TEST(s, test_address_folds_case_of_domain_only);
+	WM_TEST(s, test_address_drops_one_trailing_dot_refuses_more);
+	WM_TEST(s, test_address_accepts_quoted_local_parts);
+	WM_TEST(s, test_address_accepts_utf8_local_part_only_when_valid);
+	WM_TEST(s, test_address_refuses_display_names_and_brackets);
+	WM_TEST(s, test_address_refuses_line_breaks_and_controls);
+	WM_TEST(s, test_address_refuses_missing_or_empty_parts);
+	WM_TEST(s, test_address_refuses_bad_dots_in_local_part);
+	WM_TEST(s, test_address_refuses_bad_domains);
+	WM_TEST(s, test_address_accepts_a_labels_refuses_raw_idn);
+	WM_TEST(s, test_address_length_limits);
+	WM_TEST(s, test_address_small_buffer_fails_cleanly);
+	WM_TEST(s, test_address_domain_is_after_last_at);
 	return s;
 }

@@ -363,18 +363,15 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("cleanup");
-	TCase *tc = tcase_create("cleanup");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_cleanup_8h_boundary);
-	tcase_add_test(tc, test_cleanup_1d_boundary);
-	tcase_add_test(tc, test_cleanup_2w_boundary);
-	tcase_add_test(tc, test_auto_cleanup_off_keeps_old_mail);
-	tcase_add_test(tc, test_expires_honoured_without_auto_cleanup);
-	tcase_add_test(tc, test_expires_before_interval_wins);
-	tcase_add_test(tc, test_dry_run_reports_and_removes_nothing);
-	tcase_add_test(tc, test_missing_file_does_not_stop_cleanup);
-	tcase_add_test(tc, test_message_deleted_meanwhile_is_skipped);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_cleanup_8h_boundary, setup, teardown);
+	WM_TEST_F(s, test_cleanup_1d_boundary, setup, teardown);
+	WM_TEST_F(s, test_cleanup_2w_boundary, setup, teardown);
+	WM_TEST_F(s, test_auto_cleanup_off_keeps_old_mail, setup, teardown);
+	WM_TEST_F(s, test_expires_honoured_without_auto_cleanup, setup, teardown);
+	WM_TEST_F(s, test_expires_before_interval_wins, setup, teardown);
+	WM_TEST_F(s, test_dry_run_reports_and_removes_nothing, setup, teardown);
+	WM_TEST_F(s, test_missing_file_does_not_stop_cleanup, setup, teardown);
+	WM_TEST_F(s, test_message_deleted_meanwhile_is_skipped, setup, teardown);
 	return s;
 }

@@ -498,25 +498,20 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("compose");
-	TCase *tc = tcase_create("compose");
-	TCase *send = tcase_create("send");
 
-	tcase_add_test(tc, test_reply_threads_and_answers_the_sender);
-	tcase_add_test(tc, test_reply_prefix_added_once);
-	tcase_add_test(tc, test_reply_goes_to_reply_to_when_set);
-	tcase_add_test(tc, test_reply_to_own_sent_mail_goes_to_its_recipients);
-	tcase_add_test(tc, test_reply_all_adds_cc_without_the_user);
-	tcase_add_test(tc, test_crlf_in_typed_fields_refused);
-	tcase_add_test(tc, test_addresses_validated_one_by_one);
-	tcase_add_test(tc, test_attachment_round_trips_byte_identical);
-	tcase_add_test(tc, test_non_ascii_subject_and_names_encoded);
-	tcase_add_test(tc, test_attachment_over_limit_refused_with_clear_message);
-	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(send, setup, teardown);
-	tcase_add_test(send, test_send_submits_and_keeps_copy_in_sent);
-	tcase_add_test(send, test_send_failure_keeps_nothing);
-	tcase_add_test(send, test_send_applies_max_attachment_size_setting);
-	tcase_add_test(send, test_new_mail_needs_compose_allowed);
-	suite_add_tcase(s, send);
+	WM_TEST_F(s, test_reply_threads_and_answers_the_sender, setup, teardown);
+	WM_TEST_F(s, test_reply_prefix_added_once, setup, teardown);
+	WM_TEST_F(s, test_reply_goes_to_reply_to_when_set, setup, teardown);
+	WM_TEST_F(s, test_reply_to_own_sent_mail_goes_to_its_recipients, setup, teardown);
+	WM_TEST_F(s, test_reply_all_adds_cc_without_the_user, setup, teardown);
+	WM_TEST_F(s, test_crlf_in_typed_fields_refused, setup, teardown);
+	WM_TEST_F(s, test_addresses_validated_one_by_one, setup, teardown);
+	WM_TEST_F(s, test_attachment_round_trips_byte_identical, setup, teardown);
+	WM_TEST_F(s, test_non_ascii_subject_and_names_encoded, setup, teardown);
+	WM_TEST_F(s, test_attachment_over_limit_refused_with_clear_message, setup, teardown);
+	WM_TEST_F(s, test_send_submits_and_keeps_copy_in_sent, setup, teardown);
+	WM_TEST_F(s, test_send_failure_keeps_nothing, setup, teardown);
+	WM_TEST_F(s, test_send_applies_max_attachment_size_setting, setup, teardown);
+	WM_TEST_F(s, test_new_mail_needs_compose_allowed, setup, teardown);
 	return s;
 }

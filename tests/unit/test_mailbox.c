@@ -390,35 +390,23 @@ START_TEST(test_mailbox_file_names_checked)
 }
 END_TEST
 
-/* One case per test, so the TAP lines carry the behaviour's name. */
-static void
-add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
-#define ADD(s, t)	add((s), #t, t)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("mailbox");
 
-	ADD(s, test_mailbox_name_matches_design);
-	ADD(s, test_mailbox_name_roundtrips_every_byte);
-	ADD(s, test_mailbox_names_never_escape);
-	ADD(s, test_mailbox_decode_refuses_what_encode_never_makes);
-	ADD(s, test_mailbox_store_lands_in_new);
-	ADD(s, test_mailbox_store_is_read_by_python_maildir);
-	ADD(s, test_mailbox_store_names_are_unique);
-	ADD(s, test_mailbox_store_unwritable_is_tempfail);
-	ADD(s, test_mailbox_store_without_permission_is_tempfail);
-	ADD(s, test_mailbox_remove_refuses_paths);
-	ADD(s, test_mailbox_foreach_lists_decodable_directories);
-	ADD(s, test_mailbox_sent_folder_apart_for_stock_readers);
-	ADD(s, test_mailbox_file_names_checked);
+	WM_TEST(s, test_mailbox_name_matches_design);
+	WM_TEST(s, test_mailbox_name_roundtrips_every_byte);
+	WM_TEST(s, test_mailbox_names_never_escape);
+	WM_TEST(s, test_mailbox_decode_refuses_what_encode_never_makes);
+	WM_TEST(s, test_mailbox_store_lands_in_new);
+	WM_TEST(s, test_mailbox_store_is_read_by_python_maildir);
+	WM_TEST(s, test_mailbox_store_names_are_unique);
+	WM_TEST(s, test_mailbox_store_unwritable_is_tempfail);
+	WM_TEST(s, test_mailbox_store_without_permission_is_tempfail);
+	WM_TEST(s, test_mailbox_remove_refuses_paths);
+	WM_TEST(s, test_mailbox_foreach_lists_decodable_directories);
+	WM_TEST(s, test_mailbox_sent_folder_apart_for_stock_readers);
+	WM_TEST(s, test_mailbox_file_names_checked);
 	return s;
 }

@@ -555,23 +555,19 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("notify");
-	TCase *tc = tcase_create("notify");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_invitation_carries_working_signup_link);
-	tcase_add_test(tc, test_invitation_again_at_most_once_per_hour);
-	tcase_add_test(tc, test_failed_submission_is_tempfail_and_retried);
-	tcase_add_test(tc, test_sendmail_killed_is_tempfail);
-	tcase_add_test(tc, test_signed_up_user_gets_notification_not_invitation);
-	tcase_add_test(tc, test_from_follows_notification_sender);
-	tcase_add_test(tc, test_password_reset_link);
-	tcase_add_test(tc, test_sysmail_header_roundtrip_and_forgery);
-	tcase_add_test(tc, test_sendmail_gets_argv_without_shell);
-	tcase_add_test(tc, test_over_quota_notice_to_sender_and_postmaster);
-	tcase_add_test(tc, test_postmaster_report_carries_whole_mail);
-	tcase_add_test(tc, test_read_receipt_is_mdn_to_original_sender);
-	tcase_add_test(tc, test_read_receipt_survives_hostile_subject);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_invitation_carries_working_signup_link, setup, teardown);
+	WM_TEST_F(s, test_invitation_again_at_most_once_per_hour, setup, teardown);
+	WM_TEST_F(s, test_failed_submission_is_tempfail_and_retried, setup, teardown);
+	WM_TEST_F(s, test_sendmail_killed_is_tempfail, setup, teardown);
+	WM_TEST_F(s, test_signed_up_user_gets_notification_not_invitation, setup, teardown);
+	WM_TEST_F(s, test_from_follows_notification_sender, setup, teardown);
+	WM_TEST_F(s, test_password_reset_link, setup, teardown);
+	WM_TEST_F(s, test_sysmail_header_roundtrip_and_forgery, setup, teardown);
+	WM_TEST_F(s, test_sendmail_gets_argv_without_shell, setup, teardown);
+	WM_TEST_F(s, test_over_quota_notice_to_sender_and_postmaster, setup, teardown);
+	WM_TEST_F(s, test_postmaster_report_carries_whole_mail, setup, teardown);
+	WM_TEST_F(s, test_read_receipt_is_mdn_to_original_sender, setup, teardown);
+	WM_TEST_F(s, test_read_receipt_survives_hostile_subject, setup, teardown);
 	return s;
 }

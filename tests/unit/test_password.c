@@ -164,33 +164,20 @@ START_TEST(test_password_check_without_address)
 }
 END_TEST
 
-/* One case per test, so the TAP lines carry the behaviour's name. */
-static void
-add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
-#define ADD(s, t)	add((s), #t, t)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("password");
 
-	ADD(s, test_password_hash_is_yescrypt_and_verifies);
-	ADD(s, test_password_verify_refuses_junk_hashes);
-	ADD(s, test_password_hash_refuses_empty);
-	ADD(s, test_password_entropy_follows_nist_appendix_a);
-	ADD(s, test_password_rule_based_on_address);
-	ADD(s, test_password_rule_keyboard_run);
-	ADD(s, test_password_rule_repeated_characters);
-	ADD(s, test_password_rule_entropy);
-	ADD(s, test_password_rules_apply_in_order);
-	ADD(s, test_password_check_without_address);
+	WM_TEST(s, test_password_hash_is_yescrypt_and_verifies);
+	WM_TEST(s, test_password_verify_refuses_junk_hashes);
+	WM_TEST(s, test_password_hash_refuses_empty);
+	WM_TEST(s, test_password_entropy_follows_nist_appendix_a);
+	WM_TEST(s, test_password_rule_based_on_address);
+	WM_TEST(s, test_password_rule_keyboard_run);
+	WM_TEST(s, test_password_rule_repeated_characters);
+	WM_TEST(s, test_password_rule_entropy);
+	WM_TEST(s, test_password_rules_apply_in_order);
+	WM_TEST(s, test_password_check_without_address);
 	return s;
 }

@@ -443,35 +443,22 @@ START_TEST(test_unset_owner_removes_user_settings)
 }
 END_TEST
 
-/* One case per test, so the TAP lines carry the behaviour's name. */
-static void
-add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
-#define ADD(s, t)	add((s), #t, t)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("prefs");
 
-	ADD(s, test_quota_inherits_domain);
-	ADD(s, test_global_only_refuses_domain_and_user_scope);
-	ADD(s, test_unknown_setting);
-	ADD(s, test_bad_values);
-	ADD(s, test_interval_parsing);
-	ADD(s, test_size_parsing);
-	ADD(s, test_secrets_generated_once);
-	ADD(s, test_secrets_join_a_running_transaction);
-	ADD(s, test_urls_derive_from_portal_base_url);
-	ADD(s, test_audited_set_hides_secret);
-	ADD(s, test_every_default_is_valid);
-	ADD(s, test_unset_owner_removes_user_settings);
+	WM_TEST_F(s, test_quota_inherits_domain, setup, teardown);
+	WM_TEST_F(s, test_global_only_refuses_domain_and_user_scope, setup, teardown);
+	WM_TEST_F(s, test_unknown_setting, setup, teardown);
+	WM_TEST_F(s, test_bad_values, setup, teardown);
+	WM_TEST_F(s, test_interval_parsing, setup, teardown);
+	WM_TEST_F(s, test_size_parsing, setup, teardown);
+	WM_TEST_F(s, test_secrets_generated_once, setup, teardown);
+	WM_TEST_F(s, test_secrets_join_a_running_transaction, setup, teardown);
+	WM_TEST_F(s, test_urls_derive_from_portal_base_url, setup, teardown);
+	WM_TEST_F(s, test_audited_set_hides_secret, setup, teardown);
+	WM_TEST_F(s, test_every_default_is_valid, setup, teardown);
+	WM_TEST_F(s, test_unset_owner_removes_user_settings, setup, teardown);
 	return s;
 }

@@ -324,19 +324,16 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("template");
-	TCase *tc = tcase_create("template");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_override_order_user_domain_global_file);
-	tcase_add_test(tc, test_find_reports_scope);
-	tcase_add_test(tc, test_crlf_in_header_variable_is_refused);
-	tcase_add_test(tc, test_header_block_is_checked);
-	tcase_add_test(tc, test_box_headers_cannot_come_from_template);
-	tcase_add_test(tc, test_non_ascii_headers_are_encoded);
-	tcase_add_test(tc, test_long_headers_are_folded);
-	tcase_add_test(tc, test_set_refuses_broken_or_unknown_template);
-	tcase_add_test(tc, test_value_is_not_template_code);
-	tcase_add_test(tc, test_shipped_templates_render);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_override_order_user_domain_global_file, setup, teardown);
+	WM_TEST_F(s, test_find_reports_scope, setup, teardown);
+	WM_TEST_F(s, test_crlf_in_header_variable_is_refused, setup, teardown);
+	WM_TEST_F(s, test_header_block_is_checked, setup, teardown);
+	WM_TEST_F(s, test_box_headers_cannot_come_from_template, setup, teardown);
+	WM_TEST_F(s, test_non_ascii_headers_are_encoded, setup, teardown);
+	WM_TEST_F(s, test_long_headers_are_folded, setup, teardown);
+	WM_TEST_F(s, test_set_refuses_broken_or_unknown_template, setup, teardown);
+	WM_TEST_F(s, test_value_is_not_template_code, setup, teardown);
+	WM_TEST_F(s, test_shipped_templates_render, setup, teardown);
 	return s;
 }

@@ -117,14 +117,11 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("throttle");
-	TCase *tc = tcase_create("throttle");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_throttle_refuses_account_after_five_failures);
-	tcase_add_test(tc, test_throttle_account_key_ignores_case);
-	tcase_add_test(tc, test_throttle_refuses_address_trying_many_accounts);
-	tcase_add_test(tc, test_throttle_window_slides);
-	tcase_add_test(tc, test_throttle_success_clears_account_not_address);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_throttle_refuses_account_after_five_failures, setup, teardown);
+	WM_TEST_F(s, test_throttle_account_key_ignores_case, setup, teardown);
+	WM_TEST_F(s, test_throttle_refuses_address_trying_many_accounts, setup, teardown);
+	WM_TEST_F(s, test_throttle_window_slides, setup, teardown);
+	WM_TEST_F(s, test_throttle_success_clears_account_not_address, setup, teardown);
 	return s;
 }

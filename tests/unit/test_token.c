@@ -235,19 +235,16 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("token");
-	TCase *tc = tcase_create("token");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_valid_link_verifies_and_names_address);
-	tcase_add_test(tc, test_tampered_byte_anywhere_is_refused);
-	tcase_add_test(tc, test_other_address_with_copied_mac_is_refused);
-	tcase_add_test(tc, test_garbage_is_refused);
-	tcase_add_test(tc, test_expired_link_is_refused);
-	tcase_add_test(tc, test_wrong_purpose_is_refused);
-	tcase_add_test(tc, test_link_works_once);
-	tcase_add_test(tc, test_used_rows_are_purged_after_expiry);
-	tcase_add_test(tc, test_secret_per_domain_keys_its_links);
-	tcase_add_test(tc, test_base64url_is_canonical);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_valid_link_verifies_and_names_address, setup, teardown);
+	WM_TEST_F(s, test_tampered_byte_anywhere_is_refused, setup, teardown);
+	WM_TEST_F(s, test_other_address_with_copied_mac_is_refused, setup, teardown);
+	WM_TEST_F(s, test_garbage_is_refused, setup, teardown);
+	WM_TEST_F(s, test_expired_link_is_refused, setup, teardown);
+	WM_TEST_F(s, test_wrong_purpose_is_refused, setup, teardown);
+	WM_TEST_F(s, test_link_works_once, setup, teardown);
+	WM_TEST_F(s, test_used_rows_are_purged_after_expiry, setup, teardown);
+	WM_TEST_F(s, test_secret_per_domain_keys_its_links, setup, teardown);
+	WM_TEST_F(s, test_base64url_is_canonical, setup, teardown);
 	return s;
 }

@@ -235,18 +235,15 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("totp");
-	TCase *tc = tcase_create("totp");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_totp_codes_match_rfc6238_vectors);
-	tcase_add_test(tc, test_totp_secret_agrees_with_oathtool);
-	tcase_add_test(tc, test_totp_match_allows_one_step_of_skew);
-	tcase_add_test(tc, test_totp_uri_names_issuer_account_and_secret);
-	tcase_add_test(tc, test_totp_qr_code_is_an_svg_data_uri);
-	tcase_add_test(tc, test_totp_enrolment_needs_a_right_code);
-	tcase_add_test(tc, test_totp_code_is_accepted_once);
-	tcase_add_test(tc, test_totp_recovery_codes_are_hashed_and_single_use);
-	tcase_add_test(tc, test_totp_disable_forgets_secret_and_codes);
-	suite_add_tcase(s, tc);
+	WM_TEST_F(s, test_totp_codes_match_rfc6238_vectors, setup, teardown);
+	WM_TEST_F(s, test_totp_secret_agrees_with_oathtool, setup, teardown);
+	WM_TEST_F(s, test_totp_match_allows_one_step_of_skew, setup, teardown);
+	WM_TEST_F(s, test_totp_uri_names_issuer_account_and_secret, setup, teardown);
+	WM_TEST_F(s, test_totp_qr_code_is_an_svg_data_uri, setup, teardown);
+	WM_TEST_F(s, test_totp_enrolment_needs_a_right_code, setup, teardown);
+	WM_TEST_F(s, test_totp_code_is_accepted_once, setup, teardown);
+	WM_TEST_F(s, test_totp_recovery_codes_are_hashed_and_single_use, setup, teardown);
+	WM_TEST_F(s, test_totp_disable_forgets_secret_and_codes, setup, teardown);
 	return s;
 }

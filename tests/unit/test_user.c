@@ -379,37 +379,23 @@ START_TEST(test_user_foreach_orders_by_address)
 }
 END_TEST
 
-/* One case per test, so the TAP lines carry the behaviour's name. */
-static void
-add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
-#define ADD(s, t)	add((s), #t, t)
-
 Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("user");
 
-	ADD(s, test_user_add_normalises_address);
-	ADD(s, test_user_add_refuses_duplicates_and_bad_addresses);
-	ADD(s, test_user_ensure_tells_whether_it_created);
-	ADD(s, test_user_enable_and_disable);
-	ADD(s, test_user_password_set_and_check);
-	ADD(s, test_user_last_invite);
-	ADD(s, test_user_delete_keeps_mailbox);
-	ADD(s, test_user_delete_purge_removes_mailbox_and_index);
-	ADD(s, test_user_delete_purge_without_mailbox);
-	ADD(s, test_user_purge_after_delete_removes_kept_mailbox);
-	ADD(s, test_user_delete_joins_a_running_transaction);
-	ADD(s, test_user_delete_unknown_changes_nothing);
-	ADD(s, test_user_foreach_orders_by_address);
+	WM_TEST_F(s, test_user_add_normalises_address, setup, teardown);
+	WM_TEST_F(s, test_user_add_refuses_duplicates_and_bad_addresses, setup, teardown);
+	WM_TEST_F(s, test_user_ensure_tells_whether_it_created, setup, teardown);
+	WM_TEST_F(s, test_user_enable_and_disable, setup, teardown);
+	WM_TEST_F(s, test_user_password_set_and_check, setup, teardown);
+	WM_TEST_F(s, test_user_last_invite, setup, teardown);
+	WM_TEST_F(s, test_user_delete_keeps_mailbox, setup, teardown);
+	WM_TEST_F(s, test_user_delete_purge_removes_mailbox_and_index, setup, teardown);
+	WM_TEST_F(s, test_user_delete_purge_without_mailbox, setup, teardown);
+	WM_TEST_F(s, test_user_purge_after_delete_removes_kept_mailbox, setup, teardown);
+	WM_TEST_F(s, test_user_delete_joins_a_running_transaction, setup, teardown);
+	WM_TEST_F(s, test_user_delete_unknown_changes_nothing, setup, teardown);
+	WM_TEST_F(s, test_user_foreach_orders_by_address, setup, teardown);
 	return s;
 }

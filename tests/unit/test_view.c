@@ -638,29 +638,23 @@ Suite *
 wm_test_suite(void)
 {
 	Suite *s = suite_create("view");
-	TCase *tc = tcase_create("view");
-	TCase *read = tcase_create("read");
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_rfc2231_filenames_decode_to_utf8);
-	tcase_add_test(tc, test_rfc2047_filenames_decode_to_utf8);
-	tcase_add_test(tc, test_filenames_are_safe_and_never_empty);
-	tcase_add_test(tc, test_safe_filename_rules);
-	tcase_add_test(tc, test_disposition_value_is_safe);
-	tcase_add_test(tc, test_headers_decoded_to_utf8);
-	tcase_add_test(tc, test_text_body_converted_to_utf8);
-	tcase_add_test(tc, test_unknown_charset_does_not_fail);
-	tcase_add_test(tc, test_part_extraction_returns_exact_bytes);
-	tcase_add_test(tc, test_html_body_sanitised_with_cid_image_inlined);
-	tcase_add_test(tc, test_mbox_from_line_and_unparsable_mail);
-	tcase_add_test(tc, test_open_message_refuses_paths_outside_maildir);
-	tcase_add_test(tc, test_read_receipt_decision);
-	tcase_add_test(tc, test_every_corpus_message_is_shown);
-	tcase_add_test(tc, test_corpus_names_and_texts);
-	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(read, setup, teardown);
-	tcase_add_test(read, test_mark_read_sends_requested_receipt_once);
-	tcase_add_test(read, test_mark_read_without_request_sends_nothing);
-	suite_add_tcase(s, read);
+	WM_TEST_F(s, test_rfc2231_filenames_decode_to_utf8, setup, teardown);
+	WM_TEST_F(s, test_rfc2047_filenames_decode_to_utf8, setup, teardown);
+	WM_TEST_F(s, test_filenames_are_safe_and_never_empty, setup, teardown);
+	WM_TEST_F(s, test_safe_filename_rules, setup, teardown);
+	WM_TEST_F(s, test_disposition_value_is_safe, setup, teardown);
+	WM_TEST_F(s, test_headers_decoded_to_utf8, setup, teardown);
+	WM_TEST_F(s, test_text_body_converted_to_utf8, setup, teardown);
+	WM_TEST_F(s, test_unknown_charset_does_not_fail, setup, teardown);
+	WM_TEST_F(s, test_part_extraction_returns_exact_bytes, setup, teardown);
+	WM_TEST_F(s, test_html_body_sanitised_with_cid_image_inlined, setup, teardown);
+	WM_TEST_F(s, test_mbox_from_line_and_unparsable_mail, setup, teardown);
+	WM_TEST_F(s, test_open_message_refuses_paths_outside_maildir, setup, teardown);
+	WM_TEST_F(s, test_read_receipt_decision, setup, teardown);
+	WM_TEST_F(s, test_every_corpus_message_is_shown, setup, teardown);
+	WM_TEST_F(s, test_corpus_names_and_texts, setup, teardown);
+	WM_TEST_F(s, test_mark_read_sends_requested_receipt_once, setup, teardown);
+	WM_TEST_F(s, test_mark_read_without_request_sends_nothing, setup, teardown);
 	return s;
 }

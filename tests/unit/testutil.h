@@ -32,6 +32,22 @@ wm_test_add(Suite *s, const char *name, const TTest *t)
 
 #define WM_TEST(suite, fn)	wm_test_add((suite), #fn, (fn))
 
+/* The same with a setup and teardown run in the test's own process. */
+static inline void
+wm_test_add_fixture(Suite *s, const char *name, const TTest *t, SFun setup,
+    SFun teardown)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+}
+
+#define WM_TEST_F(suite, fn, setup, teardown) \
+	wm_test_add_fixture((suite), #fn, (fn), (setup), (teardown))
+
 static inline char *
 wm_test_tmpdir(void)
 {
