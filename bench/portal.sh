@@ -9,7 +9,7 @@
 #   - the message view of a 1 MB mail (text body; attachment): p50 and p99
 #     latency of one client.
 # The mailbox is filled directly: index rows in one SQLite transaction and a
-# small maildir file per row (the portal's quota figure reads the maildir).
+# small maildir file per row (the message view reads it).
 # Prints figures; never fails on a figure.
 #
 # Environment: WM_BIN (default build/bin), BENCH_SECONDS (10 per point),

@@ -2,7 +2,7 @@
  * NAME
  *	portal.cgi - the webmail portal of recipients
  * SYNOPSIS
- *	portal.cgi (run by the web server as a CGI program)
+ *	portal.cgi (run by the web server as a FastCGI application or a CGI)
  * DESCRIPTION
  *	Serves every page of the portal under /portal/: sign-up with a signed
  *	link, login (with a second step when two-factor authentication is on),
@@ -11,6 +11,12 @@
  *	frame), attachment and .eml downloads, replies and new mail.  The web
  *	server passes everything except /static/ to this program; PATH_INFO
  *	selects the page.
+ *
+ *	Started by lighttpd's mod_fastcgi (its stdin a listening socket), it
+ *	serves request after request with the database open, forgetting all
+ *	of a request (session, CSRF token, form, headers) before the next,
+ *	and exits after 10,000 requests or when its heap stays above 64 MB,
+ *	to be started again.  Otherwise it answers one request as a CGI.
  * DIAGNOSTICS
  *	Failures are answered with an HTTP status and a one-line message; the
  *	details go to the instance log.
@@ -58,6 +64,7 @@ extern char **environ;
 #define COOKIE_SESSION	"wmsession"
 #define COOKIE_PRE	"wmcsrf"
 #define PAGE_SIZE	25
+#define FCGI_REQUESTS	10000	/* requests of one FastCGI process */
 #define ISSUER		"Secure Webmail"
 #define MSG_TRY_LATER	"Something went wrong on our side. Please try again later."
 #define MSG_BAD_LOGIN	"The email address or password is not right."
@@ -1627,25 +1634,42 @@ strip_base(struct wm_web *w)
 	free(rest);
 }
 
+/* Configuration and database: once per process, again after a failure. */
 static int
 open_instance(struct portal *p, struct wm_err *err)
 {
-	const char *tdir;
-	char *html;
-	long long max;
-
+	if (p->db != NULL)
+		return 0;
+	wm_config_free(p->cfg);
 	if ((p->cfg = wm_config_load(NULL, err)) == NULL)
 		return -1;
 	wm_log_file(wm_config_path(p->cfg, "log"));
-	tdir = wm_config_path(p->cfg, "templates");
+	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
+	return p->db == NULL ? -1 : 0;
+}
+
+static void
+close_instance(struct portal *p)
+{
+	wm_db_close(p->db);
+	wm_config_free(p->cfg);
+	p->db = NULL;
+	p->cfg = NULL;
+}
+
+/* Templates and the request body; answers 413/400 itself. */
+static int
+read_request(struct portal *p, struct wm_err *err)
+{
+	const char *tdir = wm_config_path(p->cfg, "templates");
+	char *html;
+	long long max;
+
 	html = wm_asprintf("%s/html", tdir ? tdir : "/usr/share/wm/templates");
 	if (html == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	wm_web_set(p->w, "hdf.loadpaths.0", html);
 	free(html);
-	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
-	if (p->db == NULL)
-		return -1;
 	/* Room for the largest attachment plus the rest of a compose form. */
 	max = wm_pref_user_num(p->db, NULL, "max-attachment-size", 10485760LL);
 	if (wm_web_parse(p->w, (size_t)(max * 2 + 1048576), err) == -1) {
@@ -1657,37 +1681,83 @@ open_instance(struct portal *p, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * Forgets everything of the request, so a FastCGI process serves the next
+ * one (maybe of another user) as a fresh CGI would: only the configuration
+ * and the database handle stay.
+ */
+static void
+end_request(struct portal *p, int failed)
+{
+	wm_session_free(p->sess);
+	wm_free_secret(p->sid);
+	p->sess = NULL;
+	p->sid = NULL;
+	explicit_bzero(p->pre, sizeof(p->pre));
+	p->expired = 0;
+	wm_web_free(p->w);
+	p->w = NULL;
+	/* A handler that failed inside a transaction must not leave it open. */
+	if (p->db != NULL && !sqlite3_get_autocommit(wm_db_handle(p->db)))
+		wm_db_rollback(p->db);
+	if (failed)
+		close_instance(p);
+}
+
+static void
+serve(struct portal *p)
+{
+	struct wm_err err;
+	int failed = 0;
+
+	if ((p->w = wm_web_new(NULL, &err)) == NULL) {
+		wm_log_err(&err);
+		wm_web_fatal();
+		return;
+	}
+	if (open_instance(p, &err) == -1 || load_session(p, &err) == -1) {
+		wm_log_err(&err);
+		wm_web_error(p->w, 503, MSG_TRY_LATER);
+		failed = 1;
+	} else if (read_request(p, &err) == -1) {
+		wm_log_err(&err);
+		wm_web_error(p->w, 503, MSG_TRY_LATER);	/* unless answered */
+	} else {
+		load_pre_token(p);
+		wm_web_set(p->w, "Page.base", BASE);
+		wm_web_set(p->w, "Page.csrf", csrf_token(p));
+		strip_base(p->w);
+		wm_web_dispatch(p->w, routes, csrf_token(p), p);
+		wm_web_error(p->w, 500, MSG_TRY_LATER);	/* no answer yet */
+	}
+	end_request(p, failed);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct portal p;
-	struct wm_err err;
+	long n;
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
 	wm_log_stderr(0);
-	wm_web_std_io(argc, argv, environ);
-	if ((p.w = wm_web_new(NULL, &err)) == NULL) {
-		wm_log_err(&err);
-		fputs("Status: 500\r\nContent-Type: text/plain\r\n\r\nError\n",
-		    stdout);
+	if (!wm_web_fcgi()) {
+		wm_web_std_io(argc, argv, environ);
+		serve(&p);
+		close_instance(&p);
 		return 0;
 	}
-	if (open_instance(&p, &err) == -1 || load_session(&p, &err) == -1) {
-		wm_log_err(&err);
-		wm_web_error(p.w, 503, MSG_TRY_LATER);
-	} else {
-		load_pre_token(&p);
-		wm_web_set(p.w, "Page.base", BASE);
-		wm_web_set(p.w, "Page.csrf", csrf_token(&p));
-		strip_base(p.w);
-		wm_web_dispatch(p.w, routes, csrf_token(&p), &p);
-		wm_web_error(p.w, 500, MSG_TRY_LATER);	/* no answer yet */
+	/* A fresh process now and then bounds whatever a request left behind. */
+	for (n = 0; n < FCGI_REQUESTS; n++) {
+		if (wm_web_fcgi_accept() == -1)
+			break;
+		serve(&p);
+		if (wm_web_fcgi_finish() == -1) {
+			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
+			break;
+		}
 	}
-	wm_session_free(p.sess);
-	wm_free_secret(p.sid);
-	wm_web_free(p.w);
-	wm_db_close(p.db);
-	wm_config_free(p.cfg);
+	close_instance(&p);
 	return 0;
 }

@@ -547,12 +547,13 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	wm_buf_printf(b,
 	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
 	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
-	    "# Everything but /static/ goes to the CGI of the listener, which\n"
-	    "# routes on PATH_INFO.\n\n",
+	    "# Everything but /static/ goes to the program of the listener, which\n"
+	    "# routes on PATH_INFO: the portal's runs as a FastCGI application\n"
+	    "# (started and restarted by lighttpd), the admin console's as a CGI.\n\n",
 	    wm_config_get(cfg, "instance", "name"));
 	wm_buf_printf(b,
 	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
-	    "    \"mod_setenv\", \"mod_cgi\", \"mod_openssl\" )\n"
+	    "    \"mod_setenv\", \"mod_fastcgi\", \"mod_cgi\", \"mod_openssl\" )\n"
 	    "server.bind = \"127.0.0.1\"\n"
 	    "server.port = %d\n"
 	    "server.username = \"%s\"\n"
@@ -583,8 +584,16 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	    "alias.url = ( \"/static/\" => \"%s/\",\n"
 	    "    \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
 	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
-	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n\n",
+	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n",
 	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
+	wm_buf_printf(b,
+	    "fastcgi.server = ( \"/portal.cgi\" => ( (\n"
+	    "    \"bin-path\" => \"%s/portal.cgi\",\n"
+	    "    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
+	    "    \"socket\" => \"%s/portal/portal.sock\",\n"
+	    "    \"max-procs\" => 2,\n"
+	    "    \"check-local\" => \"disable\" ) ) )\n\n",
+	    cgi, wm_config_file(cfg), wm_config_path(cfg, "run"));
 	wm_buf_printf(b,
 	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
@@ -593,6 +602,7 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	    "\t    \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
 	    "\turl.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
+	    "\tfastcgi.server = ( )\n"
 	    "}\n",
 	    port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
 }
@@ -707,6 +717,7 @@ static const struct {
 	{ "mail", 0700, 1 },
 	{ "log", 0750, 1 },
 	{ "run", 0755, 0 },
+	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
 	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
 	{ "tls", 0700, 0 },
 	{ "backup", 0700, 1 },

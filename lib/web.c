@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <ClearSilver.h>
+#include <fcgiapp.h>
+#include <malloc.h>
 
 #include "err.h"
 #include "util.h"
@@ -28,6 +30,116 @@ void
 wm_web_std_io(int argc, char **argv, char **envp)
 {
 	cgiwrap_init_std(argc, argv, envp);
+}
+
+/*
+ * The request being served under FastCGI.  One at a time: the cgiwrap
+ * callbacks have nowhere else to find it, and libfcgi resets it at every
+ * accept, so nothing of one request is left to the next.
+ */
+static FCGX_Request	fcgi_req;
+static int		fcgi_ready;
+
+static int
+io_read(void *data, char *buf, int len)
+{
+	return FCGX_GetStr(buf, len, fcgi_req.in);
+}
+
+static int
+io_writef(void *data, const char *fmt, va_list ap)
+{
+	return FCGX_VFPrintF(fcgi_req.out, fmt, ap) < 0 ? -1 : 0;
+}
+
+static int
+io_write(void *data, const char *buf, int len)
+{
+	return FCGX_PutStr(buf, len, fcgi_req.out);
+}
+
+/* cgiwrap wants a copy it frees. */
+static char *
+io_getenv(void *data, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fcgi_req.envp);
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+/* Request parameters are the web server's: never changed from here. */
+static int
+io_putenv(void *data, const char *name, const char *value)
+{
+	return -1;
+}
+
+static int
+io_iterenv(void *data, int n, char **name, char **value)
+{
+	const char *eq;
+	int i;
+
+	*name = *value = NULL;
+	for (i = 0; i < n && fcgi_req.envp[i] != NULL; i++)
+		;
+	if (n < 0 || fcgi_req.envp[i] == NULL)
+		return 0;
+	if ((eq = strchr(fcgi_req.envp[i], '=')) == NULL)
+		return 0;
+	*name = strndup(fcgi_req.envp[i], (size_t)(eq - fcgi_req.envp[i]));
+	*value = strdup(eq + 1);
+	if (*name == NULL || *value == NULL) {
+		free(*name);
+		free(*value);
+		*name = *value = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+int
+wm_web_fcgi(void)
+{
+	return !FCGX_IsCGI();
+}
+
+int
+wm_web_fcgi_accept(void)
+{
+	if (!fcgi_ready) {
+		if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi_req, 0, 0) != 0)
+			return -1;
+		fcgi_ready = 1;
+	}
+	if (FCGX_Accept_r(&fcgi_req) < 0)
+		return -1;
+	cgiwrap_init_emu(NULL, io_read, io_writef, io_write, io_getenv,
+	    io_putenv, io_iterenv);
+	return 0;
+}
+
+int
+wm_web_fcgi_finish(void)
+{
+	struct mallinfo2 mi;
+
+	FCGX_Finish_r(&fcgi_req);
+	/* Give back what a large mail took; a heap that stays large is a leak. */
+	malloc_trim(0);
+	mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd > (size_t)WM_WEB_HEAP_MAX ? -1 : 0;
+}
+
+void
+wm_web_fatal(void)
+{
+	static const char msg[] = "Status: 500\r\nContent-Type: text/plain\r\n"
+	    "\r\nError\n";
+	NEOERR *nerr;
+
+	nerr = cgiwrap_write(msg, (int)sizeof(msg) - 1);
+	nerr_ignore(&nerr);
 }
 
 /* Turns a ClearSilver error into err and frees it. */

@@ -29,6 +29,22 @@ struct wm_web;
 void	 wm_web_std_io(int argc, char **argv, char **envp);
 
 /*
+ * FastCGI (libfcgi).  wm_web_fcgi() is 1 when the web server started this
+ * program as a FastCGI application, 0 when it runs as a plain CGI.
+ * wm_web_fcgi_accept() waits for the next request and points the CGI I/O
+ * (ClearSilver's cgiwrap) at its streams and parameters: 0, or -1 when the
+ * server closed the connection.  wm_web_fcgi_finish() completes the request;
+ * it returns -1 when the heap has grown past WM_WEB_HEAP_MAX, and the
+ * process should exit to be started afresh.
+ */
+#define WM_WEB_HEAP_MAX	(64L * 1024 * 1024)
+int	 wm_web_fcgi(void);
+int	 wm_web_fcgi_accept(void);
+int	 wm_web_fcgi_finish(void);
+/* A bare 500 answer when not even a struct wm_web could be made. */
+void	 wm_web_fatal(void);
+
+/*
  * Reads the request environment, cookies and query string.  Templates are
  * looked up in templates_dir.  The security headers are set from here on.
  */
