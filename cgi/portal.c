@@ -30,6 +30,7 @@
  * FILES
  *	wm.conf(5) named by $WM_CONFIG, the database and templates it names.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1737,7 +1738,8 @@ int
 main(int argc, char **argv)
 {
 	struct portal p;
-	long n;
+	const char *env = getenv("WM_PORTAL_REQUESTS");	/* tests: fewer */
+	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
@@ -1748,16 +1750,27 @@ main(int argc, char **argv)
 		close_instance(&p);
 		return 0;
 	}
-	/* A fresh process now and then bounds whatever a request left behind. */
-	for (n = 0; n < FCGI_REQUESTS; n++) {
-		if (wm_web_fcgi_accept() == -1)
-			break;
+	/*
+	 * A fresh process now and then bounds whatever a request left behind.
+	 * It starts in place: exiting would drop the connections lighttpd has
+	 * queued on the socket.
+	 */
+	if (max <= 0 || max > FCGI_REQUESTS)
+		max = FCGI_REQUESTS;
+	for (n = 0; n < max; n++) {
+		if (wm_web_fcgi_accept() == -1) {
+			close_instance(&p);
+			return 0;
+		}
 		serve(&p);
 		if (wm_web_fcgi_finish() == -1) {
 			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
 			break;
 		}
 	}
+	wm_log(LOG_INFO, "restarting after %ld requests", n);
 	close_instance(&p);
+	wm_web_fcgi_restart(argv);
+	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ClearSilver.h>
 #include <fcgiapp.h>
@@ -129,6 +130,16 @@ wm_web_fcgi_finish(void)
 	malloc_trim(0);
 	mi = mallinfo2();
 	return mi.uordblks + mi.hblkhd > (size_t)WM_WEB_HEAP_MAX ? -1 : 0;
+}
+
+void
+wm_web_fcgi_restart(char **argv)
+{
+	FCGX_Free(&fcgi_req, 1);
+	fcgi_ready = 0;
+	/* Only the listening socket (0) and stdout/stderr go to the new image. */
+	close_range(3, ~0U, 0);
+	execv("/proc/self/exe", argv);
 }
 
 void

@@ -41,6 +41,12 @@ void	 wm_web_std_io(int argc, char **argv, char **envp);
 int	 wm_web_fcgi(void);
 int	 wm_web_fcgi_accept(void);
 int	 wm_web_fcgi_finish(void);
+/*
+ * Runs this program afresh in this process (execv of /proc/self/exe with
+ * argv): the listening socket stays open, so requests waiting on it are not
+ * lost as they would be if the process exited.  Returns only on failure.
+ */
+void	 wm_web_fcgi_restart(char **argv);
 /* A bare 500 answer when not even a struct wm_web could be made. */
 void	 wm_web_fatal(void);
 
