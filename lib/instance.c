@@ -543,6 +543,7 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 {
 	const char *tls = wm_config_path(cfg, "tls-cert");
 	const char *cgi = wm_config_path(cfg, "cgi");
+	char *fcgi = NULL;
 
 	wm_buf_printf(b,
 	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
@@ -586,14 +587,23 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n",
 	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
-	wm_buf_printf(b,
-	    "fastcgi.server = ( \"/portal.cgi\" => ( (\n"
-	    "    \"bin-path\" => \"%s/portal.cgi\",\n"
-	    "    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
-	    "    \"socket\" => \"%s/portal/portal.sock\",\n"
-	    "    \"max-procs\" => 2,\n"
-	    "    \"check-local\" => \"disable\" ) ) )\n\n",
-	    cgi, wm_config_file(cfg), wm_config_path(cfg, "run"));
+	/*
+	 * lighttpd refuses to start when a FastCGI bin-path is missing, but
+	 * serves the rest without a CGI: a tree without portal.cgi built keeps
+	 * the CGI route.
+	 */
+	fcgi = wm_asprintf("%s/portal.cgi", cgi);
+	if (fcgi != NULL && access(fcgi, X_OK) == 0)
+		wm_buf_printf(b,
+		    "fastcgi.server = ( \"/portal.cgi\" => ( (\n"
+		    "    \"bin-path\" => \"%s\",\n"
+		    "    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
+		    "    \"socket\" => \"%s/portal/portal.sock\",\n"
+		    "    \"max-procs\" => 2,\n"
+		    "    \"check-local\" => \"disable\" ) ) )\n",
+		    fcgi, wm_config_file(cfg), wm_config_path(cfg, "run"));
+	wm_buf_puts(b, "\n");
+	free(fcgi);
 	wm_buf_printf(b,
 	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
