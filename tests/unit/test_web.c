@@ -4,10 +4,14 @@
  * escaping of template variables, redirects, body limits and uploads.
  * Requests are fed through ClearSilver's cgiwrap emulation.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <check.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ClearSilver.h>
 
@@ -470,6 +474,39 @@ START_TEST(test_web_download_name_keeps_spaces_and_utf8)
 }
 END_TEST
 
+/* The same binary is a plain CGI unless the server gave it a socket. */
+START_TEST(test_web_plain_cgi_when_stdin_is_no_socket)
+{
+	int fds[2];
+
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(dup2(fds[0], 0), 0);
+	ck_assert_int_eq(wm_web_fcgi(), 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_web_fastcgi_when_stdin_is_a_listening_socket)
+{
+	struct sockaddr_un sun;
+	char *dir = wm_test_tmpdir();
+	char *path = wm_asprintf("%s/fcgi.sock", dir);
+	int s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ck_assert_int_ge(s = socket(AF_UNIX, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(s, 1), 0);
+	ck_assert_int_eq(dup2(s, 0), 0);
+	ck_assert_int_eq(wm_web_fcgi(), 1);
+	free(path);
+	wm_test_rmdir(dir);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -496,6 +533,8 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_web_repeated_fields_are_listed);
 	tcase_add_test(tc, test_web_download_has_safe_disposition);
 	tcase_add_test(tc, test_web_download_name_keeps_spaces_and_utf8);
+	tcase_add_test(tc, test_web_plain_cgi_when_stdin_is_no_socket);
+	tcase_add_test(tc, test_web_fastcgi_when_stdin_is_a_listening_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
