@@ -636,13 +636,14 @@ reset_request(struct portal *p)
 	char addr[WM_ADDRESS_MAX + 1];
 	struct wm_user *u;
 	struct wm_err err;
+	int sent;
 
 	if (in != NULL && wm_address_normalize(in, addr, sizeof(addr), &err) == 0 &&
 	    (u = wm_user_get(p->db, addr, &err)) != NULL) {
-		if (u->enabled && wm_notify_password_reset(p->cfg, p->db, addr,
-		    &err) == -1)
+		if (u->enabled && wm_notify_password_reset_request(p->cfg, p->db,
+		    addr, &sent, &err) == -1)
 			wm_log_err(&err);
-		else if (u->enabled)
+		else if (u->enabled && sent)
 			wm_log(LOG_INFO, "password reset link sent to %s (asked "
 			    "from %s)", addr, ip);
 		wm_user_free(u);

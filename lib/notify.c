@@ -693,6 +693,30 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
 	    "password-reset-link-validity", 300, err);
 }
 
+int
+wm_notify_password_reset_request(struct wm_config *cfg, struct wm_db *db,
+    const char *address, int *sent, struct wm_err *err)
+{
+	time_t prev;
+	int claimed;
+
+	*sent = 0;
+	claimed = notice_claim(db, address, "reset", WM_RESET_EVERY, &prev, err);
+	if (claimed == -1)
+		return -1;
+	if (claimed == 0) {
+		wm_log(LOG_INFO, "password reset for %s asked again within %d "
+		    "seconds; no mail", address, WM_RESET_EVERY);
+		return 0;
+	}
+	if (wm_notify_password_reset(cfg, db, address, err) == -1) {
+		notice_release(db, address, "reset", prev);
+		return -1;
+	}
+	*sent = 1;
+	return 0;
+}
+
 /*
  * A value for a template variable from a mail we did not write: line breaks
  * become spaces and bytes that are not UTF-8 become U+FFFD.

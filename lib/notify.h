@@ -29,6 +29,14 @@ int	 wm_notify_signup(struct wm_config *, struct wm_db *, const char *address,
 int	 wm_notify_password_reset(struct wm_config *, struct wm_db *,
 	    const char *address, struct wm_err *);
 /*
+ * The same for a request anyone can make on the portal's reset page: at most
+ * one mail per address every WM_RESET_EVERY seconds, so the page cannot be
+ * used to flood a mailbox.  *sent tells whether a mail went out.
+ */
+#define WM_RESET_EVERY	300
+int	 wm_notify_password_reset_request(struct wm_config *, struct wm_db *,
+	    const char *address, int *sent, struct wm_err *);
+/*
  * Tells sender and postmaster that address's mailbox is full.  This and the
  * two below use the null envelope sender, so they never bounce back.
  */

@@ -306,6 +306,32 @@ START_TEST(test_password_reset_link)
 }
 END_TEST
 
+START_TEST(test_reset_requests_limited_per_address)
+{
+	struct wm_err err;
+	char *path;
+	int sent;
+
+	ck_assert_int_eq(wm_user_set_password(db, "bob@example.com",
+	    "correct horse battery staple", &err), 0);
+	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
+	    "bob@example.com", &sent, &err), 0);
+	ck_assert_int_eq(sent, 1);
+	wm_test_clock(T0 + WM_RESET_EVERY - 1);
+	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
+	    "bob@example.com", &sent, &err), 0);
+	ck_assert_int_eq(sent, 0);
+	path = wm_asprintf("%s/outbox/2.eml", dir);
+	ck_assert_msg(!wm_path_exists(path), "a second reset mail went out");
+	free(path);
+	wm_test_clock(T0 + WM_RESET_EVERY + 1);
+	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
+	    "bob@example.com", &sent, &err), 0);
+	ck_assert_int_eq(sent, 1);
+	free(outbox(2, "eml"));
+}
+END_TEST
+
 START_TEST(test_sysmail_header_roundtrip_and_forgery)
 {
 	struct wm_err err;
@@ -563,6 +589,7 @@ wm_test_suite(void)
 	WM_TEST_F(s, test_signed_up_user_gets_notification_not_invitation, setup, teardown);
 	WM_TEST_F(s, test_from_follows_notification_sender, setup, teardown);
 	WM_TEST_F(s, test_password_reset_link, setup, teardown);
+	WM_TEST_F(s, test_reset_requests_limited_per_address, setup, teardown);
 	WM_TEST_F(s, test_sysmail_header_roundtrip_and_forgery, setup, teardown);
 	WM_TEST_F(s, test_sendmail_gets_argv_without_shell, setup, teardown);
 	WM_TEST_F(s, test_over_quota_notice_to_sender_and_postmaster, setup, teardown);
