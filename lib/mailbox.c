@@ -191,23 +191,32 @@ make_dir(const char *root, const char *path, struct wm_err *err)
 	return 0;
 }
 
-int
-wm_mailbox_create(const char *root, const char *address, struct wm_err *err)
+/* Creates path and its tmp/, new/ and cur/. */
+static int
+make_maildir(const char *root, const char *path, struct wm_err *err)
 {
-	char *path, *sub;
+	char *sub;
 	int i, rc;
 
-	if ((path = box_path(root, address, err)) == NULL)
-		return -1;
 	rc = make_dir(root, path, err);
 	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
-		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
-			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
-			break;
-		}
+		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		rc = make_dir(root, sub, err);
 		free(sub);
 	}
+	return rc;
+}
+
+int
+wm_mailbox_create(const char *root, const char *address, struct wm_err *err)
+{
+	char *path;
+	int rc;
+
+	if ((path = box_path(root, address, err)) == NULL)
+		return -1;
+	rc = make_maildir(root, path, err);
 	free(path);
 	return rc;
 }
@@ -304,23 +313,13 @@ static char *
 folder_create(const char *root, const char *box, const char *folder,
     struct wm_err *err)
 {
-	char *path, *sub;
-	int i, rc;
+	char *path;
 
 	if ((path = wm_asprintf("%s/.%s", box, folder)) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
 	}
-	rc = make_dir(root, path, err);
-	for (i = 0; rc == 0 && subdirs[i] != NULL; i++) {
-		if ((sub = wm_asprintf("%s/%s", path, subdirs[i])) == NULL) {
-			rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
-			break;
-		}
-		rc = make_dir(root, sub, err);
-		free(sub);
-	}
-	if (rc == -1) {
+	if (make_maildir(root, path, err) == -1) {
 		free(path);
 		return NULL;
 	}

@@ -330,21 +330,12 @@ mime_init(void)
 
 /* Effective setting for address (NULL: global); never NULL on success. */
 static char *
-pref(struct wm_db *db, const char *address, const char *name,
-    struct wm_err *err)
-{
-	if (address == NULL)
-		return wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, name, NULL, err);
-	return wm_pref_get(db, WM_SCOPE_USER, address, name, NULL, err);
-}
-
-static char *
 required_pref(struct wm_db *db, const char *address, const char *name,
     struct wm_err *err)
 {
 	char *v;
 
-	if ((v = pref(db, address, name, err)) == NULL)
+	if ((v = wm_pref_user(db, address, name, err)) == NULL)
 		return NULL;
 	if (*v == '\0' || wm_has_crlf(v)) {
 		free(v);
@@ -436,36 +427,11 @@ link_with_token(const char *base, const char *token)
 	    token);
 }
 
-/* URL setting, else portal-base-url + path. */
-static char *
-page_url(struct wm_db *db, const char *address, const char *name,
-    const char *path, struct wm_err *err)
-{
-	char *v, *base, *url;
-	size_t n;
-
-	if ((v = pref(db, address, name, err)) == NULL)
-		return NULL;
-	if (*v != '\0' && !wm_has_crlf(v))
-		return v;
-	free(v);
-	if ((base = required_pref(db, address, "portal-base-url", err)) == NULL)
-		return NULL;
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		base[--n] = '\0';
-	url = wm_asprintf("%s%s", base, path);
-	free(base);
-	if (url == NULL)
-		wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	return url;
-}
-
 /* Renders and sends a mail carrying a signed link of one purpose. */
 static int
 send_link(struct wm_config *cfg, struct wm_db *db, const char *address,
     const char *tmpl, const char *purpose, const char *url_pref,
-    const char *path, const char *validity_pref, long long dflt_minutes,
+    const char *validity_pref, long long dflt_minutes,
     struct wm_err *err)
 {
 	struct wm_tvars *v = NULL;
@@ -477,7 +443,7 @@ send_link(struct wm_config *cfg, struct wm_db *db, const char *address,
 	expires = wm_now() + (time_t)wm_pref_user_num(db, address, validity_pref,
 	    dflt_minutes * 60);
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
-	    NULL || (url = page_url(db, address, url_pref, path, err)) == NULL ||
+	    NULL || (url = required_pref(db, address, url_pref, err)) == NULL ||
 	    (token = wm_token_make(db, address, purpose, expires, err)) == NULL)
 		goto done;
 	if ((link = link_with_token(url, token)) == NULL ||
@@ -573,7 +539,7 @@ invite(struct wm_config *cfg, struct wm_db *db, const char *address,
     struct wm_err *err)
 {
 	if (send_link(cfg, db, address, "signup", "signup", "signup-url",
-	    WM_PATH_SIGNUP, "signup-link-validity", 43200, err) == -1)
+	    "signup-link-validity", 43200, err) == -1)
 		return -1;
 	if (wm_user_set_last_invite(db, address, wm_now(), err) == -1)
 		wm_log_err(err);	/* sent is sent; the notices row rules */
@@ -615,8 +581,8 @@ new_message_notice(struct wm_config *cfg, struct wm_db *db,
 	int rc = -1;
 
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
-	    NULL || (url = page_url(db, address, "webmail-login-url",
-	    WM_PATH_LOGIN, err)) == NULL)
+	    NULL || (url = required_pref(db, address, "webmail-login-url",
+	    err)) == NULL)
 		goto done;
 	if ((v = wm_tvars_new()) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
@@ -689,7 +655,7 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
 	if (!has_password)
 		return wm_notify_signup(cfg, db, address, err);
 	return send_link(cfg, db, address, "password-reset", "reset",
-	    "password-reset-url", WM_PATH_RESET,
+	    "password-reset-url",
 	    "password-reset-link-validity", 300, err);
 }
 
