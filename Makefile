@@ -27,7 +27,8 @@ SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SAN)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 BIN_SRC := $(sort $(wildcard bin/*.c))
-CGI_SRC := $(sort $(wildcard cgi/*.c))
+# A CGI is cgi/NAME.c plus its page modules cgi/NAME_*.c, linked into NAME.cgi.
+CGI_SRC := $(sort $(filter-out $(wildcard cgi/*_*.c),$(wildcard cgi/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -60,8 +61,9 @@ $(B)/san/libwm.a: $(LIB_SRC:%.c=$(B)/san/%.o)
 $(B)/bin/%: $(B)/bin/%.o $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
 
-$(B)/cgi/%.cgi: $(B)/cgi/%.o $(B)/libwm.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
+.SECONDEXPANSION:
+$(B)/cgi/%.cgi: $(B)/cgi/%.o $$(patsubst %.c,$(B)/%.o,$$(wildcard cgi/$$*_*.c)) $(B)/libwm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(B)/libwm.a $(DEP_LIBS)
 
 $(B)/tests/unit/tap.o: tests/unit/tap.c config.mk
 	@mkdir -p $(@D)
