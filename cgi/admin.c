@@ -39,6 +39,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "throttle.h"
 #include "util.h"
@@ -68,7 +69,7 @@ struct module {
  * precedence.
  */
 static const struct module modules[] = {
-	ADMIN_MODULE(core),
+	ADMIN_MODULE(status),
 	{ NULL, NULL, NULL }
 };
 
@@ -499,6 +500,8 @@ logged_in_as(struct admin *a, const char *name, enum wm_admin_login r)
 		return admin_fail(a, &err);
 	wm_log(LOG_INFO, "admin login %s (%s) from %s", name,
 	    wm_admin_login_name(r), admin_client(a));
+	if (r != WM_ADMIN_LOGIN_NEED_TOTP)
+		wm_metric_note(a->db, WM_METRIC_LOGINS, 1);
 	housekeeping(a);
 	if (r == WM_ADMIN_LOGIN_NEED_TOTP)
 		return admin_redirect(a, "/totp");
