@@ -70,6 +70,11 @@ struct module {
  */
 static const struct module modules[] = {
 	ADMIN_MODULE(status),
+	ADMIN_MODULE(queue),
+	ADMIN_MODULE(control),
+	ADMIN_MODULE(testmail),
+	ADMIN_MODULE(logs),
+	ADMIN_MODULE(audit),
 	{ NULL, NULL, NULL }
 };
 

@@ -103,6 +103,11 @@ struct admin_menu {
 
 /* The core's own modules (cgi/admin_*.c of the core). */
 ADMIN_MODULE_DECLARE(status);
+ADMIN_MODULE_DECLARE(queue);
+ADMIN_MODULE_DECLARE(control);
+ADMIN_MODULE_DECLARE(testmail);
+ADMIN_MODULE_DECLARE(logs);
+ADMIN_MODULE_DECLARE(audit);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:
