@@ -37,6 +37,7 @@
 #include "db.h"
 #include "err.h"
 #include "instance.h"
+#include "pathcheck.h"
 #include "log.h"
 #include "pki.h"
 #include "prefs.h"
@@ -970,6 +971,20 @@ out:
 	return rc;
 }
 
+/*
+ * Postfix, the instance user (lighttpd and wm-deliver), the web user and,
+ * capturing, smtp-sink's nobody must reach the instance: refuse now rather
+ * than let wm-ctl start fail on "Permission denied".
+ */
+static int
+check_parents(const struct wm_instance_opts *o, struct wm_err *err)
+{
+	const char *users[] = { "postfix", o->user ? o->user : "wm",
+	    "www-data", o->capture_outbound ? "nobody" : NULL, NULL };
+
+	return wm_path_check_search(o->dir, users, err);
+}
+
 int
 wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 {
@@ -985,6 +1000,8 @@ wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 		return wm_err_set(err, EX_USAGE, "instance directory %s: no blanks, "
 		    "quotes, backslashes or dollars please (they end up in "
 		    "Postfix and lighttpd configurations)", o->dir);
+	if (check_parents(o, err) == -1)
+		return -1;
 	if (wm_mkdir_p(o->dir, 0755, err) == -1 || realpath(o->dir, abs) == NULL)
 		return wm_err_set(err, EX_CANTCREAT, "%s: %s", o->dir,
 		    strerror(errno));
