@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]
  *	wm-ctl [-c config] status [--json]
+ *	wm-ctl [-c config] reboot|shutdown
  * DESCRIPTION
  *	Runs the services of the instance that wm.conf describes: its private
  *	Postfix (postfix -c DIR start), the smtp-sink that captures outbound
@@ -11,10 +12,13 @@
  *	the admin console.  start returns when the listeners accept
  *	connections; starting what runs and stopping what is stopped succeed.
  *	status lists each service, the listeners, the portal and admin URLs
- *	and the number of messages in the Postfix queue.
+ *	and the number of messages in the Postfix queue.  reboot and shutdown
+ *	run [commands] reboot and shutdown of wm.conf (systemctl on the box;
+ *	restarting or stopping its own services in an instance from wm-init).
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 69 (EX_UNAVAILABLE) when a service does
- *	not come up, 75 (EX_TEMPFAIL) when one does not stop.  Errors are one
+ *	not come up or the reboot or shutdown command fails, 75 (EX_TEMPFAIL)
+ *	when one does not stop.  Errors are one
  *	line on stderr and in the instance log.
  * SECURITY
  *	Run as root (Postfix and lighttpd drop privileges themselves).  Only
@@ -37,6 +41,7 @@
 static const char usage[] =
     "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
+    "       wm-ctl [-c config] reboot|shutdown\n"
     "Runs the private Postfix, smtp-sink and lighttpd of an instance.\n"
     "  -c FILE   wm.conf of the instance (default $WM_CONFIG)\n"
     "  --json    status as one JSON object\n"
@@ -113,12 +118,24 @@ print_text(const struct wm_config *cfg, const struct wm_ctl_status *st)
 		printf("queue:    %ld\n", st->queue);
 }
 
+/* Verbs that take no service name. */
+static int
+whole_box(const char *verb)
+{
+	return strcmp(verb, "status") == 0 || strcmp(verb, "reboot") == 0 ||
+	    strcmp(verb, "shutdown") == 0;
+}
+
 static int
 act(const char *verb, struct wm_config *cfg, int svc, struct wm_cli *cli,
     struct wm_err *err)
 {
 	struct wm_ctl_status st;
 
+	if (strcmp(verb, "reboot") == 0)
+		return wm_ctl_power(cfg, WM_POWER_REBOOT, err);
+	if (strcmp(verb, "shutdown") == 0)
+		return wm_ctl_power(cfg, WM_POWER_SHUTDOWN, err);
 	if (strcmp(verb, "start") == 0)
 		return wm_ctl_start(cfg, svc, err);
 	if (strcmp(verb, "stop") == 0)
@@ -155,9 +172,9 @@ main(int argc, char *argv[])
 		wm_cli_usage(&cli);
 	verb = argv[optind];
 	if (strcmp(verb, "start") != 0 && strcmp(verb, "stop") != 0 &&
-	    strcmp(verb, "restart") != 0 && strcmp(verb, "status") != 0)
+	    strcmp(verb, "restart") != 0 && !whole_box(verb))
 		wm_cli_usage(&cli);
-	if (argc - optind == 2 && (strcmp(verb, "status") == 0 ||
+	if (argc - optind == 2 && (whole_box(verb) ||
 	    (svc = wm_ctl_parse(argv[optind + 1])) == -1))
 		wm_cli_usage(&cli);
 	/* No database needed: only wm.conf. */

@@ -60,6 +60,9 @@ static const struct key_def keys[] = {
 	{ "commands", "lighttpd", "/usr/sbin/lighttpd", "lighttpd command" },
 	{ "commands", "gpg", "/usr/bin/gpg", "gpg command" },
 	{ "commands", "openssl", "/usr/bin/openssl", "openssl command" },
+	{ "commands", "reboot", "/usr/bin/systemctl reboot", "reboot command" },
+	{ "commands", "shutdown", "/usr/bin/systemctl poweroff",
+	    "shutdown command" },
 	{ NULL, NULL, NULL, NULL }
 };
 

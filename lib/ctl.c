@@ -612,3 +612,23 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 	st->queue = queue_count(cfg);
 	return 0;
 }
+
+int
+wm_ctl_power(const struct wm_config *cfg, enum wm_ctl_power what,
+    struct wm_err *err)
+{
+	const char *key = what == WM_POWER_REBOOT ? "reboot" : "shutdown";
+	char store[1024], *argv[MAX_ARGS];
+	int rc;
+
+	if (build_argv(cfg, key, store, sizeof(store), argv, NULL, err) == -1)
+		return -1;
+	wm_log(LOG_NOTICE, "%s: running %s", key,
+	    wm_config_get(cfg, "commands", key));
+	if ((rc = run(cfg, argv, NULL, 0, err)) == -1)
+		return -1;
+	if (rc != 0)
+		return wm_err_set(err, EX_UNAVAILABLE, "%s: %s exited with "
+		    "status %d", key, argv[0], rc);
+	return 0;
+}

@@ -48,4 +48,15 @@ int	 wm_ctl_status(const struct wm_config *, struct wm_ctl_status *,
 	    struct wm_err *);
 const char *wm_ctl_state_name(enum wm_svc_state);
 
+enum wm_ctl_power { WM_POWER_REBOOT, WM_POWER_SHUTDOWN };
+
+/*
+ * Reboots or shuts down the box by running [commands] reboot or shutdown of
+ * wm.conf (systemctl on a production box; a private instance made by
+ * wm-init restarts or stops its own services instead).  EX_UNAVAILABLE when
+ * the command fails.
+ */
+int	 wm_ctl_power(const struct wm_config *, enum wm_ctl_power,
+	    struct wm_err *);
+
 #endif

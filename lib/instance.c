@@ -671,6 +671,23 @@ set_listen(struct ctx *c, int i)
 	return wm_config_set(c->cfg, "listen", listen_keys[i], v);
 }
 
+/* A private instance "reboots" its own services, never the machine. */
+static int
+set_power(struct ctx *c, const char *bin)
+{
+	char *reboot, *shutdown;
+	int rc;
+
+	reboot = wm_asprintf("%s/wm-ctl -c %s/wm.conf restart", bin, c->dir);
+	shutdown = wm_asprintf("%s/wm-ctl -c %s/wm.conf stop", bin, c->dir);
+	rc = reboot == NULL || shutdown == NULL ||
+	    wm_config_set(c->cfg, "commands", "reboot", reboot) != 0 ||
+	    wm_config_set(c->cfg, "commands", "shutdown", shutdown) != 0;
+	free(reboot);
+	free(shutdown);
+	return rc;
+}
+
 static int
 fill_config(struct ctx *c, const char *bin, const char *templates,
     struct wm_err *err)
@@ -710,6 +727,7 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc |= set_listen(c, i);
 	rc |= wm_config_set(c->cfg, "commands", "sendmail", sendmail);
 	rc |= wm_config_set(c->cfg, "commands", "postqueue", postqueue);
+	rc |= set_power(c, bin);
 	free(name);
 	free(sendmail);
 	free(postqueue);
