@@ -378,9 +378,10 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    "wmdeliver_destination_recipient_limit = 1\n"
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
 	    "header_checks = regexp:%s/header_checks\n"
+	    "smtp_header_checks = regexp:%s/smtp_header_checks\n"
 	    "message_size_limit = 104857600\n"
 	    "mailbox_size_limit = 0\n",
-	    domain_of(rcpt), rcpt, rcpt, pf);
+	    domain_of(rcpt), rcpt, rcpt, pf, pf);
 	/* A private instance is for tests and demos: retry quickly. */
 	wm_buf_puts(b,
 	    "queue_run_delay = 1s\n"
@@ -391,6 +392,32 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 		    port_of(cfg, "sink"));
 	else
 		wm_buf_puts(b, "relayhost =\n");
+}
+
+/*
+ * smtp_header_checks of every SMTP client: the routing mark has done its
+ * work in cleanup (header_checks) and must not reach the next hop.
+ */
+static int
+write_smtp_checks(const char *pf, struct wm_err *err)
+{
+	struct wm_buf b;
+	char *path;
+	int rc = -1;
+
+	wm_buf_init(&b);
+	if (wm_buf_printf(&b,
+	    "# Written by wm-init(8).  The routing header of mail of webmail\n"
+	    "# users (see header_checks) never leaves the box.\n"
+	    "/^%s:/ IGNORE\n", WM_RELAY_HEADER) == -1 ||
+	    (path = wm_asprintf("%s/smtp_header_checks", pf)) == NULL) {
+		wm_buf_free(&b);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	rc = write_text(path, &b, 0644, err);
+	free(path);
+	wm_buf_free(&b);
+	return rc;
 }
 
 static void
@@ -523,7 +550,8 @@ wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
 	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
 	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
 	if ((path = wm_asprintf("%s/header_checks", pf)) == NULL ||
-	    write_text(path, &b, 0644, err) == -1)
+	    write_text(path, &b, 0644, err) == -1 ||
+	    write_smtp_checks(pf, err) == -1)
 		goto out;
 	if ((bindir = wm_asprintf("%s/bin", pf)) == NULL ||
 	    make_dir(bindir, 0755, 0, 0, 0, err) == -1 ||
