@@ -112,7 +112,8 @@ main(int argc, char *argv[])
 
 	wm_cli_init(&cli, "wm-cleanup", usage);
 	memset(&opts, 0, sizeof(opts));
-	while ((ch = getopt_long(argc, argv, "c:vhn", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhn",
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'n')

@@ -296,7 +296,7 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-ctl", usage);
 	wm_err_clear(&err);
 	/* Options may follow the verb: "status --json". */
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1)
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1)
 		if (!wm_cli_option(&cli, ch, optarg))
 			wm_cli_usage(&cli);
 	if (argc - optind < 1)

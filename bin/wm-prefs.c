@@ -237,7 +237,8 @@ main(int argc, char *argv[])
 	memset(&t, 0, sizeof(t));
 	t.scope = WM_SCOPE_GLOBAL;
 	/* Options may follow the command: "set --domain D quota 2G". */
-	while ((ch = getopt_long(argc, argv, "c:vhd:u:", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhd:u:",
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {

@@ -38,6 +38,7 @@
 #include "db.h"
 #include "err.h"
 #include "instance.h"
+#include "pathcheck.h"
 #include "log.h"
 #include "pki.h"
 #include "prefs.h"
@@ -378,9 +379,10 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    "wmdeliver_destination_recipient_limit = 1\n"
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
 	    "header_checks = regexp:%s/header_checks\n"
+	    "smtp_header_checks = regexp:%s/smtp_header_checks\n"
 	    "message_size_limit = 104857600\n"
 	    "mailbox_size_limit = 0\n",
-	    domain_of(rcpt), rcpt, rcpt, pf);
+	    domain_of(rcpt), rcpt, rcpt, pf, pf);
 	/* A private instance is for tests and demos: retry quickly. */
 	wm_buf_puts(b,
 	    "queue_run_delay = 1s\n"
@@ -391,6 +393,32 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 		    port_of(cfg, "sink"));
 	else
 		wm_buf_puts(b, "relayhost =\n");
+}
+
+/*
+ * smtp_header_checks of every SMTP client: the routing mark has done its
+ * work in cleanup (header_checks) and must not reach the next hop.
+ */
+static int
+write_smtp_checks(const char *pf, struct wm_err *err)
+{
+	struct wm_buf b;
+	char *path;
+	int rc = -1;
+
+	wm_buf_init(&b);
+	if (wm_buf_printf(&b,
+	    "# Written by wm-init(8).  The routing header of mail of webmail\n"
+	    "# users (see header_checks) never leaves the box.\n"
+	    "/^%s:/ IGNORE\n", WM_RELAY_HEADER) == -1 ||
+	    (path = wm_asprintf("%s/smtp_header_checks", pf)) == NULL) {
+		wm_buf_free(&b);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	rc = write_text(path, &b, 0644, err);
+	free(path);
+	wm_buf_free(&b);
+	return rc;
 }
 
 static void
@@ -523,7 +551,8 @@ wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
 	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
 	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
 	if ((path = wm_asprintf("%s/header_checks", pf)) == NULL ||
-	    write_text(path, &b, 0644, err) == -1)
+	    write_text(path, &b, 0644, err) == -1 ||
+	    write_smtp_checks(pf, err) == -1)
 		goto out;
 	if ((bindir = wm_asprintf("%s/bin", pf)) == NULL ||
 	    make_dir(bindir, 0755, 0, 0, 0, err) == -1 ||
@@ -685,6 +714,23 @@ set_listen(struct ctx *c, int i)
 	return wm_config_set(c->cfg, "listen", listen_keys[i], v);
 }
 
+/* A private instance "reboots" its own services, never the machine. */
+static int
+set_power(struct ctx *c, const char *bin)
+{
+	char *reboot, *shutdown;
+	int rc;
+
+	reboot = wm_asprintf("%s/wm-ctl -c %s/wm.conf restart", bin, c->dir);
+	shutdown = wm_asprintf("%s/wm-ctl -c %s/wm.conf stop", bin, c->dir);
+	rc = reboot == NULL || shutdown == NULL ||
+	    wm_config_set(c->cfg, "commands", "system-reboot", reboot) != 0 ||
+	    wm_config_set(c->cfg, "commands", "system-shutdown", shutdown) != 0;
+	free(reboot);
+	free(shutdown);
+	return rc;
+}
+
 static int
 fill_config(struct ctx *c, const char *bin, const char *templates,
     struct wm_err *err)
@@ -724,6 +770,7 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc |= set_listen(c, i);
 	rc |= wm_config_set(c->cfg, "commands", "sendmail", sendmail);
 	rc |= wm_config_set(c->cfg, "commands", "postqueue", postqueue);
+	rc |= set_power(c, bin);
 	free(name);
 	free(sendmail);
 	free(postqueue);
@@ -989,6 +1036,20 @@ out:
 	return rc;
 }
 
+/*
+ * Postfix, the instance user (lighttpd and wm-deliver), the web user and,
+ * capturing, smtp-sink's nobody must reach the instance: refuse now rather
+ * than let wm-ctl start fail on "Permission denied".
+ */
+static int
+check_parents(const struct wm_instance_opts *o, struct wm_err *err)
+{
+	const char *users[] = { "postfix", o->user ? o->user : "wm",
+	    "www-data", o->capture_outbound ? "nobody" : NULL, NULL };
+
+	return wm_path_check_search(o->dir, users, err);
+}
+
 int
 wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 {
@@ -1004,6 +1065,8 @@ wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 		return wm_err_set(err, EX_USAGE, "instance directory %s: no blanks, "
 		    "quotes, backslashes or dollars please (they end up in "
 		    "Postfix and lighttpd configurations)", o->dir);
+	if (check_parents(o, err) == -1)
+		return -1;
 	if (wm_mkdir_p(o->dir, 0755, err) == -1 || realpath(o->dir, abs) == NULL)
 		return wm_err_set(err, EX_CANTCREAT, "%s: %s", o->dir,
 		    strerror(errno));

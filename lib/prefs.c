@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -336,6 +337,10 @@ check_header(const char *name, const char *v, struct wm_err *err)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return wm_err_set(err, EX_DATAERR,
 			    "%s: bad character in header name", name);
+	/* X-WM-Relay routes mail, X-WM-System-Mail marks the box's own. */
+	if (strncasecmp(v, "X-WM-", 5) == 0)
+		return wm_err_set(err, EX_DATAERR,
+		    "%s: the X-WM- headers are the box's own", name);
 	return 0;
 }
 
