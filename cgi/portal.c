@@ -83,7 +83,7 @@ struct portal {
 /* ---- answering ---- */
 
 static int	logged_in(struct portal *);
-static int	may_compose(struct portal *);
+static int	may_compose(struct portal *, struct wm_err *);
 
 static int
 page(struct portal *p, const char *template, const char *title)
@@ -91,7 +91,7 @@ page(struct portal *p, const char *template, const char *title)
 	struct wm_err err;
 
 	wm_web_set(p->w, "Page.title", title);
-	if (logged_in(p) && may_compose(p))
+	if (logged_in(p) && may_compose(p, &err) == 1)
 		wm_web_set(p->w, "Page.compose", "1");
 	if (wm_web_render(p->w, template, &err) == -1) {
 		wm_log_err(&err);
@@ -183,20 +183,24 @@ start_session(struct portal *p, const char *address, const char *stage,
 	return wm_web_set_cookie(p->w, COOKIE_SESSION, id, -1, err);
 }
 
-/* A full session of a user who may still log in. */
+/*
+ * A full session of a user who may still log in: 1 yes, 0 no, -1 when the
+ * database could not tell (the request is refused, the session kept).
+ */
 static int
-user_ok(struct portal *p)
+user_ok(struct portal *p, struct wm_err *err)
 {
 	struct wm_user *u;
-	struct wm_err err;
-	int ok;
+	int ok, allowed = 0;
 
-	if ((u = wm_user_get(p->db, p->sess->principal, &err)) == NULL)
-		return 0;
-	ok = u->enabled && u->has_password &&
-	    wm_pref_user_bool(p->db, u->address, "login-allowed");
+	if ((u = wm_user_get(p->db, p->sess->principal, err)) == NULL)
+		return err->code == EX_NOUSER ? 0 : -1;
+	ok = u->enabled && u->has_password;
+	if (ok && wm_pref_user_bool(p->db, u->address, "login-allowed",
+	    &allowed, err) == -1)
+		ok = -1;
 	wm_user_free(u);
-	return ok;
+	return ok == 1 ? allowed : ok;
 }
 
 /* -1 only when the database failed: a busy database logs nobody out. */
@@ -218,7 +222,10 @@ load_session(struct portal *p, struct wm_err *err)
 		return 0;
 	}
 	p->sid = id;
-	if (!user_ok(p)) {
+	switch (user_ok(p, err)) {
+	case -1:
+		return -1;
+	case 0:
 		end_session(p);
 		return 0;
 	}
@@ -262,11 +269,19 @@ logged_in(struct portal *p)
 	return p->sess != NULL && strcmp(p->sess->stage, "full") == 0;
 }
 
-/* New mail (not replies) is a setting; its link shows only when allowed. */
+/*
+ * New mail (not replies) is a setting; its link shows only when allowed.
+ * 1 allowed, 0 not, -1 the lookup failed.
+ */
 static int
-may_compose(struct portal *p)
+may_compose(struct portal *p, struct wm_err *err)
 {
-	return wm_pref_user_bool(p->db, p->sess->principal, "compose-allowed");
+	int on;
+
+	if (wm_pref_user_bool(p->db, p->sess->principal, "compose-allowed", &on,
+	    err) == -1)
+		return -1;
+	return on;
 }
 
 /* Handlers of pages behind the login start with this. */
@@ -295,10 +310,17 @@ r_root(struct wm_web *w, void *ctx, const long long *args)
 	return redirect(p, logged_in(p) ? "/inbox" : "/login");
 }
 
+/* The reset link shows only when the setting could be read and is on. */
 static void
 login_vars(struct portal *p)
 {
-	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	struct wm_err err;
+	int on;
+
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		wm_log_err(&err);
+	else if (on)
 		wm_web_set(p->w, "Page.reset_enabled", "1");
 }
 
@@ -329,10 +351,15 @@ login_refused(struct portal *p, int status, const char *msg)
 static int
 may_login(struct portal *p, const struct wm_user *u, struct wm_err *err)
 {
+	int on;
+
 	if (!u->enabled)
 		return wm_err_set(err, EX_NOPERM, "Your account is not enabled yet. "
 		    "An administrator has to enable it before you can log in.");
-	if (!wm_pref_user_bool(p->db, u->address, "login-allowed"))
+	if (wm_pref_user_bool(p->db, u->address, "login-allowed", &on,
+	    err) == -1)
+		return -1;
+	if (!on)
 		return wm_err_set(err, EX_NOPERM, "Logging in is not allowed for "
 		    "this account.");
 	return 0;
@@ -376,6 +403,8 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 		return fail(p, &err);
 	if (may_login(p, u, &err) == -1) {
 		wm_user_free(u);
+		if (err.code != EX_NOPERM)
+			return fail(p, &err);
 		return login_refused(p, 403, err.msg);
 	}
 	totp = u->totp_enabled;
@@ -462,10 +491,16 @@ r_logout(struct wm_web *w, void *ctx, const long long *args)
 
 /* ---- choosing a password: sign-up and reset ---- */
 
-static long long
-min_bits(struct portal *p, const char *address)
+/* The strength rule of an address; -1 when it could not be read. */
+static int
+min_bits(struct portal *p, const char *address, struct wm_err *err)
 {
-	return wm_pref_user_num(p->db, address, "min-password-strength", 15);
+	long long n;
+
+	if (wm_pref_user_num(p->db, address, "min-password-strength", &n,
+	    err) == -1)
+		return -1;
+	return n < 0 ? 0 : n > 1024 ? 1024 : (int)n;
 }
 
 /* The token of a mailed link: "t" in our forms, "token" in mailed links. */
@@ -483,6 +518,7 @@ link_address(struct portal *p, const char *purpose, char **address,
     struct wm_err *err)
 {
 	const char *t = link_token(p);
+	int bits;
 
 	if (t == NULL || *t == '\0')
 		return wm_err_set(err, EX_NOPERM, "This link is not complete. "
@@ -500,7 +536,12 @@ link_address(struct portal *p, const char *purpose, char **address,
 	}
 	wm_web_set(p->w, "Form.t", t);
 	wm_web_set(p->w, "Form.address", *address);
-	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, *address));
+	if ((bits = min_bits(p, *address, err)) == -1) {
+		free(*address);
+		*address = NULL;
+		return -1;
+	}
+	wm_web_set_int(p->w, "Page.min_bits", bits);
 	return 0;
 }
 
@@ -511,13 +552,16 @@ new_password_ok(struct portal *p, const char *address, const char **pw,
 {
 	const char *a = wm_web_param(p->w, "password");
 	const char *b = wm_web_param(p->w, "password2");
+	int bits;
 
 	if (a == NULL || *a == '\0')
 		return wm_err_set(err, EX_DATAERR, "Enter a new password.");
 	if (b == NULL || strcmp(a, b) != 0)
 		return wm_err_set(err, EX_DATAERR, "The two passwords are not the "
 		    "same.");
-	if (wm_password_check(a, address, (int)min_bits(p, address), err) == -1)
+	if ((bits = min_bits(p, address, err)) == -1)
+		return -1;
+	if (wm_password_check(a, address, bits, err) == -1)
 		return err->code == EX_DATAERR ?
 		    wm_err_wrap(err, "This password is not accepted") : -1;
 	*pw = a;
@@ -581,7 +625,11 @@ r_signup(struct wm_web *w, void *ctx, const long long *args)
 			return fail(p, &err);
 		return page_error(p, 400, "signup.cs", "Sign up", err.msg);
 	}
-	initial = wm_pref_user_bool(p->db, addr, "initial-login-allowed");
+	if (wm_pref_user_bool(p->db, addr, "initial-login-allowed", &initial,
+	    &err) == -1) {
+		free(addr);
+		return fail(p, &err);
+	}
 	/* Spent before use: the same link never sets a second password. */
 	if (wm_token_consume(p->db, link_token(p), &err) == -1 ||
 	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
@@ -615,8 +663,12 @@ r_reset_form(struct wm_web *w, void *ctx, const long long *args)
 	struct portal *p = ctx;
 	struct wm_err err;
 	char *addr = NULL;
+	int on;
 
-	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		return fail(p, &err);
+	if (!on)
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
 	if (link_token(p) == NULL)
@@ -660,8 +712,12 @@ r_reset(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	const char *pw;
 	char *addr = NULL;
+	int on;
 
-	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		return fail(p, &err);
+	if (!on)
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
 	if (link_token(p) == NULL)
@@ -703,7 +759,7 @@ settings_page(struct portal *p, int status, const char *error,
 {
 	const char *addr = p->sess->principal;
 	struct wm_err err;
-	int on;
+	int on, bits;
 
 	if ((on = wm_totp_enabled(p->db, addr, &err)) == -1)
 		return fail(p, &err);
@@ -712,7 +768,9 @@ settings_page(struct portal *p, int status, const char *error,
 		wm_web_set_int(p->w, "Settings.recovery_left",
 		    wm_totp_recovery_left(p->db, addr, &err));
 	}
-	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, addr));
+	if ((bits = min_bits(p, addr, &err)) == -1)
+		return fail(p, &err);
+	wm_web_set_int(p->w, "Page.min_bits", bits);
 	wm_web_set(p->w, "Page.section", "settings");
 	wm_web_set(p->w, "Page.error", error);
 	wm_web_set(p->w, "Page.notice", notice);
@@ -927,7 +985,10 @@ quota_vars(struct portal *p, const char *addr)
 
 	if (wm_message_totals(p->db, addr, NULL, NULL, NULL, &used, &err) == -1)
 		wm_log_err(&err);
-	quota = wm_pref_user_num(p->db, addr, "quota", 1073741824LL);
+	if (wm_pref_user_num(p->db, addr, "quota", &quota, &err) == -1) {
+		wm_log_err(&err);
+		return -1;
+	}
 	if (used < 0)
 		used = 0;
 	pct = quota > 0 ? used * 100 / quota : 0;
@@ -1032,7 +1093,10 @@ listing(struct portal *p, const char *folder, const char *title)
 	wm_web_set_int(p->w, "Inbox.unread", unread);
 	wm_web_set_int(p->w, "Inbox.page", pg);
 	wm_web_set_int(p->w, "Inbox.pages", pages);
-	quota_vars(p, addr);
+	if (quota_vars(p, addr) == -1) {
+		wm_web_error(p->w, 503, MSG_TRY_LATER);
+		return -1;
+	}
 	wm_web_set(p->w, "Page.section", folder);
 	return page(p, "inbox.cs", title);
 }
@@ -1352,8 +1416,13 @@ static int
 compose_page(struct portal *p, const struct wm_compose *c, const char *action,
     int status, const char *error)
 {
-	long long max = wm_compose_max_attachment(p->db, p->sess->principal);
+	struct wm_err err;
+	long long max = 0;
 	char size[32];
+
+	if (wm_compose_max_attachment(p->db, p->sess->principal, &max,
+	    &err) == -1)
+		return fail(p, &err);
 
 	compose_vars(p, c, action);
 	/* A refused form comes back as typed, not as far as it was taken. */
@@ -1414,9 +1483,12 @@ compose_fields(struct portal *p, struct wm_compose *c, struct wm_err *err)
 	const char *cc = wm_web_param(p->w, "cc");
 	const char *subject = wm_web_param(p->w, "subject");
 	const char *body = wm_web_param(p->w, "body");
+	long long max;
 
-	wm_compose_set_max_attachment(c,
-	    wm_compose_max_attachment(p->db, p->sess->principal));
+	if (wm_compose_max_attachment(p->db, p->sess->principal, &max,
+	    err) == -1)
+		return -1;
+	wm_compose_set_max_attachment(c, max);
 	if (wm_compose_set_to(c, to ? to : "", err) == -1 ||
 	    wm_compose_set_cc(c, cc ? cc : "", err) == -1 ||
 	    wm_compose_set_subject(c, subject ? subject : "", err) == -1 ||
@@ -1461,7 +1533,10 @@ compose_start(struct portal *p, struct wm_compose **cp)
 
 	if (require_user(p) == -1)
 		return -1;
-	if (!may_compose(p)) {
+	switch (may_compose(p, &err)) {
+	case -1:
+		return fail(p, &err);
+	case 0:
 		wm_web_error(p->w, 403, "You may not send new mail from here.");
 		return -1;
 	}
@@ -1673,7 +1748,9 @@ read_request(struct portal *p, struct wm_err *err)
 	wm_web_set(p->w, "hdf.loadpaths.0", html);
 	free(html);
 	/* Room for the largest attachment plus the rest of a compose form. */
-	max = wm_pref_user_num(p->db, NULL, "max-attachment-size", 10485760LL);
+	if (wm_pref_user_num(p->db, NULL, "max-attachment-size", &max,
+	    err) == -1)
+		return -1;
 	if (wm_web_parse(p->w, (size_t)(max * 2 + 1048576), err) == -1) {
 		wm_web_error(p->w, strstr(err->msg, "larger") ? 413 : 400,
 		    strstr(err->msg, "larger") ? "This request is too large." :

@@ -162,15 +162,11 @@ wm_compose_set_max_attachment(struct wm_compose *c, long long bytes)
 	c->max = bytes > 0 ? bytes : 0;
 }
 
-long long
-wm_compose_max_attachment(struct wm_db *db, const char *user)
+int
+wm_compose_max_attachment(struct wm_db *db, const char *user, long long *bytes,
+    struct wm_err *err)
 {
-	const struct wm_pref_def *d = wm_pref_find("max-attachment-size");
-	long long dflt = 0;
-
-	if (d != NULL)
-		wm_parse_size(d->def, &dflt);
-	return wm_pref_user_num(db, user, "max-attachment-size", dflt);
+	return wm_pref_user_num(db, user, "max-attachment-size", bytes, err);
 }
 
 static void
@@ -1060,13 +1056,18 @@ wm_compose_send(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
 	struct wm_buf mail;
 	struct wm_err e2;
 	long long id = 0;
+	int allowed;
 
 	if (sent_id != NULL)
 		*sent_id = 0;
-	if (!c->is_reply && !wm_pref_user_bool(db, c->from, "compose-allowed"))
+	if (wm_pref_user_bool(db, c->from, "compose-allowed", &allowed,
+	    err) == -1)
+		return -1;
+	if (!c->is_reply && !allowed)
 		return wm_err_set(err, EX_NOPERM, "writing new mail is not "
 		    "enabled; you can reply to the mail you received");
-	c->max = wm_compose_max_attachment(db, c->from);
+	if (wm_compose_max_attachment(db, c->from, &c->max, err) == -1)
+		return -1;
 	if (check_all_sizes(c, err) == -1)
 		return -1;
 	wm_buf_init(&mail);

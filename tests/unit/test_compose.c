@@ -463,12 +463,14 @@ START_TEST(test_send_applies_max_attachment_size_setting)
 	struct wm_compose *c = reply_to(original, 0);
 	struct wm_err err;
 	char data[2000] = { 0 };
+	long long max;
 
 	ck_assert_int_eq(wm_compose_attach(c, "x.bin", NULL, data, sizeof(data),
 	    &err), 0);
 	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL,
 	    "max-attachment-size", "1000", &err), 0);
-	ck_assert_int_eq(wm_compose_max_attachment(db, USER), 1000);
+	ck_assert_int_eq(wm_compose_max_attachment(db, USER, &max, &err), 0);
+	ck_assert_int_eq(max, 1000);
 	ck_assert_int_eq(wm_compose_send(cfg, db, c, NULL, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	ck_assert_msg(strstr(err.msg, "x.bin") != NULL, "%s", err.msg);
