@@ -1685,9 +1685,9 @@ static const struct wm_route routes[] = {
 	{ "GET",  "/msg/#/part/#",	r_msg_part },
 	{ "GET",  "/msg/#/eml",		r_msg_eml },
 	{ "GET",  "/compose",		r_compose_form },
-	{ "POST", "/compose",		r_compose },
+	{ "POST", "/compose",		r_compose, 1 },
 	{ "GET",  "/reply/#",		r_reply_form },
-	{ "POST", "/reply/#",		r_reply },
+	{ "POST", "/reply/#",		r_reply, 1 },
 	{ NULL,   NULL,			NULL }
 };
 
@@ -1734,30 +1734,52 @@ close_instance(struct portal *p)
 	p->cfg = NULL;
 }
 
-/* Templates and the request body; answers 413/400 itself. */
+/*
+ * Limits of the body by route: before login a small form; uploads only on
+ * the routes that take them, after login.
+ */
+static int
+body_limits(struct portal *p, struct wm_web_limits *lim, struct wm_err *err)
+{
+	const struct wm_route *r = wm_web_route(p->w, routes);
+	long long max;
+
+	lim->uploads = 0;
+	if (!logged_in(p)) {
+		lim->max_body = WM_WEB_ANON_BODY;
+		lim->max_fields = WM_WEB_ANON_FIELDS;
+		return 0;
+	}
+	lim->max_body = WM_WEB_FORM_BODY;
+	lim->max_fields = WM_WEB_MAX_FIELDS;
+	if (r == NULL || !r->uploads)
+		return 0;
+	if (wm_pref_user_num(p->db, p->sess->principal, "max-attachment-size",
+	    &max, err) == -1)
+		return -1;
+	/* Room for the largest attachment, base64 on the way, and the rest. */
+	lim->uploads = 1;
+	lim->max_body = (size_t)(max > 0 ? max : 10485760LL) * 2 + 1048576;
+	return 0;
+}
+
+/* Templates and the request body; answers a refused request itself. */
 static int
 read_request(struct portal *p, struct wm_err *err)
 {
 	const char *tdir = wm_config_path(p->cfg, "templates");
+	struct wm_web_limits lim;
 	char *html;
-	long long max;
 
 	html = wm_asprintf("%s/html", tdir ? tdir : "/usr/share/wm/templates");
 	if (html == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	wm_web_set(p->w, "hdf.loadpaths.0", html);
 	free(html);
-	/* Room for the largest attachment plus the rest of a compose form. */
-	if (wm_pref_user_num(p->db, NULL, "max-attachment-size", &max,
-	    err) == -1)
+	strip_base(p->w);
+	if (body_limits(p, &lim, err) == -1)
 		return -1;
-	if (wm_web_parse(p->w, (size_t)(max * 2 + 1048576), err) == -1) {
-		wm_web_error(p->w, strstr(err->msg, "larger") ? 413 : 400,
-		    strstr(err->msg, "larger") ? "This request is too large." :
-		    "This request could not be read.");
-		return -1;
-	}
-	return 0;
+	return wm_web_parse_limits(p->w, &lim, err);
 }
 
 /*
@@ -1805,7 +1827,6 @@ serve(struct portal *p)
 		load_pre_token(p);
 		wm_web_set(p->w, "Page.base", BASE);
 		wm_web_set(p->w, "Page.csrf", csrf_token(p));
-		strip_base(p->w);
 		wm_web_dispatch(p->w, routes, csrf_token(p), p);
 		wm_web_error(p->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}

@@ -47,3 +47,9 @@ portal_csrf() {	# portal_csrf SESSION: the CSRF token of a session, from a page
 portal_status() {	# portal_status CURL-ARGS...: the HTTP status of one request
 	curl -sk -o /dev/null -w '%{http_code}' "$@"
 }
+
+portal_workers() {	# portal_workers: pids of this instance's FastCGI workers
+	local pidf
+	pidf=$(find "$inst" -name lighttpd.pid | head -n 1)
+	pgrep -P "$(cat "$pidf")" -x portal.cgi | sort | tr '\n' ' '
+}

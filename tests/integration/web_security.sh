@@ -1,0 +1,86 @@
+#!/bin/bash
+# web_security.sh - findings of the security test of the portal, each as a
+# request against the instance's real lighttpd and FastCGI workers:
+#   H1  bodies and field counts are bounded before ClearSilver parses them
+#       (40,000 repeated names before login, 25,000 multipart parts after),
+#   H2  multipart without a valid boundary is refused, also after an earlier
+#       multipart request on the same worker (the worker used to segfault),
+#   and the findings M2-L3 below, each named where it is tested.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/instance.sh"
+source "$TOP/tests/portal.sh"
+
+for t in curl sqlite3 runuser python3; do
+	command -v $t >/dev/null || { echo "1..0 # SKIP $t is missing"; exit 0; }
+done
+T=$(scratch)
+portal_up "$T/inst" || { not_ok "portal starts"; done_testing; exit 1; }
+"$BIN/wm-prefs" -c "$conf" set compose-allowed yes >/dev/null
+portal_user alice@example.com
+sid=$(portal_login alice@example.com "$PW" "$T/a")
+like "$sid" '^[0-9a-f]{64}$' "alice is logged in"
+csrf=$(portal_csrf "$sid")
+workers() { portal_workers; }
+before=$(workers)
+
+# answer FILE CURL-ARGS...: "STATUS SECONDS" of one request with FILE as body
+answer() {
+	local f=$1
+	shift
+	curl -sk -o /dev/null -w '%{http_code} %{time_total}' --data-binary "@$f" "$@"
+}
+fast() {	# fast "STATUS SECONDS" WANT DESCRIPTION: status as wanted within 1 s
+	case $1 in
+	"$2 "0.*) ok "$3 ($1 s)" ;;
+	*) not_ok "$3" "got: $1, want $2 within 1 s" ;;
+	esac
+}
+
+# H1 before login: 200 KB of one repeated field name.
+python3 -c 'import sys; sys.stdout.write("csrf=x&" + "a=1&" * 40000)' >"$T/h1"
+fast "$(answer "$T/h1" "$P/portal/login")" 413 "H1: 40,000 repeated fields before login are refused"
+python3 -c 'import sys; sys.stdout.write("a=&" * 1300)' >"$T/h1b"
+fast "$(answer "$T/h1b" "$P/portal/login")" 400 "H1: 1,300 fields in 4 KB before login are refused"
+python3 -c 'import sys; sys.stdout.write("a=" + "x" * 5000)' >"$T/h1c"
+fast "$(answer "$T/h1c" "$P/portal/reset")" 413 "H1: a 5 KB body before login is refused"
+q=$(python3 -c 'print("&".join(["a=1"] * 1000))')
+fast "$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' "$P/portal/login?$q")" 400 \
+    "H1: 1,000 query fields are refused"
+# H1 after login: 25,000 multipart parts on the upload route.
+python3 - "$csrf" >"$T/h1d" <<'PY'
+import sys
+out = ["--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n" % sys.argv[1]]
+out += ["--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"] * 25000
+out.append("--B--\r\n")
+sys.stdout.write("".join(out))
+PY
+fast "$(answer "$T/h1d" -H "Cookie: wmsession=$sid" \
+    -H 'Content-Type: multipart/form-data; boundary=B' "$P/portal/compose")" 400 \
+    "H1: 25,000 multipart parts after login are refused"
+fast "$(answer "$T/h1d" -H 'Content-Type: multipart/form-data; boundary=B' \
+    "$P/portal/login")" 413 "H1: no uploads before login"
+printf 'csrf=%s&a=1' "$csrf" >"$T/form"
+fast "$(answer "$T/form" -H "Cookie: wmsession=$sid" \
+    -H 'Content-Type: multipart/form-data; boundary=B' "$P/portal/inbox/delete")" 415 \
+    "H1: no uploads on a route that takes none"
+
+# H2: multipart with a boundary, then without, many times on the workers.
+printf -- '--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n%s\r\n--XyZ\r\nContent-Disposition: form-data; name="to"\r\n\r\nbob@example.com\r\n--XyZ--\r\n' \
+    "$csrf" >"$T/mp"
+bad=0 slow=0
+for i in $(seq 1 20); do
+	for ct in 'multipart/form-data; boundary=XyZ' 'multipart/form-data' \
+	    'multipart/form-data; boundary=' 'multipart/form-data; boundary="XyZ' \
+	    'multipart/form-data; boundary=a; boundary=b' \
+	    "multipart/form-data; boundary=$(printf 'x%.0s' $(seq 1 80))"; do
+		a=$(answer "$T/mp" -H "Cookie: wmsession=$sid" -H "Content-Type: $ct" \
+		    "$P/portal/compose")
+		case $a in 5*) bad=$((bad + 1)) ;; esac
+		case $a in *" "0.*) ;; *) slow=$((slow + 1)) ;; esac
+		case $ct in *XyZ) ;; *) case $a in 400*) ;; *) bad=$((bad + 1)) ;; esac ;; esac
+	done
+done
+is "$bad/$slow" "0/0" "H2: 120 multipart requests, 100 without a valid boundary: all refused with 400 or served, none 5xx or slow"
+is "$(portal_status -H "Cookie: wmsession=$sid" "$P/portal/inbox")" 200 "the portal still serves alice"
+is "$(workers)" "$before" "H2: no FastCGI worker died or was replaced"
+done_testing
