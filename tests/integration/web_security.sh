@@ -83,4 +83,43 @@ done
 is "$bad/$slow" "0/0" "H2: 120 multipart requests, 100 without a valid boundary: all refused with 400 or served, none 5xx or slow"
 is "$(portal_status -H "Cookie: wmsession=$sid" "$P/portal/inbox")" 200 "the portal still serves alice"
 is "$(workers)" "$before" "H2: no FastCGI worker died or was replaced"
+
+# M1: one generator for the instance's lighttpd.conf and production's.
+prod=$(cd "$TOP" && wm-init -c conf/wm.conf --lighttpd-conf)
+like "$prod" 'fastcgi.server = \( "/portal.cgi"' "M1: production's lighttpd.conf has the FastCGI portal"
+lconf=$(cat "$inst"/lighttpd/lighttpd.conf)
+for k in server.max-connections server.max-read-idle server.max-keep-alive-idle \
+    server.max-request-field-size server.max-request-size ssl.openssl.ssl-conf-cmd; do
+	a=$(printf '%s\n' "$prod" | grep "^$k")
+	b=$(printf '%s\n' "$lconf" | grep "^$k")
+	if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "M1: $k the same in production and instance"
+	else not_ok "M1: $k the same in production and instance" "$a" "$b"; fi
+done
+check "M1: lighttpd accepts the instance's configuration" lighttpd -tt -f "$inst/lighttpd/lighttpd.conf"
+
+# L2 and lighttpd's own error pages: HSTS, nosniff, CSP on every answer.
+h=$(curl -sk -D - -o /dev/null "$P/portal/login")
+like "$h" '[Ss]trict-[Tt]ransport-[Ss]ecurity: max-age=[0-9]{7,}' "L2: the portal sends HSTS"
+h=$(curl -sk -D - -o /dev/null "$P/static/no-such.css")
+like "$h" '^HTTP/[0-9.]+ 404' "lighttpd answers a missing static file itself"
+like "$h" '[Cc]ontent-[Ss]ecurity-[Pp]olicy: default-src .none.' "... with a CSP"
+like "$h" '[Xx]-[Cc]ontent-[Tt]ype-[Oo]ptions: nosniff' "... with nosniff"
+like "$h" '[Ss]trict-[Tt]ransport-[Ss]ecurity: max-age' "... with HSTS"
+# Refused before routing (setenv does not run): the page carries its CSP.
+for req in "-X POST -H Content-Length:999999999 $P/portal/login" \
+    "-H X-Big:$(head -c 9000 /dev/zero | tr '\0' a) $P/portal/login"; do
+	h=$(curl -sk -i -m 5 $req)
+	like "$h" '^HTTP/[0-9.]+ 4(13|31)' "lighttpd refuses ${req:0:30}... itself"
+	like "$h" '<meta http-equiv="Content-Security-Policy" content="default-src .none.' \
+	    "... with a page that carries a CSP"
+done
+
+# I3: no CCM8 suite is negotiated, TLS 1.2 or 1.3; AES-GCM still is.
+hp=127.0.0.1:$(instance_port "$inst" portal)
+tls() { openssl s_client -connect "$hp" "$@" </dev/null >/dev/null 2>&1; }
+check "I3: a TLS 1.3 AES-GCM handshake succeeds" tls -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256
+check "I3: a TLS 1.2 ECDHE-GCM handshake succeeds" tls -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256
+check_fails "I3: TLS 1.3 CCM8 is refused" 1 tls -tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256
+check_fails "I3: TLS 1.2 CCM8 is refused" 1 tls -tls1_2 -cipher 'AESCCM8:@SECLEVEL=0'
+check_fails "I3: TLS 1.2 CCM is refused" 1 tls -tls1_2 -cipher 'AESCCM:@SECLEVEL=0'
 done_testing
