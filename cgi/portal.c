@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "compose.h"
@@ -78,12 +79,16 @@ struct portal {
 	char			*sid;		/* cookie value of sess */
 	char			 pre[WM_SESSION_ID_LEN + 1];	/* CSRF before login */
 	int			 expired;	/* a session cookie came, no session */
+	/* A reset asked for, mailed once the answer has gone (M3). */
+	char			 reset_to[WM_ADDRESS_MAX + 1];
+	char			 reset_ip[64];
 };
 
 /* ---- answering ---- */
 
 static int	logged_in(struct portal *);
 static int	may_compose(struct portal *, struct wm_err *);
+static int	open_instance(struct portal *, struct wm_err *);
 
 static int
 page(struct portal *p, const char *template, const char *title)
@@ -408,7 +413,11 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 		return login_refused(p, 403, err.msg);
 	}
 	totp = u->totp_enabled;
-	if (wm_throttle_success(p->db, u->address, &err) == -1 ||
+	/*
+	 * With two factors the failures stand until the code is right: a
+	 * password step must not give wrong codes a fresh count (M2).
+	 */
+	if ((!totp && wm_throttle_success(p->db, u->address, &err) == -1) ||
 	    start_session(p, u->address, totp ? "totp" : "full", &err) == -1) {
 		wm_user_free(u);
 		return fail(p, &err);
@@ -679,30 +688,54 @@ r_reset_form(struct wm_web *w, void *ctx, const long long *args)
 	return page(p, "reset.cs", "Choose a new password");
 }
 
-/* Sends the link when the address has an account; the answer never says. */
+/*
+ * Records the request only: whether the address has an account is looked at
+ * after the answer has gone (reset_send), so the answer is the same, in the
+ * same time, for every address.
+ */
 static int
 reset_request(struct portal *p)
 {
 	const char *in = wm_web_param(p->w, "address");
-	const char *ip = wm_web_remote_addr(p->w);
-	char addr[WM_ADDRESS_MAX + 1];
-	struct wm_user *u;
 	struct wm_err err;
-	int sent;
 
-	if (in != NULL && wm_address_normalize(in, addr, sizeof(addr), &err) == 0 &&
-	    (u = wm_user_get(p->db, addr, &err)) != NULL) {
-		if (u->enabled && wm_notify_password_reset_request(p->cfg, p->db,
-		    addr, &sent, &err) == -1)
-			wm_log_err(&err);
-		else if (u->enabled && sent)
-			wm_log(LOG_INFO, "password reset link sent to %s (asked "
-			    "from %s)", addr, ip);
-		wm_user_free(u);
-	}
+	if (in != NULL && wm_address_normalize(in, p->reset_to,
+	    sizeof(p->reset_to), &err) == 0)
+		snprintf(p->reset_ip, sizeof(p->reset_ip), "%s",
+		    wm_web_remote_addr(p->w));
+	else
+		p->reset_to[0] = '\0';
 	wm_web_set(p->w, "Page.text", "If this address has a mailbox here, we "
 	    "have sent a link to it. The link is valid for a limited time.");
 	return page(p, "message.cs", "Check your mail");
+}
+
+/*
+ * After the answer: the link goes to an enabled account, at most one per
+ * address in a while (wm_notify_password_reset_request keeps that bound).
+ */
+static void
+reset_send(struct portal *p)
+{
+	struct wm_user *u;
+	struct wm_err err;
+	int sent = 0;
+
+	if (p->reset_to[0] == '\0')
+		return;
+	if (open_instance(p, &err) == 0 &&
+	    (u = wm_user_get(p->db, p->reset_to, &err)) != NULL) {
+		if (u->enabled && wm_notify_password_reset_request(p->cfg, p->db,
+		    p->reset_to, &sent, &err) == -1)
+			wm_log_err(&err);
+		else if (u->enabled && sent)
+			wm_log(LOG_INFO, "password reset link sent to %s (asked "
+			    "from %s)", p->reset_to, p->reset_ip);
+		wm_user_free(u);
+	} else if (err.code != EX_NOUSER)
+		wm_log_err(&err);
+	explicit_bzero(p->reset_to, sizeof(p->reset_to));
+	p->reset_ip[0] = '\0';
 }
 
 static int
@@ -873,6 +906,9 @@ r_totp_begin(struct wm_web *w, void *ctx, const long long *args)
 
 	if (require_user(p) == -1)
 		return -1;
+	/* A session alone does not turn on a second factor (L3). */
+	if (current_password_ok(p, &err) == -1)
+		return user_error(p, &err);
 	if ((secret = wm_totp_begin(p->db, p->sess->principal, &err)) == NULL) {
 		if (err.code == EX_NOUSER)
 			return settings_page(p, 409, "Two-factor authentication "
@@ -1821,7 +1857,11 @@ serve(struct portal *p)
 		wm_web_error(p->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else if (read_request(p, &err) == -1) {
-		wm_log_err(&err);
+		/* A refused request is the client's doing, not the box's. */
+		if (err.code == EX_DATAERR)
+			wm_log(LOG_NOTICE, "%s", err.msg);
+		else
+			wm_log_err(&err);
 		wm_web_error(p->w, 503, MSG_TRY_LATER);	/* unless answered */
 	} else {
 		load_pre_token(p);
@@ -1839,6 +1879,7 @@ main(int argc, char **argv)
 	struct portal p;
 	const char *env = getenv("WM_PORTAL_REQUESTS");	/* tests: fewer */
 	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
+	int done;
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
@@ -1846,6 +1887,10 @@ main(int argc, char **argv)
 	if (!wm_web_fcgi()) {
 		wm_web_std_io(argc, argv, environ);
 		serve(&p);
+		/* The server has the whole answer once stdout is closed. */
+		fflush(stdout);
+		close(STDOUT_FILENO);
+		reset_send(&p);
 		close_instance(&p);
 		return 0;
 	}
@@ -1862,7 +1907,9 @@ main(int argc, char **argv)
 			return 0;
 		}
 		serve(&p);
-		if (wm_web_fcgi_finish() == -1) {
+		done = wm_web_fcgi_finish();
+		reset_send(&p);
+		if (done == -1) {
 			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
 			break;
 		}

@@ -122,4 +122,94 @@ check "I3: a TLS 1.2 ECDHE-GCM handshake succeeds" tls -tls1_2 -cipher ECDHE-ECD
 check_fails "I3: TLS 1.3 CCM8 is refused" 1 tls -tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256
 check_fails "I3: TLS 1.2 CCM8 is refused" 1 tls -tls1_2 -cipher 'AESCCM8:@SECLEVEL=0'
 check_fails "I3: TLS 1.2 CCM is refused" 1 tls -tls1_2 -cipher 'AESCCM:@SECLEVEL=0'
+
+# form_csrf JAR PAGE: the CSRF field of a page fetched with the cookies of JAR
+form_csrf() {
+	curl -sk -b "$1" -c "$1" "$P/portal$2" |
+	    sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1
+}
+# post JAR PATH FIELD=VALUE...: status of a form POST with the page's token
+post() {
+	local jar=$1 path=$2 tok
+	shift 2
+	tok=$(form_csrf "$jar" "${FORM_PAGE:-$path}")
+	local args=(--data-urlencode "csrf=$tok")
+	for f in "$@"; do args+=(--data-urlencode "$f"); done
+	curl -sk -b "$jar" -c "$jar" -o "$T/last" -w '%{http_code}' "${args[@]}" "$P/portal$path"
+}
+
+# M2: wrong codes count against the account and survive a new password step.
+portal_user tom@example.com
+runuser -u "$user" -- sqlite3 "$db" "UPDATE users SET totp_secret =
+    'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', totp_enabled = 1 WHERE address = 'tom@example.com'"
+portal_login tom@example.com "$PW" "$T/m2" >/dev/null
+codes=""
+for i in 1 2 3; do codes="$codes $(FORM_PAGE=/totp post "$T/m2" /totp code=000000)"; done
+portal_login tom@example.com "$PW" "$T/m2" >/dev/null
+for i in 4 5 6; do codes="$codes $(FORM_PAGE=/totp post "$T/m2" /totp code=000000)"; done
+is "$codes" " 403 403 403 403 403 429" "M2: the sixth wrong code is throttled although the password was entered again"
+rm -f "$T/m2b"
+pre=$(portal_pre "$T/m2b")
+is "$(curl -sk -o /dev/null -w '%{http_code}' -b "$T/m2b" --data-urlencode "csrf=$pre" \
+    --data-urlencode address=tom@example.com --data-urlencode "password=$PW" "$P/portal/login")" 429 \
+    "M2: and so is the next password step of that account"
+
+# L3: turning on two-factor asks for the password; a session alone does not.
+portal_user uma@example.com
+portal_login uma@example.com "$PW" "$T/l3" >/dev/null
+FORM_PAGE=/settings post "$T/l3" /settings/totp/begin >/dev/null
+like "$(cat "$T/last")" 'password is not right' "L3: two-factor setup without the password is refused"
+is "$(runuser -u "$user" -- sqlite3 "$db" "SELECT totp_secret IS NULL FROM users WHERE address = 'uma@example.com'")" 1 \
+    "L3: ... and no secret was made"
+is "$(FORM_PAGE=/settings post "$T/l3" /settings/totp/begin current=wrong-password)" 403 \
+    "L3: with a wrong password too"
+FORM_PAGE=/settings post "$T/l3" /settings/totp/begin "current=$PW" >/dev/null
+like "$(cat "$T/last")" 'id="totp-secret"' "L3: with the password the setup page shows the key"
+
+# M3: the reset answer does not wait for the mail, and reads the same for
+# an account and for no account; the link still goes out afterwards.
+"$BIN/wm-prefs" -c "$conf" set notification-sender webmail@example.com >/dev/null
+mails=$T/mails
+mkdir -p "$mails" && chmod 777 "$mails"
+cat >"$inst/slow-sendmail" <<EOS
+#!/bin/sh
+sleep 2
+cat >"$mails/reset.\$\$.eml"
+EOS
+chmod 755 "$inst/slow-sendmail"
+sed -i "s|^sendmail = .*|sendmail = $inst/slow-sendmail|" "$conf"
+"$BIN/wm-ctl" -c "$conf" stop lighttpd >/dev/null
+"$BIN/wm-ctl" -c "$conf" start lighttpd >/dev/null
+wait_for 10 curl -sk -o /dev/null "$P/portal/login"
+reset_ask() {	# reset_ask ADDRESS: "SECONDS" of the answer; its page in $T/last
+	local tok
+	rm -f "$T/r"
+	tok=$(form_csrf "$T/r" /reset)
+	curl -sk -b "$T/r" -o "$T/last" -w '%{time_total}' --data-urlencode "csrf=$tok" \
+	    --data-urlencode "address=$1" "$P/portal/reset"
+}
+t_known=$(reset_ask alice@example.com)
+page_known=$(grep -v csrf "$T/last")
+t_unknown=$(reset_ask nobody@example.com)
+page_unknown=$(grep -v csrf "$T/last")
+case $t_known in 0.*) ok "M3: a reset for an account is answered before its mail is sent ($t_known s)" ;;
+*) not_ok "M3: a reset for an account is answered before its mail is sent" "took $t_known s" ;; esac
+case $t_unknown in 0.*) ok "M3: a reset for no account is answered as fast ($t_unknown s)" ;;
+*) not_ok "M3: a reset for no account is answered as fast" "took $t_unknown s" ;; esac
+is "$page_known" "$page_unknown" "M3: both answers are the same page"
+wait_for 15 sh -c "grep -l 'To: alice@example.com' '$mails'/reset.*.eml"
+link=$(grep -ho 'https://[^ ]*reset[^ ]*t=[A-Za-z0-9_.-]*' "$mails"/reset.*.eml | head -n 1)
+like "$link" 't=' "M3: the reset link was mailed after the answer"
+reset_ask alice@example.com >/dev/null
+sleep 3
+is "$(grep -l 'To: alice@example.com' "$mails"/reset.*.eml | wc -l)" 1 \
+    "M3: a second request within minutes sends no second mail (per-address limit)"
+
+# L1: after a password change every earlier link is refused.
+tok=${link##*t=}
+is "$(curl -sk -o /dev/null -w '%{http_code}' "$P/portal/reset?t=$tok")" 200 "L1: the mailed reset link opens"
+printf 'Another-Horse-Battery-7\n' |
+    "$BIN/wm-user" -c "$conf" set-password --force alice@example.com >/dev/null
+is "$(curl -sk -o /dev/null -w '%{http_code}' "$P/portal/reset?t=$tok")" 403 \
+    "L1: after a password change the earlier reset link is refused"
 done_testing
