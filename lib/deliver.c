@@ -170,7 +170,11 @@ static int
 over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
     struct wm_err *err)
 {
-	*quota = wm_pref_user_num(j->db, rcpt, "quota", 0);
+	/* Fail closed: an unreadable quota defers, it never means unlimited. */
+	if (wm_pref_user_num(j->db, rcpt, "quota", quota, err) == -1) {
+		err->code = EX_TEMPFAIL;
+		return -1;
+	}
 	if (*quota <= 0)
 		return 0;
 	if ((*usage = wm_mailbox_usage(j->root, rcpt)) < 0) {

@@ -568,18 +568,111 @@ out:
 	return rc;
 }
 
+#ifndef WM_SYSCONFDIR
+#define WM_SYSCONFDIR "/etc"
+#endif
+
+static int
+production(const struct wm_config *cfg)
+{
+	return wm_config_bool(cfg, "instance", "production") == 1;
+}
+
+/* The wm.conf the web programs read: production's where it is installed. */
+static const char *
+conf_file(const struct wm_config *cfg)
+{
+	return production(cfg) ? WM_SYSCONFDIR "/wm/wm.conf" :
+	    wm_config_file(cfg);
+}
+
+/* Uploads beside the data: DIR/tmp of an instance, /var/lib/wm/tmp. */
+static char *
+upload_dir(const struct wm_config *cfg)
+{
+	char *db = wm_strdup(wm_config_path(cfg, "database")), *slash, *dir;
+
+	if (!production(cfg) || db == NULL) {
+		free(db);
+		return wm_asprintf("%s/tmp", wm_config_dir(cfg));
+	}
+	/* .../db/wm.db -> .../tmp */
+	if ((slash = strrchr(db, '/')) != NULL)
+		*slash = '\0';
+	if ((slash = strrchr(db, '/')) != NULL)
+		*slash = '\0';
+	dir = wm_asprintf("%s/tmp", db);
+	free(db);
+	return dir;
+}
+
+/* The host part of a [listen] address ("0.0.0.0", "127.0.0.1"). */
+static void
+host_of(const struct wm_config *cfg, const char *key, char *host, size_t len)
+{
+	int port;
+
+	if (wm_config_hostport(wm_config_get(cfg, "listen", key), host, len,
+	    &port) == -1)
+		snprintf(host, len, "127.0.0.1");
+}
+
 /*
- * The FastCGI block of one program (portal or admin), the same for both:
+ * Bounds against slow and many clients (M1): every connection must send its
+ * request within max-read-idle, idle keep-alives go after 5 s, and there is
+ * room for thousands of connections so that slow ones do not crowd out the
+ * rest.  Debian's lighttpd has no mod_evasive: the per-client bound is the
+ * request size and field bounds here and the per-address login throttle.
+ */
+static void
+lighttpd_limits(struct wm_buf *b)
+{
+	wm_buf_puts(b,
+	    "server.max-fds = 16384\n"
+	    "server.max-connections = 8192\n"
+	    "server.listen-backlog = 1024\n"
+	    "server.max-read-idle = 10\n"
+	    "server.max-write-idle = 60\n"
+	    "server.max-keep-alive-idle = 5\n"
+	    "server.max-keep-alive-requests = 100\n"
+	    "server.max-request-field-size = 8192\n"
+	    "server.max-request-size = 65536\n");
+}
+
+/*
+ * TLS without CCM8 (I3); headers on every answer, lighttpd's own error pages
+ * too (L2 HSTS, nosniff, a baseline CSP that pages can only tighten).
+ */
+static void
+lighttpd_tls(struct wm_buf *b, const char *pem)
+{
+	wm_buf_printf(b,
+	    "ssl.engine = \"enable\"\n"
+	    "ssl.pemfile = \"%s\"\n"
+	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\",\n"
+	    "    \"CipherString\" => \"%s\",\n"
+	    "    \"Ciphersuites\" => \"%s\" )\n"
+	    "setenv.set-response-header = (\n"
+	    "    \"Strict-Transport-Security\" => \"max-age=31536000\",\n"
+	    "    \"X-Content-Type-Options\" => \"nosniff\" )\n"
+	    "setenv.add-response-header = (\n"
+	    "    \"Content-Security-Policy\" => \"%s\" )\n",
+	    pem, WM_TLS12_CIPHERS, WM_TLS13_SUITES, WM_BASE_CSP);
+}
+
+/*
+ * The FastCGI block of one program (portal or admin), the same for both.
  * lighttpd refuses to start when a FastCGI bin-path is missing, but serves
- * the rest without it, so a tree without the CGI built keeps the CGI route.
- * Returns 1 when written, 0 when the program is not there.
+ * the rest without a CGI: a tree without the program built keeps the CGI
+ * route.  Production's is installed with the configuration.  Returns 1 when
+ * written, 0 when the program is not there.
  */
 static int
-fastcgi_cf(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
+lighttpd_fcgi(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
     const char *indent)
 {
 	char *bin = wm_asprintf("%s/%s.cgi", wm_config_path(cfg, "cgi"), prog);
-	int ok = bin != NULL && access(bin, X_OK) == 0;
+	int ok = bin != NULL && (production(cfg) || access(bin, X_OK) == 0);
 
 	if (ok)
 		wm_buf_printf(b,
@@ -589,7 +682,7 @@ fastcgi_cf(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
 		    "%s    \"socket\" => \"%s/%s/%s.sock\",\n"
 		    "%s    \"max-procs\" => 2,\n"
 		    "%s    \"check-local\" => \"disable\" ) ) )\n",
-		    indent, prog, indent, bin, indent, wm_config_file(cfg),
+		    indent, prog, indent, bin, indent, conf_file(cfg),
 		    indent, wm_config_path(cfg, "run"), prog, prog, indent,
 		    indent);
 	free(bin);
@@ -597,68 +690,94 @@ fastcgi_cf(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
 }
 
 static void
-lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
+lighttpd_server(struct wm_buf *b, const struct wm_config *cfg,
+    const char *group)
 {
-	const char *tls = wm_config_path(cfg, "tls-cert");
-	const char *cgi = wm_config_path(cfg, "cgi");
+	char host[64], *up = upload_dir(cfg);
 
-	wm_buf_printf(b,
-	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
-	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
-	    "# Everything but /static/ goes to the program of the listener, which\n"
-	    "# routes on PATH_INFO; both run as FastCGI applications (started and\n"
-	    "# restarted by lighttpd), or as CGIs when not built.\n\n",
-	    wm_config_get(cfg, "instance", "name"));
+	host_of(cfg, "portal", host, sizeof(host));
 	wm_buf_printf(b,
 	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
 	    "    \"mod_setenv\", \"mod_fastcgi\", \"mod_cgi\", \"mod_openssl\" )\n"
-	    "server.bind = \"127.0.0.1\"\n"
+	    "server.bind = \"%s\"\n"
 	    "server.port = %d\n"
 	    "server.username = \"%s\"\n"
 	    "server.groupname = \"%s\"\n"
 	    "server.document-root = \"%s\"\n"
 	    "server.pid-file = \"%s/lighttpd.pid\"\n"
 	    "server.errorlog = \"%s/lighttpd.log\"\n"
-	    "server.upload-dirs = ( \"%s/tmp\" )\n"
-	    "server.max-request-size = 102400\n"
+	    "server.upload-dirs = ( \"%s\" )\n"
 	    "server.tag = \"wm\"\n"
-	    "server.follow-symlink = \"disable\"\n",
-	    port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
+	    "server.follow-symlink = \"disable\"\n"
+	    /* Errors found before a request is routed bypass setenv: these
+	     * pages carry their CSP inside. */
+	    "server.errorfile-prefix = \"%s/error-\"\n",
+	    host, port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
 	    group, wm_config_path(cfg, "static"),
 	    wm_config_path(cfg, "run"), wm_config_path(cfg, "logdir"),
-	    wm_config_dir(cfg));
+	    up != NULL ? up : "/var/tmp", wm_config_path(cfg, "static"));
+	free(up);
+	lighttpd_limits(b);
 	wm_buf_puts(b,
 	    "mimetype.assign = ( \".css\" => \"text/css; charset=utf-8\",\n"
 	    "    \".js\" => \"text/javascript; charset=utf-8\",\n"
 	    "    \".png\" => \"image/png\", \".svg\" => \"image/svg+xml\",\n"
 	    "    \".ico\" => \"image/x-icon\", \".woff2\" => \"font/woff2\",\n"
 	    "    \".txt\" => \"text/plain; charset=utf-8\" )\n");
+}
+
+/* The one generator of lighttpd.conf: instances and production alike. */
+static void
+lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
+{
+	const char *tls = wm_config_path(cfg, "tls-cert");
+	const char *cgi = wm_config_path(cfg, "cgi");
+	char host[64];
+
 	wm_buf_printf(b,
-	    "ssl.engine = \"enable\"\n"
-	    "ssl.pemfile = \"%s\"\n"
-	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\" )\n"
+	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
+	    "# Two HTTPS listeners: the portal and the admin console.\n"
+	    "# Everything but /static/ goes to the program of the listener, which\n"
+	    "# routes on PATH_INFO; both run as FastCGI applications (started and\n"
+	    "# restarted by lighttpd), or as CGIs when not built.\n\n",
+	    wm_config_get(cfg, "instance", "name"));
+	lighttpd_server(b, cfg, group);
+	lighttpd_tls(b, tls);
+	wm_buf_printf(b,
 	    "setenv.add-environment = ( \"WM_CONFIG\" => \"%s\" )\n"
 	    "cgi.assign = ( \".cgi\" => \"\" )\n"
 	    "alias.url = ( \"/static/\" => \"%s/\",\n"
 	    "    \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
 	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n",
-	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
-	fastcgi_cf(b, cfg, "portal", "");
-	wm_buf_puts(b, "\n");
+	    conf_file(cfg), wm_config_path(cfg, "static"), cgi);
+	lighttpd_fcgi(b, cfg, "portal", "");
+	host_of(cfg, "admin", host, sizeof(host));
 	wm_buf_printf(b,
-	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
+	    "\n$SERVER[\"socket\"] == \"%s:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
 	    "\tssl.pemfile = \"%s\"\n"
 	    "\talias.url = ( \"/static/\" => \"%s/\",\n"
 	    "\t    \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
 	    "\turl.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n",
-	    port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
+	    host, port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
 	/* Replaces the portal's inside this block: no portal page here. */
-	if (fastcgi_cf(b, cfg, "admin", "\t") == 0)
+	if (lighttpd_fcgi(b, cfg, "admin", "\t") == 0)
 		wm_buf_puts(b, "\tfastcgi.server = ( )\n");
 	wm_buf_puts(b, "}\n");
+}
+
+int
+wm_instance_lighttpd_conf(const struct wm_config *cfg, struct wm_buf *b,
+    struct wm_err *err)
+{
+	struct owner ow;
+
+	if (owner_lookup(wm_config_get(cfg, "instance", "user"), &ow, err) == -1)
+		return -1;
+	lighttpd_cf(b, cfg, ow.group);
+	return 0;
 }
 
 int

@@ -474,3 +474,20 @@ wm_user_foreach(struct wm_db *db, int (*fn)(const struct wm_user *, void *),
 	sqlite3_finalize(st);
 	return 0;
 }
+
+int
+wm_user_password_stamp(struct wm_db *db, const char *address, char **stamp,
+    struct wm_err *err)
+{
+	address_buf addr;
+	int enabled;
+
+	*stamp = NULL;
+	if (wm_address_normalize(address, addr, sizeof(addr), err) == -1)
+		return -1;
+	if (load_hash(db, addr, stamp, &enabled, err) == -1)
+		return -1;
+	if (*stamp == NULL && (*stamp = strdup("")) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}

@@ -190,8 +190,11 @@ check_fails "a directory with a blank is refused" 64 "$BIN/wm-init" "$top/with b
 # The production samples in conf/.
 like "$("$BIN/wm-ctl" -c "$TOP/conf/wm.conf" status --json 2>&1)" '"sink": "disabled"' \
     "conf/wm.conf is a valid wm.conf"
-for f in postfix/main.cf.fragment postfix/master.cf.fragment lighttpd.conf \
+for f in postfix/main.cf.fragment postfix/master.cf.fragment \
     systemd/wm-lighttpd.service systemd/wm-instance@.service sudoers.d/wm; do
 	[ -s "$TOP/conf/$f" ] && ok "conf/$f exists" || not_ok "conf/$f exists"
 done
+# Production's lighttpd.conf is generated from conf/wm.conf, as make install does.
+like "$(cd "$TOP" && "$BIN/wm-init" -c conf/wm.conf --lighttpd-conf)" \
+    'server.port = 443' "production's lighttpd.conf comes from wm-init --lighttpd-conf"
 done_testing

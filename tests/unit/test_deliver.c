@@ -431,6 +431,24 @@ START_TEST(test_missing_relay_key_is_tempfail)
 }
 END_TEST
 
+/* A quota that cannot be read defers: it never means "unlimited". */
+START_TEST(test_unreadable_quota_defers)
+{
+	struct wm_buf mail;
+	struct wm_err err;
+
+	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_USER, "bob@customer.example",
+	    "quota", "10", &err), 0);
+	ck_assert_int_eq(wm_db_exec(db, "UPDATE properties SET value = 'broken'"
+	    " WHERE name = 'quota'", &err), 0);
+	tunnel("gw", three, &mail);
+	ck_assert_int_eq(deliver(&mail, &err), -1);
+	ck_assert_int_eq(err.code, EX_TEMPFAIL);
+	ck_assert_int_eq(stored("bob@customer.example"), 0);
+	wm_buf_free(&mail);
+}
+END_TEST
+
 START_TEST(test_empty_input_is_refused_without_postmaster)
 {
 	struct wm_err err;
@@ -651,6 +669,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_failed_notification_undoes_and_retry_stores_once);
 	tcase_add_test(tc, test_unwritable_mail_dir_is_tempfail_and_nothing_indexed);
 	tcase_add_test(tc, test_missing_relay_key_is_tempfail);
+	tcase_add_test(tc, test_unreadable_quota_defers);
 	tcase_add_test(tc, test_empty_input_is_refused_without_postmaster);
 	tcase_add_test(tc, test_delivery_key_depends_on_mail_and_recipient);
 	tcase_add_test(tc, test_own_system_mail_is_not_processed_again);
