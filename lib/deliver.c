@@ -297,6 +297,22 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 
 static int spool_open(struct wm_config *, struct wm_err *);
 
+/* A setting that cannot be read defers: it may be what lets this tunnel in. */
+static int
+cipher_flags(struct job *j, struct wm_err *err)
+{
+	char *v;
+	int legacy;
+
+	if ((v = wm_pref_user(j->db, NULL, "legacy-content-ciphers", err)) == NULL) {
+		wm_err_wrap(err, "setting legacy-content-ciphers");
+		return tempfail(err);
+	}
+	legacy = strcmp(v, "yes") == 0;
+	free(v);
+	return legacy ? WM_SMIME_LEGACY_CIPHERS : 0;
+}
+
 /*
  * Decrypts and verifies into sig; a tunnel in a file is decrypted into
  * another unnamed file, so the plaintext never sits in memory beside what
@@ -308,12 +324,16 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
     struct wm_err *err)
 {
 	struct wm_buf plain;
-	int pfd, rc;
+	int flags, pfd, rc;
 
+	if ((flags = cipher_flags(j, err)) == -1) {
+		*why = *err;
+		return -1;
+	}
 	if (j->in.mem != NULL) {
 		wm_buf_init(&plain);
-		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, &plain,
-		    why);
+		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, flags,
+		    &plain, why);
 		if (rc == 0)
 			rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
 		/* The signed bytes live in sig now; the plaintext can go. */
@@ -324,7 +344,7 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
 		*why = *err;
 		return -1;
 	}
-	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, pfd, why);
+	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, flags, pfd, why);
 	if (rc == 0)
 		rc = wm_smime_verify_fd(pfd, store, sig, why);
 	close(pfd);
