@@ -55,6 +55,7 @@ struct job {
 	const struct wm_tunnel	*t;
 	struct wm_mime_info	 info;
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
+	int			 stored_lf;	/* stored with LF line ends */
 };
 
 /* The digest state after original || 0x00, shared by every recipient. */
@@ -202,6 +203,7 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
 	m.header_error = j->info.header_error;
+	m.stored_lf = j->stored_lf;
 	if (wm_message_insert(j->db, &m, err) == -1)
 		return -1;
 	*id = m.id;
@@ -216,8 +218,8 @@ store_one(struct job *j, const char *rcpt, const char *key, struct wm_err *err)
 	char *file = NULL;
 	long long id = 0;
 
-	if (wm_mailbox_store(j->root, rcpt, j->t->original, j->t->original_len,
-	    &file, err) == -1)
+	if (wm_mailbox_store_unix(j->root, rcpt, j->t->original,
+	    j->t->original_len, &file, &j->stored_lf, err) == -1)
 		return -1;
 	if (index_row(j, rcpt, key, file, &id, err) == -1) {
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);

@@ -4,7 +4,7 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${WM_BIN:-$TOP/build/bin}
-CORPUS=$TOP/../shared/corpus/mime
+CORPUS=${WM_CORPUS:-$TOP/../shared/corpus/mime}
 export PATH="$BIN:$PATH"
 _tap_n=0
 _tap_failed=0
@@ -100,4 +100,17 @@ outbox = outbox
 EOC
 	: >"$d/wm.db"
 	echo "$d/wm.conf"
+}
+
+stored_original() {	# stored_original DB FILE: the original of a stored maildir file
+	# (what the portal's .eml gives): CR back before each LF where the index
+	# says the mail was stored with Unix line ends.
+	local u lf
+	u=$(basename "$2" | sed 's/:.*//')
+	lf=$(sqlite3 "$1" "SELECT stored_lf FROM messages WHERE file LIKE '%/$u' OR file LIKE '%/$u:%' LIMIT 1")
+	if [ "$lf" = 1 ]; then
+		python3 -c 'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().replace(b"\n", b"\r\n"))' <"$2"
+	else
+		cat "$2"
+	fi
 }
