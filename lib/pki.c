@@ -82,12 +82,32 @@ parsed_add(struct parsed *p, X509 *x, int primary, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * A relay key must open tunnels: RSA by key transport, EC by key agreement.
+ * Anything else (RSA-PSS, DSA, Ed25519, ...) would be handed out to gateways
+ * and then fail every delivery, so it is refused here.
+ */
+static int
+relay_key_usable(EVP_PKEY *key, struct wm_err *err)
+{
+	if (EVP_PKEY_get_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_id(key) ==
+	    EVP_PKEY_EC)
+		return 0;
+	return wm_err_set(err, EX_DATAERR, "%s key refused: it cannot open "
+	    "tunnels (relay keys are RSA or EC)", EVP_PKEY_get0_type_name(key) ?
+	    EVP_PKEY_get0_type_name(key) : "non-RSA, non-EC");
+}
+
 /* Gives key (taken, also on failure) to the certificate it belongs to. */
 static int
 parsed_attach_key(struct parsed *p, EVP_PKEY *key, struct wm_err *err)
 {
 	size_t i;
 
+	if (relay_key_usable(key, err) == -1) {
+		EVP_PKEY_free(key);
+		return -1;
+	}
 	for (i = 0; i < p->n; i++) {
 		if (p->v[i].key == NULL &&
 		    X509_check_private_key(p->v[i].cert, key) == 1) {
@@ -430,7 +450,8 @@ parse_p12(PKCS12 *p12, const char *pass, struct parsed *p, struct wm_err *err)
 		return wm_err_set(err, EX_DATAERR, "cannot read PKCS#12 input: %s",
 		    ssl_reason());
 	if (cert != NULL) {
-		if (parsed_add(p, cert, 1, err) == -1)
+		if (parsed_add(p, cert, 1, err) == -1 ||
+		    (key != NULL && relay_key_usable(key, err) == -1))
 			goto out;
 		p->v[p->n - 1].key = key;
 		key = NULL;

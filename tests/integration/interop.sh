@@ -199,6 +199,16 @@ is "$(wm-pki -c "$conf" webmail-cert | openssl x509 -noout -fingerprint)" \
     "$(openssl x509 -noout -fingerprint -in ecimp.pem)" "an imported EC relay key (PKCS#12) is handed out"
 envelope ecimp@customer.example | seal ecimp.pem >ecimp.eml
 accepted "openssl tunnel to the imported EC relay key" ecimp.eml ecimp@customer.example
+# A key delivery could not use is never accepted as a relay key.
+for kt in ed25519 rsa-pss; do
+	openssl req -x509 -newkey $kt -nodes -keyout bad-$kt.key -out bad-$kt.pem -days 30 \
+	    -subj "/CN=$kt relay" 2>/dev/null
+	out=$(cat bad-$kt.pem bad-$kt.key | wm-pki -c "$conf" import - 2>&1)
+	is "$?" 65 "an $kt relay key is refused at import"
+	like "$out" "key refused: it cannot open tunnels" "the refusal says why ($kt)"
+done
+is "$(wm-pki -c "$conf" webmail-cert | openssl x509 -noout -fingerprint)" \
+    "$(openssl x509 -noout -fingerprint -in ecimp.pem)" "the refused keys changed nothing"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ecother.key \
     -out ecother.pem -days 365 -subj "/CN=someone elses EC" 2>/dev/null
 envelope ecother@customer.example | seal ecother.pem >ecother.eml
