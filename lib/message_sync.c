@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "err.h"
@@ -178,17 +179,24 @@ scan_dir(const char *box, const char *pre, const char *sub, struct scan *s)
 	return rc;
 }
 
-/* The mtimes of new/ and cur/: when they did not change, nothing moved. */
+/*
+ * The mtimes of new/ and cur/: when they did not change, nothing moved.  The
+ * kernel stamps directories with a coarse clock, so a rename just after a
+ * scan may keep the same mtime: a stamp younger than two seconds is saved
+ * as "" and the next call scans again.
+ */
 static char *
 folder_stamp(const char *box, const char *pre)
 {
 	struct stat sn, sc;
 	char *n, *c, *stamp = NULL;
+	time_t now = time(NULL);
 
 	n = wm_asprintf("%s/%snew", box, pre);
 	c = wm_asprintf("%s/%scur", box, pre);
 	if (n != NULL && c != NULL && stat(n, &sn) == 0 && stat(c, &sc) == 0)
-		stamp = wm_asprintf("%lld.%09ld %lld.%09ld",
+		stamp = now - sn.st_mtime < 2 || now - sc.st_mtime < 2 ?
+		    wm_strdup("") : wm_asprintf("%lld.%09ld %lld.%09ld",
 		    (long long)sn.st_mtim.tv_sec, sn.st_mtim.tv_nsec,
 		    (long long)sc.st_mtim.tv_sec, sc.st_mtim.tv_nsec);
 	free(n);
@@ -211,7 +219,7 @@ stamp_same(struct wm_db *db, const char *mailbox, const char *folder,
 	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, folder, -1, SQLITE_TRANSIENT);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		same = strcmp(wm_db_text(st, 0), stamp) == 0;
+		same = *stamp != '\0' && strcmp(wm_db_text(st, 0), stamp) == 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return wm_db_fail(db, "maildir scan stamp", err);

@@ -199,6 +199,8 @@ is "$(wm-pki -c "$conf" webmail-cert | openssl x509 -noout -fingerprint)" \
     "$(openssl x509 -noout -fingerprint -in ecimp.pem)" "an imported EC relay key (PKCS#12) is handed out"
 envelope ecimp@customer.example | seal ecimp.pem >ecimp.eml
 accepted "openssl tunnel to the imported EC relay key" ecimp.eml ecimp@customer.example
+envelope gcmec@customer.example | seal ecimp.pem -aes-128-gcm >gcmec.eml
+accepted "AES-128-GCM tunnel to the EC relay key" gcmec.eml gcmec@customer.example
 # A key delivery could not use is never accepted as a relay key.
 for kt in ed25519 rsa-pss; do
 	openssl req -x509 -newkey $kt -nodes -keyout bad-$kt.key -out bad-$kt.pem -days 30 \
