@@ -13,7 +13,7 @@
  *	wm-pki [-c config] crl-delete id
  *	wm-pki [-c config] verify file
  *	wm-pki [-c config] webmail-cert [--create] [--email address]
- *	    [--subject text]
+ *	    [--subject text] [--key rsa-3072|ec-p256|ec-p384]
  * DESCRIPTION
  *	Imports certificates (PEM, DER or PKCS#12 with its private key) as
  *	trusted roots, whitelisted signers or plain certificates; imports
@@ -68,8 +68,10 @@ static const char usage[] =
     "  verify FILE                  would this certificate be accepted as\n"
     "                               the signer of a tunnel? (\"ok\", exit 0)\n"
     "  webmail-cert [--create] [--email ADDRESS] [--subject TEXT]\n"
+    "               [--key rsa-3072|ec-p256|ec-p384]\n"
     "                               print the relay recipient certificate;\n"
-    "                               --create makes a new key and certificate\n"
+    "                               --create makes a new key (default\n"
+    "                               rsa-3072) and certificate\n"
     "\n"
     "FILE may be - for standard input.\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
@@ -84,6 +86,8 @@ struct ctx {
 	int		 password_fd;	/* -1: none */
 	int		 password_stdin;
 	int		 create;
+	int		 key_given;
+	enum wm_relay_key key_kind;
 	const char	*email;
 	const char	*subject;
 	int		 n;		/* rows printed, for JSON commas */
@@ -397,8 +401,8 @@ cmd_webmail_cert(struct ctx *c, struct wm_err *err)
 		if (c->email == NULL && (email = wm_pref_get(c->cli->db,
 		    WM_SCOPE_GLOBAL, NULL, "relay-recipient", NULL, err)) == NULL)
 			return -1;
-		rc = wm_pki_create_relay_cert(c->cli->db, c->email ? c->email :
-		    email, c->subject, &id, err);
+		rc = wm_pki_create_relay_cert_key(c->cli->db, c->email ?
+		    c->email : email, c->subject, c->key_kind, &id, err);
 		free(email);
 		if (rc == -1 || audit_cert(c, "pki-relay-create", id, "", err) == -1)
 			return -1;
@@ -452,9 +456,9 @@ options_fit(const struct ctx *c, const struct command *cmd)
 		return 0;
 	if (c->password_stdin && strcmp(c->arg, "-") == 0)
 		return 0;
-	if (!webmail && (c->create || c->email || c->subject))
+	if (!webmail && (c->create || c->email || c->subject || c->key_given))
 		return 0;
-	if ((c->email || c->subject) && !c->create)
+	if ((c->email || c->subject || c->key_given) && !c->create)
 		return 0;
 	return 1;
 }
@@ -472,6 +476,7 @@ parse_args(struct ctx *c, int argc, char *argv[])
 		{ "create",		no_argument,		NULL, 'C' },
 		{ "email",		required_argument,	NULL, 'E' },
 		{ "subject",		required_argument,	NULL, 'T' },
+		{ "key",		required_argument,	NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd;
@@ -505,6 +510,11 @@ parse_args(struct ctx *c, int argc, char *argv[])
 			break;
 		case 'T':
 			c->subject = optarg;
+			break;
+		case 'K':
+			if (wm_pki_relay_key_kind(optarg, &c->key_kind) == -1)
+				wm_cli_usage(c->cli);
+			c->key_given = 1;
 			break;
 		default:
 			wm_cli_usage(c->cli);

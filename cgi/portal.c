@@ -1008,6 +1008,7 @@ list_row(struct portal *p, size_t i, const struct wm_message *m, int sent)
 	ROW("size", size);
 	ROW("attach", m->has_attachments ? "1" : NULL);
 	ROW("unread", !m->seen && !sent ? "1" : NULL);
+	ROW("trashed", m->trashed ? "1" : NULL);
 #undef ROW
 	snprintf(key, sizeof(key), "Inbox.msg.%zu.id", i);
 	wm_web_set_int(p->w, key, m->id);
@@ -1112,6 +1113,10 @@ listing(struct portal *p, const char *folder, const char *title)
 	struct wm_err err;
 	size_t n = 0, i;
 
+	/* What Dovecot or mutt did to the files shows in the list and counts. */
+	if (wm_message_sync(p->db, wm_config_path(p->cfg, "mail"), addr, folder,
+	    &err) == -1)
+		wm_log_err(&err);
 	if (wm_message_totals(p->db, addr, folder, &count, &unread, NULL,
 	    &err) == -1)
 		return fail(p, &err);
@@ -1244,6 +1249,10 @@ open_message(struct portal *p, long long id, struct wm_message **mp,
 		}
 		return fail(p, &err);
 	}
+	/* A stock reader may have moved the file; a gone file is handled below. */
+	if (wm_message_locate(p->db, wm_config_path(p->cfg, "mail"), *mp,
+	    &err) == -1 && err.code != EX_NOINPUT)
+		wm_log_err(&err);
 	*vp = wm_view_open_message(wm_config_path(p->cfg, "mail"), *mp, &err);
 	if (*vp == NULL) {
 		wm_message_free(*mp);

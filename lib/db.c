@@ -212,6 +212,15 @@ static const char *migrations[] = {
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (name, step, slot)"
 	") WITHOUT ROWID;",
+	/* Maildirs shared with stock readers (Dovecot, mutt). */
+	"ALTER TABLE messages ADD COLUMN stored_lf INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE maildir_scans ("
+	"  mailbox TEXT NOT NULL,"
+	"  folder TEXT NOT NULL,"
+	"  stamp TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, folder)"
+	");",
 	NULL
 };
 

@@ -56,6 +56,7 @@ struct job {
 	const struct wm_tunnel	*t;
 	struct wm_mime_info	 info;
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
+	int			 stored_lf;	/* stored with LF line ends */
 };
 
 /* The digest state after original || 0x00, shared by every recipient. */
@@ -208,6 +209,7 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
 	m.header_error = j->info.header_error;
+	m.stored_lf = j->stored_lf;
 	if (wm_message_insert(j->db, &m, err) == -1)
 		return -1;
 	*id = m.id;
@@ -222,8 +224,8 @@ store_one(struct job *j, const char *rcpt, const char *key, struct wm_err *err)
 	char *file = NULL;
 	long long id = 0;
 
-	if (wm_mailbox_store(j->root, rcpt, j->t->original, j->t->original_len,
-	    &file, err) == -1)
+	if (wm_mailbox_store_unix(j->root, rcpt, j->t->original,
+	    j->t->original_len, &file, &j->stored_lf, err) == -1)
 		return -1;
 	if (index_row(j, rcpt, key, file, &id, err) == -1) {
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
@@ -304,6 +306,22 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 
 static int spool_open(struct wm_config *, struct wm_err *);
 
+/* A setting that cannot be read defers: it may be what lets this tunnel in. */
+static int
+cipher_flags(struct job *j, struct wm_err *err)
+{
+	char *v;
+	int legacy;
+
+	if ((v = wm_pref_user(j->db, NULL, "legacy-content-ciphers", err)) == NULL) {
+		wm_err_wrap(err, "setting legacy-content-ciphers");
+		return tempfail(err);
+	}
+	legacy = strcmp(v, "yes") == 0;
+	free(v);
+	return legacy ? WM_SMIME_LEGACY_CIPHERS : 0;
+}
+
 /*
  * Decrypts and verifies into sig; a tunnel in a file is decrypted into
  * another unnamed file, so the plaintext never sits in memory beside what
@@ -315,12 +333,16 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
     struct wm_err *err)
 {
 	struct wm_buf plain;
-	int pfd, rc;
+	int flags, pfd, rc;
 
+	if ((flags = cipher_flags(j, err)) == -1) {
+		*why = *err;
+		return -1;
+	}
 	if (j->in.mem != NULL) {
 		wm_buf_init(&plain);
-		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, &plain,
-		    why);
+		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, flags,
+		    &plain, why);
 		if (rc == 0)
 			rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
 		/* The signed bytes live in sig now; the plaintext can go. */
@@ -331,7 +353,7 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
 		*why = *err;
 		return -1;
 	}
-	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, pfd, why);
+	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, flags, pfd, why);
 	if (rc == 0)
 		rc = wm_smime_verify_fd(pfd, store, sig, why);
 	close(pfd);

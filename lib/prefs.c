@@ -88,6 +88,10 @@ static const struct wm_pref_def defs[] = {
 	/* Not in the guide: the portal offers replies only unless this is yes. */
 	{ "compose-allowed", WM_PREF_BOOL, "no", ALL,
 	  "portal users may write new mail, not only replies" },
+	/* Not in the guide: ciphers below AES only for a gateway that needs them. */
+	{ "legacy-content-ciphers", WM_PREF_BOOL, "no", G,
+	  "accept tunnels encrypted with DES, 3DES, RC2 or another cipher weaker "
+	  "than AES (for a legacy gateway)" },
 	{ NULL, WM_PREF_STRING, NULL, 0, NULL }
 };
 

@@ -131,11 +131,11 @@ stored_copies() {	# stored_copies ADDRESS: files in the maildir new/
 	ls "$box/mail/$name/new" 2>/dev/null | wc -l
 }
 
-same_as_original() {	# same_as_original ADDRESS
+same_as_original() {	# same_as_original ADDRESS: its mail gives back orig.eml
 	local name f
 	name=$(printf '%s' "$1" | sed 's/@/=40/')
 	f=$(ls "$box/mail/$name/new/"* 2>/dev/null | head -1)
-	[ -n "$f" ] && cmp -s "$f" orig.eml
+	[ -n "$f" ] && stored_original "$box/wm.db" "$f" | cmp -s - orig.eml
 }
 
 accepted() {	# accepted NAME FILE RCPT
