@@ -5,12 +5,14 @@
  *	wm-cron next [--from EPOCH_MS] [--count N] [--tz ZONE] [--json] EXPR
  *	wm-cron [-c config] run
  *	wm-cron [-c config] list [--json]
+ *	wm-cron [-c config] loop
  * DESCRIPTION
  *	next prints the next N fire times of a Quartz 2.x cron expression
  *	strictly after --from (default now), in ZONE (default the local zone).
  *	run starts each job (backup, log export, cleanup) whose fire time has
  *	passed since its last run; cron calls it every minute.  list shows the
- *	jobs with expression, last run, result and next run.
+ *	jobs with expression, last run, result and next run.  loop (what
+ *	wm-ctl start runs for an instance) calls run every minute.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 65 for an invalid expression (the
  *	message names the field and the reason), 64 usage, 75 a run already
@@ -25,11 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/time.h>
 
 #include "cli.h"
+#include "config.h"
 #include "cron.h"
 #include "err.h"
+#include "jobs.h"
 #include "log.h"
 #include "util.h"
 
@@ -37,6 +42,7 @@ static const char usage[] =
     "usage: wm-cron next [--from EPOCH_MS] [--count N] [--tz ZONE] [--json] EXPR\n"
     "       wm-cron [-c config] run\n"
     "       wm-cron [-c config] list [--json]\n"
+    "       wm-cron [-c config] loop\n"
     "\n"
     "Quartz cron expressions (seconds minutes hours day-of-month month\n"
     "day-of-week [year]) and the box's scheduled jobs.\n"
@@ -112,6 +118,87 @@ cmd_next(struct wm_cli *cli, const struct opts *o, const char *expr)
 	return 0;
 }
 
+static void
+print_job(const struct wm_job_info *ji, int json, int first)
+{
+	if (!json) {
+		printf("%-10s %-3s %-24s last run ", ji->name, ji->enabled ? "on" :
+		    "off", ji->expr);
+		wm_cli_print_time(stdout, 0, ji->last_run / 1000, "never");
+		printf(" result %s next run ", wm_job_result_name(ji->result));
+		wm_cli_print_time(stdout, 0, ji->next_run / 1000, "-");
+		printf("%s%s\n", *ji->message ? " " : "", ji->message);
+		return;
+	}
+	printf("%s\n  {\"name\": ", first ? "" : ",");
+	wm_json_str(stdout, ji->name);
+	printf(", \"expression\": ");
+	wm_json_str(stdout, ji->expr);
+	printf(", \"setting\": ");
+	wm_json_str(stdout, ji->cron_pref);
+	printf(", \"enabled\": %s, \"last_run\": ", ji->enabled ? "true" :
+	    "false");
+	wm_cli_print_time(stdout, 1, ji->last_run / 1000, NULL);
+	printf(", \"last_run_ms\": %lld, \"result\": ", ji->last_run);
+	wm_json_str(stdout, wm_job_result_name(ji->result));
+	printf(", \"message\": ");
+	wm_json_str(stdout, ji->message);
+	printf(", \"next_run\": ");
+	wm_cli_print_time(stdout, 1, ji->next_run / 1000, NULL);
+	printf(", \"next_run_ms\": %lld}", ji->next_run);
+}
+
+static int
+list(struct wm_cli *cli, struct wm_err *err)
+{
+	struct wm_job_info ji;
+	int j;
+
+	if (cli->json)
+		printf("[");
+	for (j = 0; j < WM_JOB_COUNT; j++) {
+		if (wm_jobs_get(cli->db, (enum wm_job)j, &ji, err) == -1)
+			return -1;
+		print_job(&ji, cli->json, j == 0);
+	}
+	if (cli->json)
+		printf("\n]\n");
+	return 0;
+}
+
+/* wm-ctl start runs "wm-cron -c CONF loop" for an instance. */
+static int
+loop(struct wm_cli *cli)
+{
+	char self[4096];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		return EX_OSERR;
+	self[n] = '\0';
+	wm_jobs_loop(self, wm_config_file(cli->cfg));
+}
+
+static int
+cmd_jobs(struct wm_cli *cli, const char *cmd)
+{
+	struct wm_err err;
+	int rc;
+
+	if (wm_cli_open(cli, &err) == -1)
+		return wm_cli_fail(cli, &err);
+	if (strcmp(cmd, "run") == 0)
+		rc = wm_jobs_run(cli->cfg, cli->db, &err);
+	else if (strcmp(cmd, "loop") == 0)
+		rc = loop(cli);
+	else
+		rc = list(cli, &err);
+	if (rc == -1)
+		rc = wm_cli_fail(cli, &err);
+	wm_cli_close(cli);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -147,6 +234,10 @@ main(int argc, char *argv[])
 		wm_cli_usage(&cli);
 	if (strcmp(argv[optind], "next") == 0 && optind + 2 == argc)
 		rc = cmd_next(&cli, &o, argv[optind + 1]);
+	else if ((strcmp(argv[optind], "run") == 0 ||
+	    strcmp(argv[optind], "list") == 0 ||
+	    strcmp(argv[optind], "loop") == 0) && optind + 1 == argc)
+		rc = cmd_jobs(&cli, argv[optind]);
 	else
 		wm_cli_usage(&cli);
 	if (fflush(stdout) == EOF && rc == 0)

@@ -2,7 +2,7 @@
  * NAME
  *	wm-ctl - start, stop and show the services of a webmail instance
  * SYNOPSIS
- *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]
+ *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|all]
  *	wm-ctl [-c config] status [--json]
  * DESCRIPTION
  *	Runs the services of the instance that wm.conf describes: its private
@@ -35,7 +35,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]\n"
+    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
     "Runs the private Postfix, smtp-sink and lighttpd of an instance.\n"
     "  -c FILE   wm.conf of the instance (default $WM_CONFIG)\n"

@@ -185,6 +185,14 @@ static const char *migrations[] = {
 	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
 	"    bytes = bytes + NEW.size;"
 	"END;",
+	/* scheduled jobs (wm-cron): what ran when, and with what outcome */
+	"CREATE TABLE jobs ("
+	"  name TEXT PRIMARY KEY,"
+	"  checked INTEGER NOT NULL,"	/* ms: fire times up to here are handled */
+	"  last_run INTEGER NOT NULL DEFAULT 0,"	/* ms, 0: never */
+	"  result INTEGER NOT NULL DEFAULT 0,"	/* enum wm_job_result */
+	"  message TEXT NOT NULL DEFAULT ''"
+	");",
 	NULL
 };
 
