@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 
+#include "backup.h"
 #include "cleanup.h"
 #include "config.h"
 #include "cron.h"
@@ -34,7 +35,7 @@ static const struct {
 	const char	*name, *cron_pref, *enabled_pref;
 	job_fn		 fn;
 } jobs[WM_JOB_COUNT] = {
-	{ "backup", "backup-cron", "backup-enabled", NULL },
+	{ "backup", "backup-cron", "backup-enabled", wm_backup_scheduled },
 	{ "logexport", "logexport-cron", "logexport-enabled", NULL },
 	{ "cleanup", "cleanup-cron", NULL, run_cleanup },
 };
