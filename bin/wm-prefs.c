@@ -71,7 +71,7 @@ origin_owner(const struct target *t, enum wm_scope from)
 static const char *
 shown(const struct wm_pref_def *d, const char *value, int show_secrets)
 {
-	if (d->type != WM_PREF_SECRET || show_secrets)
+	if (!wm_pref_is_secret(d) || show_secrets)
 		return value;
 	return *value ? "(set)" : "(not set)";
 }
@@ -104,7 +104,7 @@ print_json(const struct target *t, const struct wm_pref_def *d,
 		printf("%s\"%s\"", first ? "" : ", ", sc[i].name);
 		first = 0;
 	}
-	printf("], \"secret\": %s}", d->type == WM_PREF_SECRET ? "true" : "false");
+	printf("], \"secret\": %s}", wm_pref_is_secret(d) ? "true" : "false");
 }
 
 static void
@@ -184,7 +184,7 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	if ((d = wm_pref_find(name)) == NULL)
 		return wm_err_set(err, EX_USAGE, "unknown setting %s", name);
 	/* A key on the command line would show in ps(1) and shell history. */
-	if (value != NULL && d->type == WM_PREF_SECRET &&
+	if (value != NULL && wm_pref_is_secret(d) &&
 	    strcmp(value, "-") == 0) {
 		if ((secret = wm_cli_read_secret("secret: ", err)) == NULL)
 			return -1;

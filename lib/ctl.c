@@ -47,6 +47,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_SINK;
 	if (strcmp(name, "lighttpd") == 0)
 		return WM_SVC_LIGHTTPD;
+	if (strcmp(name, "cron") == 0)
+		return WM_SVC_CRON;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -404,10 +406,11 @@ sink_pid(const struct wm_config *cfg)
 	return pid_is(pid, "smtp-sink", listen) ? pid : 0;
 }
 
+/* The child side of a daemon we start: own session, output to logdir/NAME. */
 static void
-sink_exec(const struct wm_config *cfg, char **argv)
+daemon_exec(const struct wm_config *cfg, char **argv, const char *name)
 {
-	char *log = wm_asprintf("%s/sink.log", wm_config_path(cfg, "logdir"));
+	char *log = wm_asprintf("%s/%s", wm_config_path(cfg, "logdir"), name);
 	int fd;
 
 	setsid();
@@ -450,7 +453,7 @@ sink_start(const struct wm_config *cfg, struct wm_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		sink_exec(cfg, argv);
+		daemon_exec(cfg, argv, "sink.log");
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
 	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
 		kill(pid, SIGTERM);
@@ -536,6 +539,67 @@ lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
 	    "lighttpd", wm_config_path(cfg, "lighttpd"), err);
 }
 
+/* wm-cron loop: an instance's jobs every minute (production uses cron.d) */
+
+static char *
+cron_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/cron.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+cron_pid(const struct wm_config *cfg)
+{
+	char *path = cron_pidfile(cfg);
+	pid_t pid;
+
+	if (path == NULL)
+		return 0;
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, "wm-cron", wm_config_file(cfg)) ? pid : 0;
+}
+
+static int
+cron_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *prog, *pidfile, pidbuf[32];
+	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg), "loop", NULL };
+	pid_t pid;
+	int rc = -1;
+
+	if (wm_config_bool(cfg, "instance", "production") || cron_pid(cfg) != 0)
+		return 0;
+	prog = wm_asprintf("%s/wm-cron", wm_config_path(cfg, "bin"));
+	pidfile = cron_pidfile(cfg);
+	if (prog == NULL || pidfile == NULL || access(prog, X_OK) == -1) {
+		wm_err_set(err, EX_CONFIG, "no wm-cron in [paths] bin");
+		goto out;
+	}
+	argv[0] = prog;
+	if ((pid = fork()) == -1) {
+		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		daemon_exec(cfg, argv, "cron.log");
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	rc = wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err);
+	if (rc == -1)
+		kill(pid, SIGTERM);
+out:
+	free(prog);
+	free(pidfile);
+	return rc;
+}
+
+static int
+cron_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	return stop_pidfile(cfg, cron_pid(cfg), cron_pidfile(cfg), "wm-cron",
+	    wm_config_file(cfg), err);
+}
+
 static int
 capture(const struct wm_config *cfg)
 {
@@ -552,6 +616,8 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
+	if ((svc & WM_SVC_CRON) && cron_start(cfg, err) == -1)
+		return -1;
 	return 0;
 }
 
@@ -561,6 +627,8 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	int rc = 0;
 
 	/* Try every service even when one fails: stop means stop. */
+	if ((svc & WM_SVC_CRON) && cron_stop(cfg, err) == -1)
+		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)

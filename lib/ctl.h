@@ -16,7 +16,8 @@ struct wm_err;
 #define WM_SVC_POSTFIX	0x01
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
-#define WM_SVC_ALL	0x07
+#define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
+#define WM_SVC_ALL	0x0f
 
 /* "postfix", "sink", "lighttpd" or "all" -> a WM_SVC_ mask; -1 if unknown. */
 int	 wm_ctl_parse(const char *name);
@@ -24,7 +25,8 @@ int	 wm_ctl_parse(const char *name);
 /*
  * Starting what already runs and stopping what is stopped succeed.  Start
  * returns once the listeners accept connections; stop once the processes are
- * gone.  The sink is skipped unless capture-outbound is yes.
+ * gone.  The sink is skipped unless capture-outbound is yes, the cron loop
+ * in production (where /etc/cron.d/wm runs wm-cron).
  */
 int	 wm_ctl_start(const struct wm_config *, int services, struct wm_err *);
 int	 wm_ctl_stop(const struct wm_config *, int services, struct wm_err *);

@@ -220,6 +220,13 @@ static const char *migrations[] = {
 	"  folder TEXT NOT NULL,"
 	"  stamp TEXT NOT NULL,"
 	"  PRIMARY KEY (mailbox, folder)"
+	/* scheduled jobs (wm-cron): what ran when, and with what outcome */
+	"CREATE TABLE jobs ("
+	"  name TEXT PRIMARY KEY,"
+	"  checked INTEGER NOT NULL,"	/* ms: fire times up to here are handled */
+	"  last_run INTEGER NOT NULL DEFAULT 0,"	/* ms, 0: never */
+	"  result INTEGER NOT NULL DEFAULT 0,"	/* enum wm_job_result */
+	"  message TEXT NOT NULL DEFAULT ''"
 	");",
 	NULL
 };
