@@ -20,6 +20,8 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -47,6 +49,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_SINK;
 	if (strcmp(name, "lighttpd") == 0)
 		return WM_SVC_LIGHTTPD;
+	if (strcmp(name, "notify") == 0)
+		return WM_SVC_NOTIFY;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -536,6 +540,112 @@ lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
 	    "lighttpd", wm_config_path(cfg, "lighttpd"), err);
 }
 
+/*
+ * wm-notify serve, the notice sender: like the sink, started here in its own
+ * session with its pid in the run directory, as the instance user (the one
+ * wm-deliver runs as, owner of the database).
+ */
+
+static char *
+notify_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/notify.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+notify_pid(const struct wm_config *cfg)
+{
+	char *path = notify_pidfile(cfg);
+	pid_t pid;
+
+	if (path == NULL)
+		return 0;
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, "wm-notify", wm_config_file(cfg)) ? pid : 0;
+}
+
+static void
+notify_exec(const struct wm_config *cfg, char **argv)
+{
+	const char *user = wm_config_get(cfg, "instance", "user");
+	char *log = wm_asprintf("%s/notify.log", wm_config_path(cfg, "logdir"));
+	struct passwd *pw;
+	int fd;
+
+	setsid();
+	if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		dup2(fd, STDIN_FILENO);
+	if (log != NULL &&
+	    (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0640)) != -1) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	if (geteuid() == 0 && user != NULL && (pw = getpwnam(user)) != NULL &&
+	    (setgroups(0, NULL) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1))
+		_exit(126);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static int
+notify_wait(const struct wm_config *cfg, struct wm_err *err)
+{
+	int ms;
+
+	/* Running for half a second: it opened the database and serves. */
+	for (ms = 0; ms < 500; ms += 50) {
+		nap();
+		if (notify_pid(cfg) == 0)
+			return wm_err_set(err, EX_UNAVAILABLE, "wm-notify serve "
+			    "exited (see %s/notify.log)",
+			    wm_config_path(cfg, "logdir"));
+	}
+	return 0;
+}
+
+static int
+notify_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *prog = NULL, *pidfile = NULL, pidbuf[32];
+	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg), "serve", NULL };
+	pid_t pid;
+	int rc = -1;
+
+	if (notify_pid(cfg) != 0)
+		return 0;
+	if ((prog = wm_asprintf("%s/wm-notify", wm_config_path(cfg, "bin"))) ==
+	    NULL || (pidfile = notify_pidfile(cfg)) == NULL || argv[2] == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	argv[0] = prog;
+	if ((pid = fork()) == -1) {
+		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		notify_exec(cfg, argv);
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
+		kill(pid, SIGTERM);
+		goto out;
+	}
+	rc = notify_wait(cfg, err);
+out:
+	free(prog);
+	free(pidfile);
+	return rc;
+}
+
+static int
+notify_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	return stop_pidfile(cfg, notify_pid(cfg), notify_pidfile(cfg),
+	    "wm-notify", wm_config_file(cfg), err);
+}
+
 static int
 capture(const struct wm_config *cfg)
 {
@@ -552,6 +662,8 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
+	if ((svc & WM_SVC_NOTIFY) && notify_start(cfg, err) == -1)
+		return -1;
 	return 0;
 }
 
@@ -561,6 +673,8 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	int rc = 0;
 
 	/* Try every service even when one fails: stop means stop. */
+	if ((svc & WM_SVC_NOTIFY) && notify_stop(cfg, err) == -1)
+		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)
@@ -609,6 +723,8 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	} else
 		st->sink = WM_SVC_DISABLED;
+	st->notify_pid = notify_pid(cfg);
+	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->queue = queue_count(cfg);
 	return 0;
 }

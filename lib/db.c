@@ -185,6 +185,29 @@ static const char *migrations[] = {
 	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
 	"    bytes = bytes + NEW.size;"
 	"END;",
+	/*
+	 * 3: the notice queue.  A delivery writes its notices in the same
+	 * transaction as the index row, so a stored mail is never without
+	 * its notice; wm-notify serve submits them and marks them sent only
+	 * after Postfix took them.
+	 */
+	"CREATE TABLE notice_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"		/* new-mail signup reset over-quota postmaster */
+	"  address TEXT NOT NULL DEFAULT '',"	/* whom it concerns */
+	"  sender TEXT,"			/* over-quota: the original sender */
+	"  subject TEXT,"			/* over-quota: the original subject */
+	"  reason TEXT,"			/* postmaster: why */
+	"  body BLOB,"			/* postmaster: the refused tunnel */
+	"  created INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER,"
+	"  failed INTEGER,"			/* given up: a failure no retry fixes */
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX notice_queue_due ON notice_queue(next_try)"
+	"  WHERE sent IS NULL AND failed IS NULL;",
 	NULL
 };
 

@@ -151,19 +151,26 @@ static const struct wm_keypair *
 find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	const struct wm_keypair *unreadable = NULL;
 	CMS_RecipientInfo *ri;
 	size_t k;
 	int i;
 
+	/* A pair with a readable key wins over one without. */
 	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 		ri = sk_CMS_RecipientInfo_value(ris, i);
 		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS)
 			continue;
-		for (k = 0; k < nkeys; k++)
-			if (CMS_RecipientInfo_ktri_cert_cmp(ri, keys[k].cert) == 0)
+		for (k = 0; k < nkeys; k++) {
+			if (CMS_RecipientInfo_ktri_cert_cmp(ri, keys[k].cert) != 0)
+				continue;
+			if (keys[k].key != NULL)
 				return &keys[k];
+			if (unreadable == NULL)
+				unreadable = &keys[k];
+		}
 	}
-	return NULL;
+	return unreadable;
 }
 
 /* Names the first key-transport recipient, so the postmaster knows whose. */
@@ -242,6 +249,12 @@ decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, BIO *sink,
 		CMS_ContentInfo_free(cms);
 		return wm_err_set(err, EX_DATAERR, "not encrypted to us: "
 		    "encrypted to another certificate (%s)", who);
+	}
+	if (kp->key == NULL) {
+		/* Ours, but its key is unreadable now: wait until it is back. */
+		CMS_ContentInfo_free(cms);
+		return wm_err_set(err, EX_TEMPFAIL, "the key of relay certificate "
+		    "%lld cannot be read", kp->id);
 	}
 	ERR_clear_error();
 	ok = CMS_decrypt(cms, kp->key, kp->cert, NULL, sink, CMS_BINARY) == 1 &&

@@ -4,7 +4,7 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${WM_BIN:-$TOP/build/bin}
-CORPUS=$TOP/../shared/corpus/mime
+CORPUS=${WM_CORPUS:-$TOP/../shared/corpus/mime}
 export PATH="$BIN:$PATH"
 _tap_n=0
 _tap_failed=0
