@@ -208,6 +208,17 @@ static const char *migrations[] = {
 	");"
 	"CREATE INDEX notice_queue_due ON notice_queue(next_try)"
 	"  WHERE sent IS NULL AND failed IS NULL;",
+	/*
+	 * 4: files whose index rows are gone and that are still to be
+	 * removed.  Cleanup deletes rows and writes these in one transaction,
+	 * then removes the files, so a crash can leave neither a row without
+	 * its file nor a file nothing names.
+	 */
+	"CREATE TABLE file_removals ("
+	"  mailbox TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, file)"
+	");",
 	NULL
 };
 

@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "db.h"
 #include "deliver.h"
@@ -331,6 +332,7 @@ commit_one(struct job *j, const char *rcpt, const char *key, const char *tmp,
 	if (wm_mailbox_publish(j->root, rcpt, tmp, key, err) == -1)
 		goto fail;
 	if (index_row(j, rcpt, key, file, err) == -1 ||
+	    wm_cleanup_keep_file(j->db, rcpt, file, err) == -1 ||
 	    queue_notice(j, WM_NOTICE_NEW_MAIL, rcpt, err) == -1) {
 		wm_db_rollback(j->db);
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
