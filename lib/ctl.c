@@ -20,6 +20,8 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -49,6 +51,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_LIGHTTPD;
 	if (strcmp(name, "cron") == 0)
 		return WM_SVC_CRON;
+	if (strcmp(name, "notify") == 0)
+		return WM_SVC_NOTIFY;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -406,11 +410,18 @@ sink_pid(const struct wm_config *cfg)
 	return pid_is(pid, "smtp-sink", listen) ? pid : 0;
 }
 
-/* The child side of a daemon we start: own session, output to logdir/NAME. */
+/*
+ * The child side of a daemon we start: own session, output to logdir/NAME,
+ * and, with as_user, the instance user's identity (the one wm-deliver runs
+ * as, owner of the database).
+ */
 static void
-daemon_exec(const struct wm_config *cfg, char **argv, const char *name)
+daemon_exec(const struct wm_config *cfg, char **argv, const char *name,
+    int as_user)
 {
 	char *log = wm_asprintf("%s/%s", wm_config_path(cfg, "logdir"), name);
+	const char *user = wm_config_get(cfg, "instance", "user");
+	struct passwd *pw;
 	int fd;
 
 	setsid();
@@ -421,6 +432,10 @@ daemon_exec(const struct wm_config *cfg, char **argv, const char *name)
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 	}
+	if (as_user && geteuid() == 0 && user != NULL &&
+	    (pw = getpwnam(user)) != NULL && (setgroups(0, NULL) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1))
+		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -453,7 +468,7 @@ sink_start(const struct wm_config *cfg, struct wm_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		daemon_exec(cfg, argv, "sink.log");
+		daemon_exec(cfg, argv, "sink.log", 0);
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
 	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
 		kill(pid, SIGTERM);
@@ -539,41 +554,93 @@ lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
 	    "lighttpd", wm_config_path(cfg, "lighttpd"), err);
 }
 
-/* wm-cron loop: an instance's jobs every minute (production uses cron.d) */
+/*
+ * Our own long-running helpers of an instance, started and stopped like the
+ * sink, each in its own session with its pid in the run directory.
+ */
+struct helper {
+	int		 svc;
+	const char	*prog;		/* in [paths] bin */
+	const char	*verb;
+	const char	*name;		/* NAME.pid, NAME.log */
+	int		 as_user;	/* runs as the instance user */
+	int		 production;	/* also on a production box */
+};
+
+static const struct helper helpers[] = {
+	/* wm-cron loop: the jobs every minute (production uses cron.d) */
+	{ WM_SVC_CRON, "wm-cron", "loop", "cron", 0, 0 },
+	/* wm-notify serve: the notice sender */
+	{ WM_SVC_NOTIFY, "wm-notify", "serve", "notify", 1, 1 },
+	{ 0, NULL, NULL, NULL, 0, 0 }
+};
+
+static const struct helper *
+helper_of(int svc)
+{
+	const struct helper *h;
+
+	for (h = helpers; h->prog != NULL; h++)
+		if (h->svc == svc)
+			return h;
+	return NULL;
+}
 
 static char *
-cron_pidfile(const struct wm_config *cfg)
+helper_pidfile(const struct wm_config *cfg, const struct helper *h)
 {
-	return wm_asprintf("%s/cron.pid", wm_config_path(cfg, "run"));
+	return wm_asprintf("%s/%s.pid", wm_config_path(cfg, "run"), h->name);
 }
 
 static pid_t
-cron_pid(const struct wm_config *cfg)
+helper_pid(const struct wm_config *cfg, const struct helper *h)
 {
-	char *path = cron_pidfile(cfg);
+	char *path = helper_pidfile(cfg, h);
 	pid_t pid;
 
 	if (path == NULL)
 		return 0;
 	pid = read_pid(path);
 	free(path);
-	return pid_is(pid, "wm-cron", wm_config_file(cfg)) ? pid : 0;
+	return pid_is(pid, h->prog, wm_config_file(cfg)) ? pid : 0;
+}
+
+/* Running for half a second: it opened what it needs and serves. */
+static int
+helper_wait(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
+{
+	int ms;
+
+	for (ms = 0; ms < 500; ms += 50) {
+		nap();
+		if (helper_pid(cfg, h) == 0)
+			return wm_err_set(err, EX_UNAVAILABLE, "%s %s exited (see "
+			    "%s/%s.log)", h->prog, h->verb,
+			    wm_config_path(cfg, "logdir"), h->name);
+	}
+	return 0;
 }
 
 static int
-cron_start(const struct wm_config *cfg, struct wm_err *err)
+helper_start(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
 {
-	char *prog, *pidfile, pidbuf[32];
-	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg), "loop", NULL };
+	char *prog, *pidfile, *log, pidbuf[32];
+	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg),
+	    (char *)h->verb, NULL };
 	pid_t pid;
 	int rc = -1;
 
-	if (wm_config_bool(cfg, "instance", "production") || cron_pid(cfg) != 0)
+	if ((!h->production && wm_config_bool(cfg, "instance", "production")) ||
+	    helper_pid(cfg, h) != 0)
 		return 0;
-	prog = wm_asprintf("%s/wm-cron", wm_config_path(cfg, "bin"));
-	pidfile = cron_pidfile(cfg);
-	if (prog == NULL || pidfile == NULL || access(prog, X_OK) == -1) {
-		wm_err_set(err, EX_CONFIG, "no wm-cron in [paths] bin");
+	prog = wm_asprintf("%s/%s", wm_config_path(cfg, "bin"), h->prog);
+	pidfile = helper_pidfile(cfg, h);
+	log = wm_asprintf("%s.log", h->name);
+	if (prog == NULL || pidfile == NULL || log == NULL ||
+	    access(prog, X_OK) == -1) {
+		wm_err_set(err, EX_CONFIG, "no %s in [paths] bin", h->prog);
 		goto out;
 	}
 	argv[0] = prog;
@@ -582,22 +649,26 @@ cron_start(const struct wm_config *cfg, struct wm_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		daemon_exec(cfg, argv, "cron.log");
+		daemon_exec(cfg, argv, log, h->as_user);
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
-	rc = wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err);
-	if (rc == -1)
+	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
 		kill(pid, SIGTERM);
+		goto out;
+	}
+	rc = helper_wait(cfg, h, err);
 out:
 	free(prog);
 	free(pidfile);
+	free(log);
 	return rc;
 }
 
 static int
-cron_stop(const struct wm_config *cfg, struct wm_err *err)
+helper_stop(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
 {
-	return stop_pidfile(cfg, cron_pid(cfg), cron_pidfile(cfg), "wm-cron",
-	    wm_config_file(cfg), err);
+	return stop_pidfile(cfg, helper_pid(cfg, h), helper_pidfile(cfg, h),
+	    h->prog, wm_config_file(cfg), err);
 }
 
 static int
@@ -616,7 +687,11 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
-	if ((svc & WM_SVC_CRON) && cron_start(cfg, err) == -1)
+	if ((svc & WM_SVC_CRON) && helper_start(cfg, helper_of(WM_SVC_CRON),
+	    err) == -1)
+		return -1;
+	if ((svc & WM_SVC_NOTIFY) && helper_start(cfg,
+	    helper_of(WM_SVC_NOTIFY), err) == -1)
 		return -1;
 	return 0;
 }
@@ -627,7 +702,11 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	int rc = 0;
 
 	/* Try every service even when one fails: stop means stop. */
-	if ((svc & WM_SVC_CRON) && cron_stop(cfg, err) == -1)
+	if ((svc & WM_SVC_CRON) && helper_stop(cfg, helper_of(WM_SVC_CRON),
+	    err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_NOTIFY) && helper_stop(cfg, helper_of(WM_SVC_NOTIFY),
+	    err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
 		rc = -1;
@@ -672,6 +751,8 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 	st->postfix = st->postfix_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->lighttpd_pid = lighttpd_pid(cfg);
 	st->lighttpd = st->lighttpd_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	st->notify_pid = helper_pid(cfg, helper_of(WM_SVC_NOTIFY));
+	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	if (capture(cfg)) {
 		st->sink_pid = sink_pid(cfg);
 		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;

@@ -17,9 +17,13 @@ struct wm_err;
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
 #define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
-#define WM_SVC_ALL	0x0f
+#define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
+#define WM_SVC_ALL	0x1f
 
-/* "postfix", "sink", "lighttpd" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+/*
+ * "postfix", "sink", "lighttpd", "cron", "notify" or "all" -> a WM_SVC_ mask;
+ * -1 if unknown.
+ */
 int	 wm_ctl_parse(const char *name);
 
 /*
@@ -41,8 +45,8 @@ int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
 enum wm_svc_state { WM_SVC_STOPPED = 0, WM_SVC_RUNNING, WM_SVC_DISABLED };
 
 struct wm_ctl_status {
-	enum wm_svc_state	 postfix, sink, lighttpd;
-	pid_t			 postfix_pid, sink_pid, lighttpd_pid;
+	enum wm_svc_state	 postfix, sink, lighttpd, notify;
+	pid_t			 postfix_pid, sink_pid, lighttpd_pid, notify_pid;
 	long			 queue;		/* messages in the queue, -1 unknown */
 };
 

@@ -212,7 +212,7 @@ static const char *migrations[] = {
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (name, step, slot)"
 	") WITHOUT ROWID;",
-	/* Maildirs shared with stock readers (Dovecot, mutt). */
+	/* 4: maildirs shared with stock readers (Dovecot, mutt). */
 	"ALTER TABLE messages ADD COLUMN stored_lf INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE maildir_scans ("
@@ -220,13 +220,48 @@ static const char *migrations[] = {
 	"  folder TEXT NOT NULL,"
 	"  stamp TEXT NOT NULL,"
 	"  PRIMARY KEY (mailbox, folder)"
-	/* scheduled jobs (wm-cron): what ran when, and with what outcome */
+	");",
+	/* 5: scheduled jobs (wm-cron): what ran when, and with what outcome */
 	"CREATE TABLE jobs ("
 	"  name TEXT PRIMARY KEY,"
 	"  checked INTEGER NOT NULL,"	/* ms: fire times up to here are handled */
 	"  last_run INTEGER NOT NULL DEFAULT 0,"	/* ms, 0: never */
 	"  result INTEGER NOT NULL DEFAULT 0,"	/* enum wm_job_result */
 	"  message TEXT NOT NULL DEFAULT ''"
+	");",
+	/*
+	 * 6: the notice queue.  A delivery writes its notices in the same
+	 * transaction as the index row, so a stored mail is never without
+	 * its notice; wm-notify serve submits them and marks them sent only
+	 * after Postfix took them.
+	 */
+	"CREATE TABLE notice_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"		/* new-mail signup reset over-quota postmaster */
+	"  address TEXT NOT NULL DEFAULT '',"	/* whom it concerns */
+	"  sender TEXT,"			/* over-quota: the original sender */
+	"  subject TEXT,"			/* over-quota: the original subject */
+	"  reason TEXT,"			/* postmaster: why */
+	"  body BLOB,"			/* postmaster: the refused tunnel */
+	"  created INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER,"
+	"  failed INTEGER,"			/* given up: a failure no retry fixes */
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX notice_queue_due ON notice_queue(next_try)"
+	"  WHERE sent IS NULL AND failed IS NULL;",
+	/*
+	 * 7: files whose index rows are gone and that are still to be
+	 * removed.  Cleanup deletes rows and writes these in one transaction,
+	 * then removes the files, so a crash can leave neither a row without
+	 * its file nor a file nothing names.
+	 */
+	"CREATE TABLE file_removals ("
+	"  mailbox TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, file)"
 	");",
 	NULL
 };

@@ -31,6 +31,7 @@
 #include "err.h"
 #include "log.h"
 #include "message.h"
+#include "notice.h"
 #include "notify.h"
 #include "outbound.h"
 #include "prefs.h"
@@ -669,8 +670,11 @@ int
 wm_notify_password_reset_request(struct wm_config *cfg, struct wm_db *db,
     const char *address, int *sent, struct wm_err *err)
 {
+	struct wm_notice n;
 	time_t prev;
 	int claimed;
+
+	(void)cfg;
 
 	*sent = 0;
 	claimed = notice_claim(db, address, "reset", WM_RESET_EVERY, &prev, err);
@@ -681,7 +685,11 @@ wm_notify_password_reset_request(struct wm_config *cfg, struct wm_db *db,
 		    "seconds; no mail", address, WM_RESET_EVERY);
 		return 0;
 	}
-	if (wm_notify_password_reset(cfg, db, address, err) == -1) {
+	/* Queued, not sent: the page answers at once, whatever the address. */
+	memset(&n, 0, sizeof(n));
+	n.kind = WM_NOTICE_RESET;
+	n.address = address;
+	if (wm_notice_queue(db, &n, err) == -1) {
 		notice_release(db, address, "reset", prev);
 		return -1;
 	}

@@ -191,7 +191,10 @@ delete_rows(struct wm_db *db, const char *addr, int purge, int *found,
 	    "owner = ?", addr, NULL, err) == -1 ||
 	    /* A deleted user must not stay logged in. */
 	    exec_addr(db, "DELETE FROM sessions WHERE kind = 'user' AND "
-	    "principal = ?", addr, NULL, err) == -1)
+	    "principal = ?", addr, NULL, err) == -1 ||
+	    /* A new user of that address gets a new invitation (guide 7.1). */
+	    exec_addr(db, "DELETE FROM notices WHERE address = ?", addr, NULL,
+	    err) == -1)
 		return -1;
 	if (purge && exec_addr(db, "DELETE FROM messages WHERE mailbox = ?",
 	    addr, &n, err) == -1)
