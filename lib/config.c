@@ -60,6 +60,12 @@ static const struct key_def keys[] = {
 	{ "commands", "lighttpd", "/usr/sbin/lighttpd", "lighttpd command" },
 	{ "commands", "gpg", "/usr/bin/gpg", "gpg command" },
 	{ "commands", "openssl", "/usr/bin/openssl", "openssl command" },
+	{ "commands", "opendkim", "/usr/sbin/opendkim", "OpenDKIM milter (DKIM signing)" },
+	{ "commands", "opendkim-genkey", "/usr/sbin/opendkim-genkey", "makes DKIM keys" },
+	{ "commands", "ip", "/usr/sbin/ip", "ip(8): wm-netcfg --apply of a static address" },
+	{ "commands", "ifup", "/usr/sbin/ifup", "ifup(8): wm-netcfg --apply of DHCP" },
+	{ "commands", "hostname", "/usr/bin/hostname", "hostname(1): wm-netcfg --apply of the hostname" },
+	{ "commands", "ntp-reload", "/usr/bin/systemctl restart systemd-timesyncd", "wm-netcfg --apply of NTP servers" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -16,9 +16,10 @@ struct wm_err;
 #define WM_SVC_POSTFIX	0x01
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
-#define WM_SVC_ALL	0x07
+#define WM_SVC_DKIM	0x08	/* OpenDKIM, when signing is on */
+#define WM_SVC_ALL	0x0f
 
-/* "postfix", "sink", "lighttpd" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+/* "postfix", "sink", "lighttpd", "opendkim" or "all" -> a WM_SVC_ mask; -1 if unknown. */
 int	 wm_ctl_parse(const char *name);
 
 /*
@@ -47,5 +48,16 @@ struct wm_ctl_status {
 int	 wm_ctl_status(const struct wm_config *, struct wm_ctl_status *,
 	    struct wm_err *);
 const char *wm_ctl_state_name(enum wm_svc_state);
+
+/*
+ * Runs [commands] cmd with args appended and waits; out (may be NULL)
+ * collects standard output and error.  The exit status, or -1 when it could
+ * not run (err says why).
+ */
+struct wm_buf;
+int	 wm_ctl_command(const struct wm_config *, const char *cmd,
+	    const char *const *args, struct wm_buf *out, struct wm_err *);
+int	 wm_ctl_postfix_running(const struct wm_config *);
+int	 wm_ctl_dkim_running(const struct wm_config *);
 
 #endif

@@ -185,6 +185,14 @@ static const char *migrations[] = {
 	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
 	"    bytes = bytes + NEW.size;"
 	"END;",
+	/*
+	 * 3: the MTA fields of wm-mtacfg(8); a field without a row has its
+	 * built-in default (lib/mta.c), so a backup carries what was set.
+	 */
+	"CREATE TABLE mta_settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
 	NULL
 };
 
