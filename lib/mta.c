@@ -81,17 +81,17 @@ static const struct wm_mta_field fields[WM_MTA_NFIELDS] = {
 	    "parent_domain_matches_subdomains", 0, "Match Subdomains",
 	    "select if subdomains of Relay domains should automatically match" },
 	[WM_MTA_BEFORE_SIZE] = { "before-filter-size-limit", WM_MTA_SIZE,
-	    "10240000", "message_size_limit of the SMTP listener (master.cf)", 1,
+	    "104857600", "message_size_limit of the SMTP listener (master.cf)", 1,
 	    "Before filter message size limit", "the maximal size in bytes of "
 	    "a message, including envelope information, accepted by the SMTP "
 	    "daemon" },
 	[WM_MTA_AFTER_SIZE] = { "after-filter-size-limit", WM_MTA_SIZE,
-	    "20480000", "message_size_limit", 1,
+	    "209715200", "message_size_limit", 1,
 	    "After filter message size limit", "the maximal size in bytes of "
 	    "a message after encryption/decryption; not smaller than the "
 	    "before filter limit" },
 	[WM_MTA_MAILBOX_SIZE] = { "mailbox-size-limit", WM_MTA_SIZE,
-	    "51200000", "mailbox_size_limit", 1, "Mailbox size limit",
+	    "0", "mailbox_size_limit", 1, "Mailbox size limit",
 	    "the maximal size in bytes of any individual mailbox; not smaller "
 	    "than the after filter limit (0: no limit)" },
 	[WM_MTA_HELO] = { "smtp-helo-name", WM_MTA_HOSTNAME, "",
@@ -139,6 +139,7 @@ static const char *generated[] = {
 struct wm_mta {
 	char	*v[WM_MTA_NFIELDS];
 	int	 set[WM_MTA_NFIELDS];
+	int	 last;		/* field set last, named by relation errors; -1 */
 };
 
 const struct wm_mta_field *
@@ -178,6 +179,7 @@ wm_mta_defaults(void)
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
+	m->last = -1;
 	for (i = 0; i < WM_MTA_NFIELDS; i++)
 		if ((m->v[i] = wm_strdup(fields[i].def)) == NULL) {
 			wm_mta_free(m);
@@ -506,6 +508,7 @@ wm_mta_set(struct wm_mta *m, const char *name, const char *value, int force,
 	wm_err_clear(err);
 	if ((v = canon(&fields[id], value, force, err)) == NULL)
 		return -1;
+	m->last = id;
 	return replace(m, id, v, err);
 }
 
@@ -563,6 +566,24 @@ num(const struct wm_mta *m, enum wm_mta_id id)
 	return strtoll(m->v[id], NULL, 10);
 }
 
+/*
+ * small must not exceed large; the message names the field just set, so
+ * "set before-filter-size-limit" too large names before-filter-size-limit.
+ */
+static int
+size_order(const struct wm_mta *m, enum wm_mta_id small, enum wm_mta_id large,
+    struct wm_err *err)
+{
+	if (num(m, large) >= num(m, small))
+		return 0;
+	if (m->last == (int)small)
+		return wm_err_set(err, EX_DATAERR, "%s: %s is larger than %s %s",
+		    fields[small].name, m->v[small], fields[large].name,
+		    m->v[large]);
+	return wm_err_set(err, EX_DATAERR, "%s: %s is smaller than %s %s",
+	    fields[large].name, m->v[large], fields[small].name, m->v[small]);
+}
+
 int
 wm_mta_validate(const struct wm_mta *m, struct wm_err *err)
 {
@@ -576,15 +597,11 @@ wm_mta_validate(const struct wm_mta *m, struct wm_err *err)
 			return -1;
 		free(v);
 	}
-	if (num(m, WM_MTA_AFTER_SIZE) < num(m, WM_MTA_BEFORE_SIZE))
-		return wm_err_set(err, EX_DATAERR, "after-filter-size-limit: %s is "
-		    "smaller than before-filter-size-limit %s",
-		    m->v[WM_MTA_AFTER_SIZE], m->v[WM_MTA_BEFORE_SIZE]);
+	if (size_order(m, WM_MTA_BEFORE_SIZE, WM_MTA_AFTER_SIZE, err) == -1)
+		return -1;
 	if (num(m, WM_MTA_MAILBOX_SIZE) != 0 &&
-	    num(m, WM_MTA_MAILBOX_SIZE) < num(m, WM_MTA_AFTER_SIZE))
-		return wm_err_set(err, EX_DATAERR, "mailbox-size-limit: %s is "
-		    "smaller than after-filter-size-limit %s",
-		    m->v[WM_MTA_MAILBOX_SIZE], m->v[WM_MTA_AFTER_SIZE]);
+	    size_order(m, WM_MTA_AFTER_SIZE, WM_MTA_MAILBOX_SIZE, err) == -1)
+		return -1;
 	if (strcmp(m->v[WM_MTA_DKIM_SIGNING], "yes") == 0 &&
 	    (*m->v[WM_MTA_DKIM_SELECTOR] == '\0' || *m->v[WM_MTA_DKIM_DOMAIN] == '\0'))
 		return wm_err_set(err, EX_DATAERR, "dkim-signing: no key yet "
@@ -802,15 +819,19 @@ wm_mta_main_cf(struct wm_buf *b, const struct wm_mta *m,
 {
 	const char *host = *m->v[WM_MTA_MY_HOSTNAME] ? m->v[WM_MTA_MY_HOSTNAME] :
 	    domain_of(rcpt);
+	struct wm_buf hop;
 	char *milter;
 
 	wm_buf_printf(b, "myhostname = %s\n", host);
 	networks(b, m);
 	relay_maps(b, m, rcpt);
 	transport(b, m, cfg, rcpt);
-	wm_buf_puts(b, "relayhost = ");
-	nexthop(b, m, cfg, WM_MTA_EXT_HOST);
-	wm_buf_printf(b, "\nsmtp_helo_name = %s\n",
+	wm_buf_init(&hop);
+	nexthop(&hop, m, cfg, WM_MTA_EXT_HOST);
+	wm_buf_printf(b, "relayhost =%s%s\n", hop.data ? " " : "",
+	    hop.data ? hop.data : "");
+	wm_buf_free(&hop);
+	wm_buf_printf(b, "smtp_helo_name = %s\n",
 	    *m->v[WM_MTA_HELO] ? m->v[WM_MTA_HELO] : "$myhostname");
 	wm_buf_printf(b, "message_size_limit = %s\nmailbox_size_limit = %s\n",
 	    m->v[WM_MTA_AFTER_SIZE], m->v[WM_MTA_MAILBOX_SIZE]);
