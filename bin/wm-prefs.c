@@ -37,6 +37,7 @@
 #include "cli.h"
 #include "err.h"
 #include "log.h"
+#include "mta.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -196,6 +197,9 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	else
 		rc = wm_pref_unset_by(cli->db, cli->actor, t->scope, t->owner, name,
 		    err);
+	/* Postfix follows the settings it depends on (relay-recipient). */
+	if (rc == 0 && t->scope == WM_SCOPE_GLOBAL)
+		rc = wm_mta_pref_changed(cli->cfg, cli->db, name, err);
 	if (rc == 0)
 		wm_log(LOG_INFO, "%s %s at %s%s%s%s%s", value ? "set" : "unset",
 		    name, wm_scope_name(t->scope), t->owner ? " " : "",

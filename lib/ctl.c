@@ -33,12 +33,15 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "dkim.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
 
-#define MAX_ARGS	32
+#define MAX_ARGS	64
 #define WAIT_MS		15000
+#define RUN_QUIET	0x1
+#define RUN_STDERR	0x2
 
 int
 wm_ctl_parse(const char *name)
@@ -53,6 +56,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_CRON;
 	if (strcmp(name, "notify") == 0)
 		return WM_SVC_NOTIFY;
+	if (strcmp(name, "opendkim") == 0)
+		return WM_SVC_DKIM;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -104,16 +109,18 @@ build_argv(const struct wm_config *cfg, const char *cmd, char *store, size_t len
 
 /*
  * Runs a command and waits for it.  out (may be NULL) collects its standard
- * output; quiet sends standard error to /dev/null.  Without out, standard
+ * output (and standard error too with RUN_STDERR); RUN_QUIET sends standard
+ * error to /dev/null.  Without out, standard
  * output and error go to logdir/ctl.log: daemons keep them open long after
  * wm-ctl exits, and must not write into (or over) whatever file the person or
  * test running wm-ctl pointed them at.  Returns the exit status, or -1 when
  * it could not run.
  */
 static int
-run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int quiet,
+run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int flags,
     struct wm_err *err)
 {
+	int quiet = flags & RUN_QUIET;
 	int pfd[2] = { -1, -1 }, status, nul, logfd = -1;
 	char *log = NULL;
 	pid_t pid;
@@ -141,6 +148,8 @@ run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int quiet,
 			dup2(logfd, STDOUT_FILENO);
 		if (quiet && nul != -1)
 			dup2(nul, STDERR_FILENO);
+		else if (out != NULL && (flags & RUN_STDERR))
+			dup2(pfd[1], STDERR_FILENO);
 		else if (out == NULL && logfd != -1)
 			dup2(logfd, STDERR_FILENO);
 		execv(argv[0], argv);
@@ -671,6 +680,70 @@ helper_stop(const struct wm_config *cfg, const struct helper *h,
 	    h->prog, wm_config_file(cfg), err);
 }
 
+/* OpenDKIM: runs when signing is on, i.e. when its configuration exists. */
+
+static char *
+dkim_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/opendkim.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+dkim_pid(const struct wm_config *cfg)
+{
+	char *path = dkim_pidfile(cfg), *conf = wm_dkim_conf_path(cfg);
+	pid_t pid = 0;
+
+	if (path != NULL && conf != NULL)
+		pid = read_pid(path);
+	if (pid != 0 && !pid_is(pid, "opendkim", conf))
+		pid = 0;
+	free(path);
+	free(conf);
+	return pid;
+}
+
+static int
+dkim_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *conf = wm_dkim_conf_path(cfg), store[1024], *argv[MAX_ARGS];
+	const char *extra[] = { "-x", conf, NULL };
+	int rc = -1, ms;
+
+	if (conf == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (!wm_path_exists(conf) || dkim_pid(cfg) != 0) {
+		free(conf);
+		return 0;
+	}
+	if (build_argv(cfg, "opendkim", store, sizeof(store), argv, extra, err) == 0 &&
+	    (rc = run(cfg, argv, NULL, 0, err)) > 0)
+		rc = wm_err_set(err, EX_UNAVAILABLE, "opendkim -x %s failed (exit %d; "
+		    "see %s/ctl.log)", conf, rc, wm_config_path(cfg, "logdir"));
+	free(conf);
+	if (rc != 0)
+		return -1;
+	/* It forks: wait for its socket, which Postfix connects to. */
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
+		if (wm_dkim_listening(cfg))
+			return 0;
+		nap();
+	}
+	return wm_err_set(err, EX_UNAVAILABLE, "opendkim does not listen");
+}
+
+static int
+dkim_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *conf = wm_dkim_conf_path(cfg);
+	int rc;
+
+	rc = stop_pidfile(cfg, dkim_pid(cfg), dkim_pidfile(cfg), "opendkim",
+	    conf, err);
+	free(conf);
+	return rc;
+}
+
 static int
 capture(const struct wm_config *cfg)
 {
@@ -682,6 +755,9 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 {
 	/* The sink first: Postfix may flush its queue into it at once. */
 	if ((svc & WM_SVC_SINK) && capture(cfg) && sink_start(cfg, err) == -1)
+		return -1;
+	/* The signer before Postfix: mail is not sent unsigned meanwhile. */
+	if ((svc & WM_SVC_DKIM) && dkim_start(cfg, err) == -1)
 		return -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
 		return -1;
@@ -713,6 +789,8 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_SINK) && sink_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_DKIM) && dkim_stop(cfg, err) == -1)
 		rc = -1;
 	return rc;
 }
@@ -800,4 +878,27 @@ wm_ctl_command_detached(const struct wm_config *cfg, const char *key,
 			return wm_err_set(err, EX_OSERR, "waitpid: %s",
 			    strerror(errno));
 	return 0;
+}
+
+int
+wm_ctl_command_all(const struct wm_config *cfg, const char *cmd,
+    const char *const *args, struct wm_buf *out, struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+
+	if (build_argv(cfg, cmd, store, sizeof(store), argv, args, err) == -1)
+		return -1;
+	return run(cfg, argv, out, out != NULL ? RUN_STDERR : 0, err);
+}
+
+int
+wm_ctl_postfix_running(const struct wm_config *cfg)
+{
+	return postfix_pid(cfg) != 0;
+}
+
+int
+wm_ctl_dkim_running(const struct wm_config *cfg)
+{
+	return dkim_pid(cfg) != 0;
 }

@@ -18,11 +18,12 @@ struct wm_err;
 #define WM_SVC_LIGHTTPD	0x04
 #define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
 #define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
-#define WM_SVC_ALL	0x1f
+#define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
+#define WM_SVC_ALL	0x3f
 
 /*
- * "postfix", "sink", "lighttpd", "cron", "notify" or "all" -> a WM_SVC_ mask;
- * -1 if unknown.
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim" or "all" -> a
+ * WM_SVC_ mask; -1 if unknown.
  */
 int	 wm_ctl_parse(const char *name);
 
@@ -70,5 +71,10 @@ int	 wm_ctl_command(const struct wm_config *, const char *key,
  */
 int	 wm_ctl_command_detached(const struct wm_config *, const char *key,
 	    struct wm_err *);
+/* The same, output collecting standard output and error (messages). */
+int	 wm_ctl_command_all(const struct wm_config *, const char *cmd,
+	    const char *const *args, struct wm_buf *out, struct wm_err *);
+int	 wm_ctl_postfix_running(const struct wm_config *);
+int	 wm_ctl_dkim_running(const struct wm_config *);
 
 #endif

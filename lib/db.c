@@ -263,6 +263,14 @@ static const char *migrations[] = {
 	"  file TEXT NOT NULL,"
 	"  PRIMARY KEY (mailbox, file)"
 	");",
+	/*
+	 * 8: the MTA fields of wm-mtacfg(8); a field without a row has its
+	 * built-in default (lib/mta.c), so a backup carries what was set.
+	 */
+	"CREATE TABLE mta_settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
 	NULL
 };
 

@@ -40,6 +40,8 @@
 #include "instance.h"
 #include "pathcheck.h"
 #include "log.h"
+#include "mta.h"
+#include "dkim.h"
 #include "pki.h"
 #include "prefs.h"
 #include "util.h"
@@ -316,14 +318,6 @@ out:
 	return rc;
 }
 
-static const char *
-domain_of(const char *address)
-{
-	const char *at = strrchr(address, '@');
-
-	return at ? at + 1 : address;
-}
-
 static int
 port_of(const struct wm_config *cfg, const char *key)
 {
@@ -337,10 +331,10 @@ port_of(const struct wm_config *cfg, const char *key)
 }
 
 static void
-main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
+main_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta,
+    const char *rcpt)
 {
 	const char *dir = wm_config_dir(cfg), *pf = wm_config_path(cfg, "postfix");
-	int capture = wm_config_bool(cfg, "instance", "capture-outbound");
 
 	wm_buf_printf(b,
 	    "# main.cf of the private Postfix of wm instance %s, written by\n"
@@ -358,8 +352,7 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    wm_config_path(cfg, "queue"), dir, pf,
 	    wm_config_path(cfg, "logdir"), wm_config_path(cfg, "logdir"),
 	    wm_config_get(cfg, "instance", "name"));
-	wm_buf_printf(b,
-	    "myhostname = %s\n"
+	wm_buf_puts(b,
 	    "myorigin = $myhostname\n"
 	    "mydestination =\n"
 	    "local_recipient_maps =\n"
@@ -368,31 +361,15 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    "alias_database =\n"
 	    "biff = no\n"
 	    "inet_interfaces = 127.0.0.1\n"
-	    "inet_protocols = ipv4\n"
-	    "mynetworks = 127.0.0.0/8\n",
-	    domain_of(rcpt));
-	/* Tunnels come for exactly one address: the relay recipient. */
-	wm_buf_printf(b,
-	    "relay_domains = %s\n"
-	    "relay_recipient_maps = inline:{ %s=ok }\n"
-	    "transport_maps = inline:{ %s=wmdeliver: }\n"
-	    "wmdeliver_destination_recipient_limit = 1\n"
-	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
-	    "header_checks = regexp:%s/header_checks\n"
-	    "smtp_header_checks = regexp:%s/smtp_header_checks\n"
-	    "message_size_limit = 104857600\n"
-	    "mailbox_size_limit = 0\n",
-	    domain_of(rcpt), rcpt, rcpt, pf, pf);
+	    "inet_protocols = ipv4\n");
 	/* A private instance is for tests and demos: retry quickly. */
 	wm_buf_puts(b,
 	    "queue_run_delay = 1s\n"
 	    "minimal_backoff_time = 1s\n"
 	    "maximal_backoff_time = 5s\n");
-	if (capture)
-		wm_buf_printf(b, "relayhost = [127.0.0.1]:%d\n",
-		    port_of(cfg, "sink"));
-	else
-		wm_buf_puts(b, "relayhost =\n");
+	/* Routing, relaying and limits: what wm-mtacfg apply also writes. */
+	wm_buf_puts(b, "\n# Generated from the MTA fields (wm-mtacfg(8)) and the relay recipient.\n");
+	wm_mta_main_cf(b, mta, cfg, rcpt);
 }
 
 /*
@@ -422,7 +399,7 @@ write_smtp_checks(const char *pf, struct wm_err *err)
 }
 
 static void
-master_cf(struct wm_buf *b, const struct wm_config *cfg)
+master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta)
 {
 	static const char *services =
 	    "pickup    unix  n       -       n       60      1       pickup\n"
@@ -458,6 +435,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "  -o syslog_name=postfix-%s/smtp\n"
 	    "  -o receive_override_options=no_header_body_checks\n",
 	    port_of(cfg, "smtp"), name);
+	wm_mta_master_opts(b, mta, cfg, "smtp");
 	/* Mail of webmail users: leaves through the webmail relay host. */
 	wm_buf_printf(b,
 	    "127.0.0.1:%d inet n - n - - smtpd\n"
@@ -465,9 +443,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "  -o receive_override_options=no_header_body_checks\n"
 	    "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
 	    port_of(cfg, "relay"), name);
-	if (wm_config_bool(cfg, "instance", "capture-outbound"))
-		wm_buf_printf(b, "  -o content_filter=smtp:[127.0.0.1]:%d\n",
-		    port_of(cfg, "sink"));
+	wm_mta_master_opts(b, mta, cfg, "relay");
 	wm_buf_puts(b, services);
 	wm_buf_printf(b,
 	    "wmdeliver unix  -       n       n       -       -       pipe\n"
@@ -522,24 +498,29 @@ postfix_bin(const char *bindir, struct wm_err *err)
 }
 
 int
-wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
-    struct wm_err *err)
+wm_instance_write_postfix(const struct wm_config *cfg, const struct wm_mta *given,
+    const char *rcpt, struct wm_err *err)
 {
 	const char *pf = wm_config_path(cfg, "postfix");
+	struct wm_mta *dflt = NULL;
+	const struct wm_mta *mta = given;
 	struct wm_buf b;
 	char *path = NULL, *bindir = NULL;
 	int rc = -1;
 
 	wm_buf_init(&b);
-	if (make_dir(pf, 0755, 0, 0, 0, err) == -1)
+	if (mta == NULL && (mta = dflt = wm_mta_defaults()) == NULL)
 		goto out;
-	main_cf(&b, cfg, rcpt);
+	if (make_dir(pf, 0755, 0, 0, 0, err) == -1 ||
+	    wm_dkim_configure(cfg, mta, err) == -1)
+		goto out;
+	main_cf(&b, cfg, mta, rcpt);
 	if ((path = wm_asprintf("%s/main.cf", pf)) == NULL ||
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
 	free(path);
 	wm_buf_free(&b);
-	master_cf(&b, cfg);
+	master_cf(&b, cfg, mta);
 	if ((path = wm_asprintf("%s/master.cf", pf)) == NULL ||
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
@@ -562,6 +543,7 @@ wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
 out:
 	if (rc == -1 && err != NULL && err->code == 0)
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	wm_mta_free(dflt);
 	free(bindir);
 	free(path);
 	wm_buf_free(&b);
@@ -984,7 +966,7 @@ set_portal_url(struct wm_db *db, int port, struct wm_err *err)
 
 /* Settings the instance decides: its relay recipient and portal address. */
 static int
-init_database(struct ctx *c, char **rcpt, struct wm_err *err)
+init_database(struct ctx *c, char **rcpt, struct wm_mta **mta, struct wm_err *err)
 {
 	const char *path = wm_config_path(c->cfg, "database");
 	struct wm_keypair *kp = NULL;
@@ -1016,6 +998,8 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 	wm_pki_keypairs_free(kp, n);
 	if (n == 0 && wm_pki_create_relay_cert(db, *rcpt,
 	    NULL, NULL, err) == -1)
+		goto out;
+	if ((*mta = wm_mta_load(db, err)) == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -1115,6 +1099,7 @@ static int
 create(struct ctx *c, struct wm_err *err)
 {
 	char *bin = NULL, *templates = NULL, *rcpt = NULL, *conf = NULL;
+	struct wm_mta *mta = NULL;
 	int rc = -1;
 
 	if ((bin = c->o->bin ? wm_strdup(c->o->bin) : wm_instance_self_dir(err)) == NULL)
@@ -1129,12 +1114,12 @@ create(struct ctx *c, struct wm_err *err)
 	}
 	if (pick_ports(c, err) == -1 || make_dirs(c, err) == -1 ||
 	    fill_config(c, bin, templates, err) == -1 || make_log(c, err) == -1 ||
-	    init_database(c, &rcpt, err) == -1 || own_database(c, err) == -1)
+	    init_database(c, &rcpt, &mta, err) == -1 || own_database(c, err) == -1)
 		goto out;
 	if (!wm_path_exists(wm_config_path(c->cfg, "tls-cert")) &&
 	    wm_instance_tls_cert(wm_config_path(c->cfg, "tls-cert"), err) == -1)
 		goto out;
-	if (wm_instance_write_postfix(c->cfg, rcpt, err) == -1 ||
+	if (wm_instance_write_postfix(c->cfg, mta, rcpt, err) == -1 ||
 	    wm_instance_write_lighttpd(c->cfg, err) == -1)
 		goto out;
 	/* Only root can create a Postfix queue; wm-ctl start does it again. */
@@ -1152,6 +1137,7 @@ out:
 	free(templates);
 	free(rcpt);
 	free(conf);
+	wm_mta_free(mta);
 	return rc;
 }
 
