@@ -11,7 +11,8 @@
  *	the admin console.  start returns when the listeners accept
  *	connections; starting what runs and stopping what is stopped succeed.
  *	status lists each service, the listeners, the portal and admin URLs
- *	and the number of messages in the Postfix queue.
+ *	and the number of messages in the Postfix queue, and warns while an
+ *	administrator still has the default password admin.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 69 (EX_UNAVAILABLE) when a service does
  *	not come up, 75 (EX_TEMPFAIL) when one does not stop.  Errors are one
@@ -27,9 +28,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admins.h"
 #include "cli.h"
 #include "config.h"
 #include "ctl.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -71,8 +74,25 @@ json_listen(const struct wm_config *cfg, const char *key, const char *name)
 	fputs(", ", stdout);
 }
 
+/* 1 while an admin still has the default password, 0 not, -1 unknown. */
+static int
+default_password(const struct wm_config *cfg)
+{
+	struct wm_err err;
+	struct wm_db *db;
+	int rc;
+
+	db = wm_db_open(wm_config_path(cfg, "database"), WM_DB_READONLY, &err);
+	if (db == NULL)
+		return -1;
+	rc = wm_admin_default_password_set(db, &err);
+	wm_db_close(db);
+	return rc;
+}
+
 static void
-print_json(const struct wm_config *cfg, const struct wm_ctl_status *st)
+print_json(const struct wm_config *cfg, const struct wm_ctl_status *st,
+    int dflt)
 {
 	printf("{\"postfix\": \"%s\", \"sink\": \"%s\", \"lighttpd\": \"%s\", ",
 	    wm_ctl_state_name(st->postfix), wm_ctl_state_name(st->sink),
@@ -87,6 +107,8 @@ print_json(const struct wm_config *cfg, const struct wm_ctl_status *st)
 	url(stdout, cfg, "admin");
 	fputs(", \"outbox\": ", stdout);
 	wm_json_str(stdout, wm_config_path(cfg, "outbox"));
+	printf(", \"default_admin_password\": %s", dflt < 0 ? "null" :
+	    dflt ? "true" : "false");
 	if (st->queue < 0)
 		fputs(", \"queue\": null}\n", stdout);
 	else
@@ -94,7 +116,8 @@ print_json(const struct wm_config *cfg, const struct wm_ctl_status *st)
 }
 
 static void
-print_text(const struct wm_config *cfg, const struct wm_ctl_status *st)
+print_text(const struct wm_config *cfg, const struct wm_ctl_status *st,
+    int dflt)
 {
 	printf("postfix:  %s", wm_ctl_state_name(st->postfix));
 	if (st->postfix_pid)
@@ -111,6 +134,9 @@ print_text(const struct wm_config *cfg, const struct wm_ctl_status *st)
 	    wm_config_get(cfg, "listen", "portal"), wm_config_get(cfg, "listen", "admin"));
 	if (st->queue >= 0)
 		printf("queue:    %ld\n", st->queue);
+	if (dflt == 1)
+		printf("warning:  the default admin password is still set; log "
+		    "in as admin/admin at the admin URL and change it\n");
 }
 
 static int
@@ -131,9 +157,9 @@ act(const char *verb, struct wm_config *cfg, int svc, struct wm_cli *cli,
 	if (wm_ctl_status(cfg, &st, err) == -1)
 		return -1;
 	if (cli->json)
-		print_json(cfg, &st);
+		print_json(cfg, &st, default_password(cfg));
 	else
-		print_text(cfg, &st);
+		print_text(cfg, &st, default_password(cfg));
 	return 0;
 }
 

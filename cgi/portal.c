@@ -1735,43 +1735,27 @@ serve(struct portal *p)
 	end_request(p, failed);
 }
 
+static void
+serve_one(void *ctx)
+{
+	serve(ctx);
+}
+
+static void
+close_one(void *ctx)
+{
+	close_instance(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct portal p;
-	const char *env = getenv("WM_PORTAL_REQUESTS");	/* tests: fewer */
-	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
+	struct wm_web_app app = { "WM_PORTAL_REQUESTS", FCGI_REQUESTS,
+	    serve_one, close_one, &p };
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
 	wm_log_stderr(0);
-	if (!wm_web_fcgi()) {
-		wm_web_std_io(argc, argv, environ);
-		serve(&p);
-		close_instance(&p);
-		return 0;
-	}
-	/*
-	 * A fresh process now and then bounds whatever a request left behind.
-	 * It starts in place: exiting would drop the connections lighttpd has
-	 * queued on the socket.
-	 */
-	if (max <= 0 || max > FCGI_REQUESTS)
-		max = FCGI_REQUESTS;
-	for (n = 0; n < max; n++) {
-		if (wm_web_fcgi_accept() == -1) {
-			close_instance(&p);
-			return 0;
-		}
-		serve(&p);
-		if (wm_web_fcgi_finish() == -1) {
-			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
-			break;
-		}
-	}
-	wm_log(LOG_INFO, "restarting after %ld requests", n);
-	close_instance(&p);
-	wm_web_fcgi_restart(argv);
-	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
-	return 0;
+	return wm_web_main(&app, argc, argv, environ);
 }

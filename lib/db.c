@@ -186,7 +186,34 @@ static const char *migrations[] = {
 	"    bytes = bytes + NEW.size;"
 	"END;",
 	/*
-	 * 3: the console's user pages: last login for "never logged in / not for
+	 * 3: the admin console.  Admins can be disabled, must change a
+	 * default password, may use two-factor login; the audit says from
+	 * where and what changed; metrics keep counters in a fixed number of
+	 * rows per resolution (slot = bucket number modulo the slots), so
+	 * history costs the same after a year as after a day.
+	 */
+	"ALTER TABLE admins ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE admins ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE admins ADD COLUMN totp_secret TEXT;"	/* active */
+	"ALTER TABLE admins ADD COLUMN totp_pending TEXT;"	/* enrolling */
+	"ALTER TABLE admins ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE admins ADD COLUMN last_login INTEGER;"
+	"ALTER TABLE admins ADD COLUMN password_changed INTEGER;"
+	"ALTER TABLE audit ADD COLUMN client TEXT;"
+	"ALTER TABLE audit ADD COLUMN object TEXT;"
+	"ALTER TABLE audit ADD COLUMN old_value TEXT;"
+	"ALTER TABLE audit ADD COLUMN new_value TEXT;"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TABLE metrics ("
+	"  name TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"		/* seconds per bucket */
+	"  slot INTEGER NOT NULL,"		/* bucket number % slots */
+	"  start INTEGER NOT NULL,"		/* first second of the bucket */
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, step, slot)"
+	") WITHOUT ROWID;",
+	/*
+	 * 4: the console's user pages: last login for "never logged in / not for
 	 * N days", and partial indexes so a filtered page is a keyset walk of
 	 * the matching rows, not of every user.
 	 */

@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "admins.h"
 #include "config.h"
 #include "ctl.h"
 #include "db.h"
@@ -538,19 +539,46 @@ out:
 	return rc;
 }
 
+/*
+ * The FastCGI block of one program (portal or admin), the same for both:
+ * lighttpd refuses to start when a FastCGI bin-path is missing, but serves
+ * the rest without it, so a tree without the CGI built keeps the CGI route.
+ * Returns 1 when written, 0 when the program is not there.
+ */
+static int
+fastcgi_cf(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
+    const char *indent)
+{
+	char *bin = wm_asprintf("%s/%s.cgi", wm_config_path(cfg, "cgi"), prog);
+	int ok = bin != NULL && access(bin, X_OK) == 0;
+
+	if (ok)
+		wm_buf_printf(b,
+		    "%sfastcgi.server = ( \"/%s.cgi\" => ( (\n"
+		    "%s    \"bin-path\" => \"%s\",\n"
+		    "%s    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
+		    "%s    \"socket\" => \"%s/%s/%s.sock\",\n"
+		    "%s    \"max-procs\" => 2,\n"
+		    "%s    \"check-local\" => \"disable\" ) ) )\n",
+		    indent, prog, indent, bin, indent, wm_config_file(cfg),
+		    indent, wm_config_path(cfg, "run"), prog, prog, indent,
+		    indent);
+	free(bin);
+	return ok;
+}
+
 static void
 lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 {
 	const char *tls = wm_config_path(cfg, "tls-cert");
 	const char *cgi = wm_config_path(cfg, "cgi");
-	char *fcgi = NULL;
 
 	wm_buf_printf(b,
 	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
 	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
 	    "# Everything but /static/ goes to the program of the listener, which\n"
-	    "# routes on PATH_INFO: the portal's runs as a FastCGI application\n"
-	    "# (started and restarted by lighttpd), the admin console's as a CGI.\n\n",
+	    "# routes on PATH_INFO; both run as FastCGI applications (started and\n"
+	    "# restarted by lighttpd), or as CGIs when not built.\n\n",
 	    wm_config_get(cfg, "instance", "name"));
 	wm_buf_printf(b,
 	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
@@ -587,23 +615,8 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n",
 	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
-	/*
-	 * lighttpd refuses to start when a FastCGI bin-path is missing, but
-	 * serves the rest without a CGI: a tree without portal.cgi built keeps
-	 * the CGI route.
-	 */
-	fcgi = wm_asprintf("%s/portal.cgi", cgi);
-	if (fcgi != NULL && access(fcgi, X_OK) == 0)
-		wm_buf_printf(b,
-		    "fastcgi.server = ( \"/portal.cgi\" => ( (\n"
-		    "    \"bin-path\" => \"%s\",\n"
-		    "    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
-		    "    \"socket\" => \"%s/portal/portal.sock\",\n"
-		    "    \"max-procs\" => 2,\n"
-		    "    \"check-local\" => \"disable\" ) ) )\n",
-		    fcgi, wm_config_file(cfg), wm_config_path(cfg, "run"));
+	fastcgi_cf(b, cfg, "portal", "");
 	wm_buf_puts(b, "\n");
-	free(fcgi);
 	wm_buf_printf(b,
 	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
@@ -611,10 +624,12 @@ lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
 	    "\talias.url = ( \"/static/\" => \"%s/\",\n"
 	    "\t    \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
 	    "\turl.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
-	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
-	    "\tfastcgi.server = ( )\n"
-	    "}\n",
+	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n",
 	    port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
+	/* Replaces the portal's inside this block: no portal page here. */
+	if (fastcgi_cf(b, cfg, "admin", "\t") == 0)
+		wm_buf_puts(b, "\tfastcgi.server = ( )\n");
+	wm_buf_puts(b, "}\n");
 }
 
 int
@@ -728,6 +743,7 @@ static const struct {
 	{ "log", 0750, 1 },
 	{ "run", 0755, 0 },
 	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
+	{ "run/admin", 0700, 1 },	/* the console's FastCGI socket */
 	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
 	{ "tls", 0700, 0 },
 	{ "backup", 0700, 1 },
@@ -815,6 +831,9 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 	if (wm_prefs_init_secrets(db, err) == -1)
 		goto out;
 	if (set_portal_url(db, c->ports[WM_LISTEN_PORTAL], err) == -1)
+		goto out;
+	/* The guide's admin/admin, which the console makes its owner change. */
+	if (wm_admin_add_default(db, err) == -1)
 		goto out;
 	if ((*rcpt = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
 	    NULL, err)) == NULL)

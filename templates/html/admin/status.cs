@@ -1,0 +1,2 @@
+<?cs include:"header.cs" ?>
+<?cs include:"footer.cs" ?>
