@@ -69,6 +69,7 @@ struct module {
  */
 static const struct module modules[] = {
 	ADMIN_MODULE(core),
+	ADMIN_MODULE(settings),
 	{ NULL, NULL, NULL }
 };
 

@@ -102,6 +102,10 @@ struct admin_menu {
 
 /* The core's own modules (cgi/admin.c and cgi/admin_*.c of the core). */
 ADMIN_MODULE_DECLARE(core);
+ADMIN_MODULE_DECLARE(settings);
+ADMIN_MODULE_DECLARE(templates);
+ADMIN_MODULE_DECLARE(pki);
+ADMIN_MODULE_DECLARE(users);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:

@@ -242,6 +242,28 @@ wm_user_list(struct wm_db *db, const struct wm_user_query *q,
 	return rc;
 }
 
+char *
+wm_user_address_of(struct wm_db *db, long long id, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	char *addr = NULL;
+	int rc;
+
+	st = wm_db_prepare(db, "SELECT address FROM users WHERE id = ?", err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (addr = strdup(wm_db_text(st, 0))) == NULL)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else if (rc == SQLITE_DONE)
+		wm_err_set(err, EX_NOUSER, "no such user");
+	else if (rc != SQLITE_ROW)
+		wm_db_fail(db, "user", err);
+	sqlite3_finalize(st);
+	return addr;
+}
+
 /* Idle users */
 
 static sqlite3_stmt *

@@ -45,6 +45,9 @@ int	 wm_user_list(struct wm_db *, const struct wm_user_query *,
 	    int (*fn)(const struct wm_user *, void *), void *arg, int *more,
 	    struct wm_err *);
 
+/* The address of user id (malloc'd); NULL with EX_NOUSER when none. */
+char	*wm_user_address_of(struct wm_db *, long long id, struct wm_err *);
+
 enum wm_idle_kind {
 	WM_IDLE_NEVER = 0,	/* never logged in, created at least days ago */
 	WM_IDLE_SINCE		/* logged in once, but not for days */
