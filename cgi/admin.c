@@ -70,6 +70,7 @@ struct module {
 static const struct module modules[] = {
 	ADMIN_MODULE(core),
 	ADMIN_MODULE(settings),
+	ADMIN_MODULE(users),
 	{ NULL, NULL, NULL }
 };
 
