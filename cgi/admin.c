@@ -71,6 +71,8 @@ static const struct module modules[] = {
 	ADMIN_MODULE(core),
 	ADMIN_MODULE(settings),
 	ADMIN_MODULE(users),
+	ADMIN_MODULE(templates),
+	ADMIN_MODULE(pki),
 	{ NULL, NULL, NULL }
 };
 
