@@ -350,11 +350,17 @@ wm_user_cleanup(struct wm_db *db, const char *root, const char *actor,
 		if ((st = idle_query(db, q, 500, err)) == NULL)
 			return -1;
 		rc = page_fill(db, st, 500, 0, &p, &more, err);
-		for (i = 0; rc == 0 && i < p.n; i++) {
+		/* One transaction per page: one fsync per 500 users, not each. */
+		if (rc == 0 && p.n > 0)
+			rc = wm_db_begin(db, err);
+		for (i = 0; rc == 0 && i < p.n; i++)
 			rc = cleanup_one(db, root, actor, p.v[i].address, purge, err);
-			if (rc == 0)
-				(*removed)++;
-		}
+		if (rc == 0 && p.n > 0)
+			rc = wm_db_commit(db, err);
+		else if (p.n > 0)
+			wm_db_rollback(db);
+		if (rc == 0)
+			*removed += p.n;
 		if (p.n == 0)
 			more = 0;
 		page_free(&p);

@@ -332,7 +332,9 @@ describe('PKI (acceptance 5)', () => {
 			issue "${ca}" gwp12 smime &&
 			openssl pkcs12 -export -in gwp12.pem -inkey gwp12.key -certfile "${ca}/ca.pem" \
 			    -passout pass:p12-upload-secret -out gwp12.p12`], { stdio: 'ignore' });
-		pemGw = { cert: join(work, 'gwpem.pem'), key: join(work, 'gwpem.key') };
+		// A gateway sends its chain along, so a CRL of its CA can be checked.
+		pemGw = { cert: join(work, 'gwpem.pem'), key: join(work, 'gwpem.key'),
+			chain: join(ca, 'ca.pem') };
 		p12Gw = { cert: join(work, 'gwp12.pem'), key: join(work, 'gwp12.key'),
 			chain: join(ca, 'ca.pem') };
 		relayPem = join(work, 'relay-current.pem');
