@@ -108,6 +108,10 @@ ADMIN_MODULE_DECLARE(control);
 ADMIN_MODULE_DECLARE(testmail);
 ADMIN_MODULE_DECLARE(logs);
 ADMIN_MODULE_DECLARE(audit);
+ADMIN_MODULE_DECLARE(settings);
+ADMIN_MODULE_DECLARE(templates);
+ADMIN_MODULE_DECLARE(pki);
+ADMIN_MODULE_DECLARE(users);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:
