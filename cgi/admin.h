@@ -72,7 +72,7 @@ struct admin_route {
 	const char	*pattern;	/* wm_web_match: "/certs/#" */
 	int		(*fn)(struct admin *, const long long *args);
 	enum admin_access access;
-	size_t		 max_body;	/* 0: ADMIN_BODY_SMALL public, FORM after login */
+	size_t		 max_body;	/* 0: FORM after login; above FORM: takes uploads */
 };
 #define ADMIN_ROUTES_END	{ NULL, NULL, NULL, ADMIN_PUBLIC, 0 }
 
