@@ -550,9 +550,12 @@ stage(struct wm_config *cfg, const char *file, const char *password,
 	wm_err_clear(err);
 	rc = wm_tar_read(tar, MEMBER_MAX, stage_member, s, err);
 	free(tar);
+	if (rc == -1 && err->code == 0)
+		return wm_err_set(err, EX_DATAERR, "not a wm backup: unexpected "
+		    "member in the archive");
 	if (rc == -1)
-		return err->code ? -1 : wm_err_set(err, EX_DATAERR, "not a wm "
-		    "backup: unexpected member in the archive");
+		return strstr(err->msg, "truncated") ? -1 :
+		    wm_err_wrap(err, "not a wm backup");
 	if (check_manifest(s, err) == -1)
 		return -1;
 	return check_database(s, r, err);
