@@ -24,6 +24,7 @@
 #include "err.h"
 #include "jobs.h"
 #include "log.h"
+#include "logexport.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -36,7 +37,8 @@ static const struct {
 	job_fn		 fn;
 } jobs[WM_JOB_COUNT] = {
 	{ "backup", "backup-cron", "backup-enabled", wm_backup_scheduled },
-	{ "logexport", "logexport-cron", "logexport-enabled", NULL },
+	{ "logexport", "logexport-cron", "logexport-enabled",
+	  wm_logexport_scheduled },
 	{ "cleanup", "cleanup-cron", NULL, run_cleanup },
 };
 

@@ -36,8 +36,9 @@ tunnel() {	# tunnel RCPT: a fresh tunnel for RCPT in $W/t.N.eml; prints its path
 	    --sign-cert "$W/gw.pem" --to-cert "$W/relay.pem" "$W/o.$n.eml" >"$W/t.$n.eml"
 	echo "$W/t.$n.eml"
 }
-count() { sqlite3 "$1" "SELECT count(*) FROM messages${2:+ WHERE mailbox='$2'}"; }
-dbsum() { sqlite3 "$1" .dump | sha256sum | cut -d' ' -f1; }
+sq() { sqlite3 -cmd ".timeout 10000" "$@"; }
+count() { sq "$1" "SELECT count(*) FROM messages${2:+ WHERE mailbox='$2'}"; }
+dbsum() { sq "$1" .dump | sha256sum | cut -d' ' -f1; }
 
 # --- 1. a restore puts every setting back -------------------------------
 check "user bob" wm-user add bob@example.com
@@ -46,15 +47,15 @@ check "setting quota" wm-prefs set quota 2G
 check "setting comment" wm-prefs set comment "before the backup"
 check "domain setting" wm-prefs set --domain example.com login-allowed no
 check "user setting" wm-prefs set --user bob@example.com quota 3G
-sqlite3 "$db" "INSERT INTO templates (scope, owner, name, body) VALUES ('global', '', 'notification', 'Mail waits for you, <?cs var:user ?>.')"
+sq "$db" "INSERT INTO templates (scope, owner, name, body) VALUES ('global', '', 'notification', 'Mail waits for you, <?cs var:user ?>.')"
 
 state() {	# state: everything a restore must bring back
 	wm-prefs list --json
 	wm-prefs get --user bob@example.com --verbose quota
 	wm-user list --json
 	wm-pki list --json
-	sqlite3 "$db" "SELECT * FROM templates ORDER BY name" "SELECT id, hex(sha256) FROM (SELECT rowid AS id, 1 AS sha256 FROM private_keys)"
-	sqlite3 "$db" "SELECT count(*), sum(length(pem)) FROM private_keys" 2>/dev/null
+	sq "$db" "SELECT * FROM templates ORDER BY name" "SELECT id, hex(sha256) FROM (SELECT rowid AS id, 1 AS sha256 FROM private_keys)"
+	sq "$db" "SELECT count(*), sum(length(pem)) FROM private_keys" 2>/dev/null
 	sha256sum <"$d/tls/server.pem"
 	wm-pki webmail-cert
 }
@@ -74,7 +75,7 @@ check "another certificate" wm-pki import --root "$W/gw.pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/new.key" \
     -out "$W/new.crt" -days 5 -subj "/CN=replaced" 2>/dev/null
 cat "$W/new.key" "$W/new.crt" >"$d/tls/server.pem"
-sqlite3 "$db" "UPDATE templates SET body = 'edited' WHERE name = 'notification'"
+sq "$db" "UPDATE templates SET body = 'edited' WHERE name = 'notification'"
 state >"$W/state.changed"
 if cmp -s "$W/state.before" "$W/state.changed"; then not_ok "the changes show"; else ok "the changes show"; fi
 
@@ -93,10 +94,10 @@ nppid=$(head -1 "$d/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
 [ -n "$nlpid" ] && [ "$nlpid" != "$lpid" ] && kill -0 "$nlpid" && ok "lighttpd was restarted" || not_ok "lighttpd was restarted" "$lpid -> $nlpid"
 [ -n "$nppid" ] && [ "$nppid" != "$ppid" ] && kill -0 "$nppid" && ok "postfix was restarted" || not_ok "postfix was restarted" "$ppid -> $nppid"
 check "a restarted cron loop" wait_for 10 test -s "$d/run/cron.pid"
-like "$(sqlite3 "$db" "SELECT action FROM audit ORDER BY id DESC LIMIT 1")" "backup-restore" "the restore is audited"
+like "$(sq "$db" "SELECT action FROM audit ORDER BY id DESC LIMIT 1")" "backup-restore" "the restore is audited"
 t=$(tunnel bob@example.com)
 check "a tunnel right after the restore is accepted" smtp_send "$smtp" gw@corp.example "$relay" "$t"
-check "and delivered" wait_for 30 sh -c "[ \$(sqlite3 '$db' \"SELECT count(*) FROM messages WHERE mailbox='bob@example.com'\") -ge 1 ]"
+check "and delivered" wait_for 30 sh -c "[ \$(sqlite3 -cmd '.timeout 10000' '$db' \"SELECT count(*) FROM messages WHERE mailbox='bob@example.com'\") -ge 1 ]"
 
 # --- 2. encryption, refusals ---------------------------------------------
 G=$W/gnupg
@@ -152,23 +153,23 @@ refused "not an archive" "not a tar|not a wm backup|corrupt" wm-backup restore "
 repack() {	# repack NAME SQL: the plain backup with SQL applied to its database
 	local x=$W/x.$1
 	mkdir -p "$x" && tar -C "$x" -xf "$W/full.tar"
-	sqlite3 "$x/db/wm.db" "$2"
+	sq "$x/db/wm.db" "$2"
 	local v sha size
-	v=$(sqlite3 "$x/db/wm.db" "PRAGMA user_version")
+	v=$(sq "$x/db/wm.db" "PRAGMA user_version")
 	sha=$(sha256sum <"$x/db/wm.db" | cut -d' ' -f1)
 	size=$(stat -c %s "$x/db/wm.db")
 	sed -i -e "s/^schema-version: .*/schema-version: $v/" \
 	    -e "s|^file: [0-9a-f]* [0-9]* db/wm.db|file: $sha $size db/wm.db|" "$x/MANIFEST"
 	(cd "$x" && tar -cf "$W/$1.tar" $(tar -tf "$W/full.tar"))
 }
-cur=$(sqlite3 "$W/x" "SELECT 1" >/dev/null 2>&1; tar -xOf "$W/full.tar" MANIFEST | sed -n 's/^schema-version: //p')
+cur=$(sq "$W/x" "SELECT 1" >/dev/null 2>&1; tar -xOf "$W/full.tar" MANIFEST | sed -n 's/^schema-version: //p')
 repack newer "PRAGMA user_version = $((cur + 1))"
 refused "a backup from a newer version" "newer version" wm-backup restore "$W/newer.tar"
 repack older "DROP TABLE jobs; PRAGMA user_version = $((cur - 1))"
 out=$(wm-backup restore "$W/older.tar" 2>&1)
 like "$out" "schema $((cur - 1)) \(migrated\)" "an older backup is migrated forward"
-is "$(sqlite3 "$db" "PRAGMA user_version")" "$cur" "the database is at the current schema"
-check "the migrated database has the new table" sqlite3 "$db" "SELECT count(*) FROM jobs"
+is "$(sq "$db" "PRAGMA user_version")" "$cur" "the database is at the current schema"
+check "the migrated database has the new table" sq "$db" "SELECT count(*) FROM jobs"
 
 # The examples of wm-backup(8) without a share, exactly as written there.
 ex=$(scratch)
@@ -187,22 +188,22 @@ first=$((n - 49))
 before=$(count "$db")
 (for i in $(seq $first $n); do smtp_send "$smtp" gw@corp.example "$relay" "$W/t.$i.eml" >/dev/null 2>&1 & done; wait) &
 sender=$!
-wait_for 60 sh -c "[ \$(sqlite3 '$db' 'SELECT count(*) FROM messages') -ge $((before + 3)) ]"
+wait_for 60 sh -c "[ \$(sqlite3 -cmd '.timeout 10000' '$db' 'SELECT count(*) FROM messages') -ge $((before + 3)) ]"
 check "backup during delivery" wm-backup create --to "$W/busy.tar"
 wait "$sender"
-check "all 50 delivered" wait_for 120 sh -c "[ \$(sqlite3 '$db' 'SELECT count(*) FROM messages') -ge $((before + 50)) ]"
+check "all 50 delivered" wait_for 120 sh -c "[ \$(sqlite3 -cmd '.timeout 10000' '$db' 'SELECT count(*) FROM messages') -ge $((before + 50)) ]"
 mkdir -p "$W/busy" && tar -C "$W/busy" -xf "$W/busy.tar" db/wm.db
 snap=$(count "$W/busy/db/wm.db")
 echo "# snapshot holds $snap of $((before + 50)) indexed mails"
-is "$(sqlite3 "$W/busy/db/wm.db" "PRAGMA integrity_check")" ok "the snapshot is consistent"
+is "$(sq "$W/busy/db/wm.db" "PRAGMA integrity_check")" ok "the snapshot is consistent"
 f=$W/fresh
 start_instance "$f" || not_ok "fresh instance starts"
 out=$(wm-backup -c "$f/wm.conf" restore "$W/busy.tar" 2>&1)
 like "$out" "from another home" "restored into the fresh instance (its own layout kept)"
 fdb=$(instance_db "$f")
-is "$(sqlite3 "$fdb" "PRAGMA integrity_check")" ok "integrity_check ok after the restore"
-sqlite3 "$W/busy/db/wm.db" "SELECT delivery_key, mailbox, file FROM messages ORDER BY 1" >"$W/keys.snap"
-sqlite3 "$fdb" "SELECT delivery_key, mailbox, file FROM messages ORDER BY 1" >"$W/keys.fresh"
+is "$(sq "$fdb" "PRAGMA integrity_check")" ok "integrity_check ok after the restore"
+sq "$W/busy/db/wm.db" "SELECT delivery_key, mailbox, file FROM messages ORDER BY 1" >"$W/keys.snap"
+sq "$fdb" "SELECT delivery_key, mailbox, file FROM messages ORDER BY 1" >"$W/keys.fresh"
 is "$(comm -23 "$W/keys.snap" "$W/keys.fresh" | wc -l)" 0 "every index row of the snapshot is present"
 is "$(wc -l <"$W/keys.fresh")" "$snap" "and nothing else"
 check "the fresh instance serves again" wm-ctl -c "$f/wm.conf" status
