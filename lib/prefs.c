@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -105,6 +106,10 @@ static const struct wm_pref_def defs[] = {
 	/* Not in the guide: the portal offers replies only unless this is yes. */
 	{ "compose-allowed", WM_PREF_BOOL, "no", ALL,
 	  "portal users may write new mail, not only replies" },
+	/* Not in the guide: ciphers below AES only for a gateway that needs them. */
+	{ "legacy-content-ciphers", WM_PREF_BOOL, "no", G,
+	  "accept tunnels encrypted with DES, 3DES, RC2 or another cipher weaker "
+	  "than AES (for a legacy gateway)" },
 	/* 8.2 Backup configuration */
 	SMB_PREFS("backup", "backups"),
 	{ "backup-enabled", WM_PREF_BOOL, "no", G,
@@ -386,6 +391,10 @@ check_header(const char *name, const char *v, struct wm_err *err)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return wm_err_set(err, EX_DATAERR,
 			    "%s: bad character in header name", name);
+	/* X-WM-Relay routes mail, X-WM-System-Mail marks the box's own. */
+	if (strncasecmp(v, "X-WM-", 5) == 0)
+		return wm_err_set(err, EX_DATAERR,
+		    "%s: the X-WM- headers are the box's own", name);
 	return 0;
 }
 
@@ -747,21 +756,33 @@ wm_pref_user(struct wm_db *db, const char *address, const char *name,
 	return wm_pref_get(db, WM_SCOPE_USER, address, name, NULL, err);
 }
 
-int
-wm_pref_user_bool(struct wm_db *db, const char *address, const char *name)
+/*
+ * Whatever broke (busy, locked, a damaged table), the caller's answer is the
+ * same: defer or refuse and try again later, never go on with a default.
+ */
+static int
+lookup_failed(struct wm_err *err)
 {
-	const struct wm_pref_def *d;
-	struct wm_err err;
+	if (err != NULL && err->code != EX_USAGE)
+		err->code = EX_TEMPFAIL;
+	return -1;
+}
+
+int
+wm_pref_user_bool(struct wm_db *db, const char *address, const char *name,
+    int *out, struct wm_err *err)
+{
 	char *v;
 	int b;
 
-	if ((v = wm_pref_user(db, address, name, &err)) == NULL) {
-		d = wm_pref_find(name);
-		return d != NULL && bool_word(d->def) == 1;
-	}
-	b = bool_word(v) == 1;
+	if ((v = wm_pref_user(db, address, name, err)) == NULL)
+		return lookup_failed(err);
+	b = bool_word(v);
 	free(v);
-	return b;
+	if (b == -1)
+		return wm_err_set(err, EX_CONFIG, "setting %s: not yes or no", name);
+	*out = b;
+	return 0;
 }
 
 static int
@@ -787,23 +808,25 @@ number_of(const struct wm_pref_def *d, const char *v, long long *out)
 	}
 }
 
-long long
+int
 wm_pref_user_num(struct wm_db *db, const char *address, const char *name,
-    long long dflt)
+    long long *out, struct wm_err *err)
 {
 	const struct wm_pref_def *d;
-	struct wm_err err;
 	long long n;
 	char *v;
 	int rc;
 
 	if ((d = wm_pref_find(name)) == NULL)
-		return dflt;
-	if ((v = wm_pref_user(db, address, name, &err)) == NULL)
-		return dflt;
+		return wm_err_set(err, EX_USAGE, "unknown setting %s", name);
+	if ((v = wm_pref_user(db, address, name, err)) == NULL)
+		return lookup_failed(err);
 	rc = number_of(d, v, &n);
 	free(v);
-	return rc == -1 ? dflt : n;
+	if (rc == -1)
+		return wm_err_set(err, EX_CONFIG, "setting %s: not a number", name);
+	*out = n;
+	return 0;
 }
 
 /* Writes */

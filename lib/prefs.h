@@ -90,13 +90,16 @@ char	*wm_pref_get(struct wm_db *, enum wm_scope, const char *owner,
 /* Shorthands for the effective value for a user address (NULL: global). */
 char	*wm_pref_user(struct wm_db *, const char *address, const char *name,
 	    struct wm_err *);
-int	 wm_pref_user_bool(struct wm_db *, const char *address, const char *name);
 /*
- * Integers as they are, sizes in bytes, minutes and intervals in seconds
- * (signup-link-validity 300 -> 18000); dflt on error.
+ * Typed effective values.  Integers as they are, sizes in bytes, minutes and
+ * intervals in seconds (signup-link-validity 300 -> 18000).  Both return -1
+ * with err when the lookup fails (database busy or broken: EX_TEMPFAIL) and
+ * never a default in its place: the caller defers or refuses.
  */
-long long wm_pref_user_num(struct wm_db *, const char *address, const char *name,
-	    long long dflt);
+int	 wm_pref_user_bool(struct wm_db *, const char *address, const char *name,
+	    int *out, struct wm_err *);
+int	 wm_pref_user_num(struct wm_db *, const char *address, const char *name,
+	    long long *out, struct wm_err *);
 
 /*
  * Sets or unsets (back to inherit) a value at exactly one scope.  Unknown
