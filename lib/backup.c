@@ -725,3 +725,64 @@ out:
 	workdir_free(s.work);
 	return rc;
 }
+
+/* --- restores handed from the console to root --- */
+
+static char *
+pending_path(const struct wm_config *cfg)
+{
+	const char *base = wm_config_path(cfg, "backup");
+
+	return base ? wm_asprintf("%s/restore.pending", base) : NULL;
+}
+
+int
+wm_backup_stage_restore(struct wm_config *cfg, const char *file,
+    const char *password, struct wm_err *err)
+{
+	struct wm_restore_report r;
+	struct staged s;
+	char *tar = NULL, *pending = pending_path(cfg);
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	if (pending == NULL)
+		return wm_err_set(err, EX_CONFIG, "no [paths] backup");
+	if ((s.work = workdir(cfg, err)) == NULL)
+		goto out;
+	if (stage(cfg, file, password, &s, &r, err) == -1)
+		goto out;
+	tar = wm_asprintf("%s/backup.tar", s.work);
+	if (tar == NULL || !wm_gpg_looks_encrypted(file))
+		rc = install_copy(file, pending, err);
+	else
+		rc = install_copy(tar, pending, err);
+	if (rc == 0)
+		wm_log(LOG_NOTICE, "backup %s verified; restore pending", file);
+out:
+	free(tar);
+	free(pending);
+	plan_free(&s.p);
+	free(s.man);
+	workdir_free(s.work);
+	return rc;
+}
+
+int
+wm_backup_restore_pending(struct wm_config *cfg, struct wm_db *db,
+    struct wm_restore_report *r, struct wm_err *err)
+{
+	char *pending = pending_path(cfg);
+	int rc;
+
+	if (pending == NULL || !wm_path_exists(pending)) {
+		free(pending);
+		return 0;
+	}
+	rc = wm_backup_restore(cfg, db, pending, NULL, r, err);
+	/* Tried once: a pending restore that fails is not retried forever. */
+	unlink(pending);
+	free(pending);
+	return rc == 0 ? 1 : -1;
+}

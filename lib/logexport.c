@@ -30,6 +30,7 @@ struct export {
 	time_t		 since;		/* 0: every file */
 	int		 count;
 	char		*seen[MAX_FILES];	/* real paths already added */
+	struct wm_buf	 skipped;	/* files this user may not read */
 };
 
 static int
@@ -56,6 +57,12 @@ add_file(struct export *x, const char *label, const char *path,
 		return 0;
 	if ((real = realpath(path, NULL)) == NULL || already(x, real) ||
 	    x->count >= MAX_FILES) {
+		free(real);
+		return 0;
+	}
+	/* The console runs as wm: say which logs it could not read. */
+	if (access(path, R_OK) == -1) {
+		wm_buf_printf(&x->skipped, "%s: %s\n", path, strerror(errno));
 		free(real);
 		return 0;
 	}
@@ -120,6 +127,7 @@ export_free(struct export *x)
 
 	for (i = 0; i < x->count; i++)
 		free(x->seen[i]);
+	wm_buf_free(&x->skipped);
 }
 
 int
@@ -131,6 +139,7 @@ wm_logexport_create(const struct wm_config *cfg, long last_minutes,
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));
+	wm_buf_init(&x.skipped);
 	if (last_minutes < 0)
 		return wm_err_set(err, EX_USAGE, "last modified: minutes must "
 		    "not be negative");
@@ -139,7 +148,9 @@ wm_logexport_create(const struct wm_config *cfg, long last_minutes,
 		return wm_err_set(err, EX_OSERR, "out of memory");
 	if ((x.tar = wm_tar_create(tar, err)) == NULL)
 		goto out;
-	if (add_all(cfg, &x, err) == -1) {
+	if (add_all(cfg, &x, err) == -1 || (x.skipped.len > 0 &&
+	    wm_tar_add_mem(x.tar, "SKIPPED", x.skipped.data, x.skipped.len,
+	    wm_now(), err) == -1)) {
 		wm_tar_abort(x.tar);
 		goto out;
 	}

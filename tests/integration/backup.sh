@@ -165,9 +165,14 @@ repack() {	# repack NAME SQL: the plain backup with SQL applied to its database
 cur=$(sq "$W/x" "SELECT 1" >/dev/null 2>&1; tar -xOf "$W/full.tar" MANIFEST | sed -n 's/^schema-version: //p')
 repack newer "PRAGMA user_version = $((cur + 1))"
 refused "a backup from a newer version" "newer version" wm-backup restore "$W/newer.tar"
-repack older "DROP TABLE jobs; PRAGMA user_version = $((cur - 1))"
+# Schema 8 is schema 9 without migration 9 (lib/db.c): undo it to make a
+# backup of the version before.
+repack older "DROP INDEX users_no_password; DROP INDEX users_with_password;
+    DROP INDEX users_disabled; DROP INDEX users_last_login;
+    ALTER TABLE users DROP COLUMN last_login; PRAGMA user_version = 8"
 out=$(wm-backup restore "$W/older.tar" 2>&1)
-like "$out" "schema $((cur - 1)) \(migrated\)" "an older backup is migrated forward"
+like "$out" "schema 8 \(migrated\)" "an older backup is migrated forward"
+check "the migrated database has the newer column" sq "$db" "SELECT last_login FROM users LIMIT 1"
 is "$(sq "$db" "PRAGMA user_version")" "$cur" "the database is at the current schema"
 check "the migrated database has the new table" sq "$db" "SELECT count(*) FROM jobs"
 
