@@ -138,9 +138,12 @@ workdir(const struct wm_config *cfg, struct wm_err *err)
 	const char *base = wm_config_path(cfg, "backup");
 	char *d;
 
-	if (base == NULL || wm_mkdir_p(base, 0700, err) == -1)
-		return base ? NULL : (wm_err_set(err, EX_CONFIG, "no [paths] "
-		    "backup"), NULL);
+	if (base == NULL) {
+		wm_err_set(err, EX_CONFIG, "no [paths] backup");
+		return NULL;
+	}
+	if (wm_mkdir_p(base, 0700, err) == -1)
+		return NULL;
 	if ((d = wm_asprintf("%s/.work.XXXXXX", base)) == NULL ||
 	    mkdtemp(d) == NULL) {
 		wm_err_set(err, EX_CANTCREAT, "%s: %s", base, strerror(errno));
@@ -708,8 +711,11 @@ wm_backup_restore(struct wm_config *cfg, struct wm_db *db, const char *file,
 		goto out;
 	/* Verified: from here on the box changes. */
 	svc = running_services(cfg);
-	if (svc && wm_ctl_stop(cfg, svc | WM_SVC_CRON, err) == -1)
+	if (svc && wm_ctl_stop(cfg, svc | WM_SVC_CRON, err) == -1) {
+		/* Nothing was swapped: bring back what stopped. */
+		restart(cfg, svc, &(struct wm_err){ 0 });
 		goto out;
+	}
 	rc = swap_in(cfg, db, &s, r, err);
 	if (restart(cfg, svc, rc == 0 ? err : &(struct wm_err){ 0 }) == -1 &&
 	    rc == 0)
