@@ -79,6 +79,7 @@ static const struct module modules[] = {
 	ADMIN_MODULE(users),
 	ADMIN_MODULE(templates),
 	ADMIN_MODULE(pki),
+	ADMIN_MODULE(backup),
 	{ NULL, NULL, NULL }
 };
 

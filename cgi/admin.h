@@ -112,6 +112,7 @@ ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
+ADMIN_MODULE_DECLARE(backup);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:
