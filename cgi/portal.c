@@ -538,6 +538,10 @@ link_address(struct portal *p, const char *purpose, char **address,
 		if (strstr(err->msg, "used") != NULL)
 			return wm_err_set(err, EX_NOPERM, "This link was used "
 			    "already.");
+		if (strstr(err->msg, "password was chosen") != NULL)
+			return wm_err_set(err, EX_NOPERM, "You have chosen a "
+			    "password already. Log in with it, or reset it if you "
+			    "forgot it.");
 		return wm_err_set(err, EX_NOPERM, "This link is not valid or has "
 		    "expired.%s", strcmp(purpose, "signup") == 0 ? " A new "
 		    "message to you will bring a new sign-up link." : " You can "
