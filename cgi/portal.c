@@ -1232,9 +1232,10 @@ r_sent_delete(struct wm_web *w, void *ctx, const long long *args)
  * answered exactly like one that does not exist.
  */
 static int
-open_message(struct portal *p, long long id, struct wm_message **mp,
-    struct wm_view **vp)
+open_message(struct portal *p, long long id, enum wm_view_want want,
+    int part, struct wm_message **mp, struct wm_view **vp)
 {
+	enum wm_sandbox_outcome outcome;
 	struct wm_err err;
 
 	*mp = NULL;
@@ -1246,10 +1247,21 @@ open_message(struct portal *p, long long id, struct wm_message **mp,
 		}
 		return fail(p, &err);
 	}
-	*vp = wm_view_open_message(wm_config_path(p->cfg, "mail"), *mp, &err);
+	/* Hostile bytes are parsed in a sandboxed child, never here. */
+	*vp = wm_view_open_boxed(wm_config_path(p->cfg, "mail"), *mp, want, part,
+	    &outcome, &err);
 	if (*vp == NULL) {
 		wm_message_free(*mp);
 		*mp = NULL;
+		if (outcome != WM_SANDBOX_OK) {
+			wm_log(LOG_WARNING, "message %lld of %s: %s", id,
+			    p->sess->principal, err.msg);
+			wm_web_error(p->w, 500, "This message cannot be shown: "
+			    "reading it failed (the parser " "crashed, took too long "
+			    "or needed too much memory). Your other messages are not "
+			    "affected.");
+			return -1;
+		}
 		/* The file went (deleted meanwhile): as if the row were gone. */
 		if (err.code == EX_NOINPUT) {
 			wm_web_error(p->w, 404, "There is no such message.");
@@ -1313,7 +1325,8 @@ r_msg(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	message_vars(p, args[0], v);
 	wm_web_set(w, "Page.section", m->folder);
@@ -1363,7 +1376,8 @@ r_msg_body(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_BODY, 0, &m,
+	    &v) == -1)
 		return -1;
 	wm_buf_init(&html);
 	rc = wm_view_html(v, &html, NULL, &err);
@@ -1400,7 +1414,8 @@ r_msg_part(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0],
+	    WM_VIEW_PART, args[1] > 1000000 ? 0 : (int)args[1], &m, &v) == -1)
 		return -1;
 	wm_buf_init(&data);
 	if (args[1] > 1000000 || wm_view_part(v, (int)args[1], &data, &type,
@@ -1430,7 +1445,8 @@ r_msg_eml(struct wm_web *w, void *ctx, const long long *args)
 	size_t len;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	raw = wm_view_raw(v, &len);
 	rc = download(p, "message/rfc822", wm_view_eml_filename(v), raw, len);
@@ -1628,7 +1644,8 @@ reply_start(struct portal *p, long long id, struct wm_compose **cp,
 	struct wm_err err;
 
 	*cp = NULL;
-	if (require_user(p) == -1 || open_message(p, id, &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, id, WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL ||
 	    wm_compose_reply(*cp, v, to_all, &err) == -1) {
