@@ -62,7 +62,8 @@ $(B)/bin/%: $(B)/bin/%.o $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
 
 .SECONDEXPANSION:
-$(B)/cgi/%.cgi: $(B)/cgi/%.o $$(patsubst %.c,$(B)/%.o,$$(wildcard cgi/$$*_*.c)) $(B)/libwm.a
+# (no % inside: make puts the stem there before the second expansion)
+$(B)/cgi/%.cgi: $(B)/cgi/%.o $$(addprefix $(B)/,$$(subst .c,.o,$$(wildcard cgi/$$*_*.c))) $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(B)/libwm.a $(DEP_LIBS)
 
 $(B)/tests/unit/tap.o: tests/unit/tap.c config.mk

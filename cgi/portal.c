@@ -47,6 +47,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "message.h"
+#include "metrics.h"
 #include "notify.h"
 #include "password.h"
 #include "prefs.h"
@@ -424,6 +425,7 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 	}
 	wm_log(LOG_INFO, "login %s%s from %s", u->address,
 	    totp ? " (code pending)" : "", ip);
+	wm_metric_note(p->db, WM_METRIC_LOGINS, 1);
 	/* Housekeeping rides on logins: old sessions and failures go. */
 	if (wm_session_purge(p->db, WM_SESSION_IDLE, WM_SESSION_MAX, &err) == -1 ||
 	    wm_throttle_purge(p->db, &err) == -1)
@@ -1010,6 +1012,7 @@ list_row(struct portal *p, size_t i, const struct wm_message *m, int sent)
 	ROW("size", size);
 	ROW("attach", m->has_attachments ? "1" : NULL);
 	ROW("unread", !m->seen && !sent ? "1" : NULL);
+	ROW("trashed", m->trashed ? "1" : NULL);
 #undef ROW
 	snprintf(key, sizeof(key), "Inbox.msg.%zu.id", i);
 	wm_web_set_int(p->w, key, m->id);
@@ -1114,6 +1117,10 @@ listing(struct portal *p, const char *folder, const char *title)
 	struct wm_err err;
 	size_t n = 0, i;
 
+	/* What Dovecot or mutt did to the files shows in the list and counts. */
+	if (wm_message_sync(p->db, wm_config_path(p->cfg, "mail"), addr, folder,
+	    &err) == -1)
+		wm_log_err(&err);
 	if (wm_message_totals(p->db, addr, folder, &count, &unread, NULL,
 	    &err) == -1)
 		return fail(p, &err);
@@ -1247,6 +1254,10 @@ open_message(struct portal *p, long long id, enum wm_view_want want,
 		}
 		return fail(p, &err);
 	}
+	/* A stock reader may have moved the file; a gone file is handled below. */
+	if (wm_message_locate(p->db, wm_config_path(p->cfg, "mail"), *mp,
+	    &err) == -1 && err.code != EX_NOINPUT)
+		wm_log_err(&err);
 	/* Hostile bytes are parsed in a sandboxed child, never here. */
 	*vp = wm_view_open_boxed(wm_config_path(p->cfg, "mail"), *mp, want, part,
 	    &outcome, &err);
@@ -1894,50 +1905,33 @@ serve(struct portal *p)
 	end_request(p, failed);
 }
 
+static void
+serve_one(void *ctx)
+{
+	serve(ctx);
+}
+
+static void
+after_one(void *ctx)
+{
+	reset_send(ctx);
+}
+
+static void
+close_one(void *ctx)
+{
+	close_instance(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct portal p;
-	const char *env = getenv("WM_PORTAL_REQUESTS");	/* tests: fewer */
-	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
-	int done;
+	struct wm_web_app app = { "WM_PORTAL_REQUESTS", FCGI_REQUESTS,
+	    serve_one, close_one, &p, after_one };
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
 	wm_log_stderr(0);
-	if (!wm_web_fcgi()) {
-		wm_web_std_io(argc, argv, environ);
-		serve(&p);
-		/* The server has the whole answer once stdout is closed. */
-		fflush(stdout);
-		close(STDOUT_FILENO);
-		reset_send(&p);
-		close_instance(&p);
-		return 0;
-	}
-	/*
-	 * A fresh process now and then bounds whatever a request left behind.
-	 * It starts in place: exiting would drop the connections lighttpd has
-	 * queued on the socket.
-	 */
-	if (max <= 0 || max > FCGI_REQUESTS)
-		max = FCGI_REQUESTS;
-	for (n = 0; n < max; n++) {
-		if (wm_web_fcgi_accept() == -1) {
-			close_instance(&p);
-			return 0;
-		}
-		serve(&p);
-		done = wm_web_fcgi_finish();
-		reset_send(&p);
-		if (done == -1) {
-			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
-			break;
-		}
-	}
-	wm_log(LOG_INFO, "restarting after %ld requests", n);
-	close_instance(&p);
-	wm_web_fcgi_restart(argv);
-	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
-	return 0;
+	return wm_web_main(&app, argc, argv, environ);
 }

@@ -24,6 +24,7 @@
 #include "message.h"
 #include "mime.h"
 #include "notify.h"
+#include "outbound.h"
 #include "prefs.h"
 #include "util.h"
 #include "view.h"
@@ -958,7 +959,10 @@ wm_compose_build(struct wm_compose *c, struct wm_buf *out, struct wm_err *err)
 	m = g_mime_message_new(TRUE);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, NULL, c->from);
 	internet_address_list_append(g_mime_message_get_to(m), c->to_list);
-	internet_address_list_append(g_mime_message_get_cc(m), c->cc_list);
+	/* An empty list would still write an empty "Cc: " header. */
+	if (internet_address_list_length(c->cc_list) > 0)
+		internet_address_list_append(g_mime_message_get_cc(m),
+		    c->cc_list);
 	g_mime_message_set_subject(m, c->subject, "utf-8");
 	dt = g_date_time_new_from_unix_utc((gint64)wm_now());
 	g_mime_message_set_date(m, dt);
@@ -1104,8 +1108,8 @@ wm_compose_send(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
 		wm_buf_free(&mail);
 		return -1;
 	}
-	if (wm_sendmail(cfg, c->from, wm_compose_recipients(c), mail.data,
-	    mail.len, err) == -1) {
+	if (wm_outbound_submit(cfg, db, c->from, wm_compose_recipients(c),
+	    mail.data, mail.len, err) == -1) {
 		wm_buf_free(&mail);
 		return -1;
 	}

@@ -62,10 +62,12 @@ int	 wm_instance_tls_cert(const char *path, struct wm_err *);
 
 /*
  * (Re)writes the private Postfix main.cf, master.cf and header_checks from
- * wm.conf and the relay recipient address.
+ * wm.conf, the MTA fields (NULL: their defaults; see mta.h, which generates
+ * every routing parameter) and the relay recipient address.
  */
-int	 wm_instance_write_postfix(const struct wm_config *, const char *relay_recipient,
-	    struct wm_err *);
+struct wm_mta;
+int	 wm_instance_write_postfix(const struct wm_config *, const struct wm_mta *,
+	    const char *relay_recipient, struct wm_err *);
 int	 wm_instance_write_lighttpd(const struct wm_config *, struct wm_err *);
 /*
  * The lighttpd configuration of an instance or of production (wm.conf

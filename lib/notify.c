@@ -31,7 +31,9 @@
 #include "err.h"
 #include "log.h"
 #include "message.h"
+#include "notice.h"
 #include "notify.h"
+#include "outbound.h"
 #include "prefs.h"
 #include "template.h"
 #include "token.h"
@@ -389,7 +391,8 @@ submit(struct wm_config *cfg, struct wm_db *db, const char *from,
 	    WM_SYSMAIL_HEADER, sys, mail) == -1) {
 		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	} else {
-		rc = wm_sendmail(cfg, envelope, rcpts, out.data, out.len, err);
+		rc = wm_outbound_submit(cfg, db, envelope, rcpts, out.data,
+		    out.len, err);
 		if (rc == 0)
 			wm_log(LOG_INFO, "sent %s to %s", id, rcpts[0]);
 	}
@@ -667,8 +670,11 @@ int
 wm_notify_password_reset_request(struct wm_config *cfg, struct wm_db *db,
     const char *address, int *sent, struct wm_err *err)
 {
+	struct wm_notice n;
 	time_t prev;
 	int claimed;
+
+	(void)cfg;
 
 	*sent = 0;
 	claimed = notice_claim(db, address, "reset", WM_RESET_EVERY, &prev, err);
@@ -679,7 +685,11 @@ wm_notify_password_reset_request(struct wm_config *cfg, struct wm_db *db,
 		    "seconds; no mail", address, WM_RESET_EVERY);
 		return 0;
 	}
-	if (wm_notify_password_reset(cfg, db, address, err) == -1) {
+	/* Queued, not sent: the page answers at once, whatever the address. */
+	memset(&n, 0, sizeof(n));
+	n.kind = WM_NOTICE_RESET;
+	n.address = address;
+	if (wm_notice_queue(db, &n, err) == -1) {
 		notice_release(db, address, "reset", prev);
 		return -1;
 	}
@@ -705,6 +715,16 @@ one_line(const char *s)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
 	return c;
+}
+
+/*
+ * The index keeps a Message-ID without its angle brackets; RFC 8098 wants
+ * the msg-id as the original has it, brackets included.
+ */
+static const char *
+bracket(const char *id, const char *which)
+{
+	return *id == '<' ? "" : which;
 }
 
 int
@@ -945,8 +965,9 @@ wm_notify_read_receipt(struct wm_config *cfg, struct wm_db *db,
 	/* RFC 8098 section 3.2: the machine-readable part. */
 	if (wm_buf_printf(&mdn, "Reporting-UA: %s; wm %s\n"
 	    "Final-Recipient: rfc822; %s\n", host, WM_VERSION, m->mailbox) == -1 ||
-	    (*id != '\0' && wm_buf_printf(&mdn, "Original-Message-ID: %s\n",
-	    id) == -1) || wm_buf_puts(&mdn, "Disposition: "
+	    (*id != '\0' && wm_buf_printf(&mdn, "Original-Message-ID: %s%s%s\n",
+	    bracket(id, "<"), id, bracket(id, ">")) == -1) ||
+	    wm_buf_puts(&mdn, "Disposition: "
 	    "manual-action/MDN-sent-automatically; displayed\n") == -1) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;

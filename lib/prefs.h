@@ -27,7 +27,12 @@ enum wm_scope {
 enum wm_pref_type {
 	WM_PREF_STRING, WM_PREF_BOOL, WM_PREF_INT, WM_PREF_SIZE, WM_PREF_MINUTES,
 	WM_PREF_INTERVAL, WM_PREF_URL, WM_PREF_ADDRESS, WM_PREF_SECRET,
-	WM_PREF_HEADER		/* empty, or one "Name: value" header line */
+	WM_PREF_HEADER,		/* empty, or one "Name: value" header line */
+	WM_PREF_CRON,		/* a Quartz cron expression (cron.h) */
+	WM_PREF_STRATEGY,	/* backup file name: day-of-week, day-of-month,
+				   day-of-year or timestamp */
+	WM_PREF_PASSWORD	/* any password (SMB, backup): a secret that is
+				   never shown, logged or audited */
 };
 
 struct wm_pref_def {
@@ -57,6 +62,8 @@ int	 wm_pref_validate(const struct wm_pref_def *, const char *value, struct wm_e
  */
 char	*wm_pref_canonical(const struct wm_pref_def *, const char *value,
 	    struct wm_err *);
+/* True for SECRET and PASSWORD: the value is never shown, logged or audited. */
+int	 wm_pref_is_secret(const struct wm_pref_def *);
 /* "type" words used in messages, wm-prefs list and the man page. */
 const char *wm_pref_type_name(enum wm_pref_type);
 /*

@@ -19,6 +19,7 @@
 #include <malloc.h>
 
 #include "err.h"
+#include "log.h"
 #include "util.h"
 #include "web.h"
 
@@ -254,6 +255,53 @@ wm_web_fcgi_restart(char **argv)
 	/* Only the listening socket (0) and stdout/stderr go to the new image. */
 	close_range(3, ~0U, 0);
 	execv("/proc/self/exe", argv);
+}
+
+int
+wm_web_main(const struct wm_web_app *app, int argc, char **argv, char **envp)
+{
+	const char *env = getenv(app->requests_env);
+	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
+	int done;
+
+	if (!wm_web_fcgi()) {
+		wm_web_std_io(argc, argv, envp);
+		app->serve(app->ctx);
+		if (app->after != NULL) {
+			/* The server has the whole answer once stdout is closed. */
+			fflush(stdout);
+			close(STDOUT_FILENO);
+			app->after(app->ctx);
+		}
+		app->close(app->ctx);
+		return 0;
+	}
+	/*
+	 * A fresh process now and then bounds whatever a request left behind.
+	 * It starts in place: exiting would drop the connections lighttpd has
+	 * queued on the socket.
+	 */
+	if (max <= 0 || max > app->requests_max)
+		max = app->requests_max;
+	for (n = 0; n < max; n++) {
+		if (wm_web_fcgi_accept() == -1) {
+			app->close(app->ctx);
+			return 0;
+		}
+		app->serve(app->ctx);
+		done = wm_web_fcgi_finish();
+		if (app->after != NULL)
+			app->after(app->ctx);
+		if (done == -1) {
+			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
+			break;
+		}
+	}
+	wm_log(LOG_INFO, "restarting after %ld requests", n);
+	app->close(app->ctx);
+	wm_web_fcgi_restart(argv);
+	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
+	return 1;
 }
 
 void
@@ -895,6 +943,13 @@ int
 wm_web_set_cookie(struct wm_web *w, const char *name, const char *value,
     long max_age, struct wm_err *err)
 {
+	return wm_web_set_cookie_path(w, name, value, "/", max_age, err);
+}
+
+int
+wm_web_set_cookie_path(struct wm_web *w, const char *name, const char *value,
+    const char *path, long max_age, struct wm_err *err)
+{
 	char key[128], age[48] = "";
 	char *esc = NULL;
 	NEOERR *nerr;
@@ -902,13 +957,15 @@ wm_web_set_cookie(struct wm_web *w, const char *name, const char *value,
 
 	if (!plain_name(name))
 		return wm_err_set(err, EX_DATAERR, "bad cookie name");
+	if (path[0] != '/' || strpbrk(path, ";, \t\r\n") != NULL)
+		return wm_err_set(err, EX_DATAERR, "bad cookie path");
 	if ((nerr = cgi_url_escape(max_age == 0 ? "" : value, &esc)) != STATUS_OK)
 		return neo_fail(nerr, EX_TEMPFAIL, "cookie", err);
 	if (max_age >= 0)
 		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
 	header_key("cookie_", name, key, sizeof(key));
-	rc = wm_web_setf(w, key, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
-	    "SameSite=Strict%s", name, esc, age);
+	rc = wm_web_setf(w, key, "Set-Cookie: %s=%s; Path=%s; Secure; HttpOnly; "
+	    "SameSite=Strict%s", name, esc, path, age);
 	free(esc);
 	if (rc == -1)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");

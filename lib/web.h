@@ -53,6 +53,25 @@ int	 wm_web_fcgi_finish(void);
  * lost as they would be if the process exited.  Returns only on failure.
  */
 void	 wm_web_fcgi_restart(char **argv);
+/*
+ * The life of a web program, shared by portal.cgi and admin.cgi: as a plain
+ * CGI, serve one request; as a FastCGI application, serve requests until
+ * the server closes the socket, then close; after requests_max requests
+ * (lowered by the environment variable requests_env, for tests) or a heap
+ * past WM_WEB_HEAP_MAX, close and start afresh in place.  serve answers
+ * one request and forgets it; close releases what stays between requests.
+ */
+struct wm_web_app {
+	const char	*requests_env;	/* "WM_PORTAL_REQUESTS" */
+	long		 requests_max;	/* 10000 */
+	void		(*serve)(void *ctx);
+	void		(*close)(void *ctx);
+	void		*ctx;
+	/* May be NULL: work done once the answer has gone (mail to send). */
+	void		(*after)(void *ctx);
+};
+int	 wm_web_main(const struct wm_web_app *, int argc, char **argv,
+	    char **envp);
 /* A bare 500 answer when not even a struct wm_web could be made. */
 void	 wm_web_fatal(void);
 
@@ -133,6 +152,9 @@ void	 wm_web_status(struct wm_web *, int status);
  */
 int	 wm_web_set_cookie(struct wm_web *, const char *name, const char *value,
 	    long max_age, struct wm_err *);
+/* The same for one path only ("/admin"): the browser sends it nowhere else. */
+int	 wm_web_set_cookie_path(struct wm_web *, const char *name,
+	    const char *value, const char *path, long max_age, struct wm_err *);
 
 /* Renders templates_dir/<name> with the layout's variables and sends it. */
 int	 wm_web_render(struct wm_web *, const char *template, struct wm_err *);

@@ -138,7 +138,8 @@ like "$main" "inet_interfaces = 127.0.0.1" "Postfix listens on loopback only"
 like "$main" "transport_maps = inline:\{ webmail@webmail.local=wmdeliver: \}" \
     "the relay recipient goes to the wmdeliver pipe"
 like "$main" "wmdeliver_destination_recipient_limit = 1" "one recipient per wm-deliver run"
-like "$main" "message_size_limit = 104857600" "a 50 MB tunnel fits"
+like "$(postconf -c "$inst/postfix" -P "$(sed -n 's/^smtp = //p' "$inst/wm.conf")/inet/message_size_limit")" \
+    "= 104857600$" "a 50 MB tunnel fits the SMTP listener (before-filter limit)"
 like "$main" "relayhost = *$" "without capture, outbound mail goes to the relay hosts"
 like "$(postconf -c "$inst/postfix" -M wmdeliver/unix 2>&1)" \
     "user=wm argv=$(cd "$BIN" && pwd -P)/wm-deliver -c $inst/wm.conf --sender \\\$\{sender\} --recipient \\\$\{recipient\}" \
