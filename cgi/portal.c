@@ -1790,7 +1790,15 @@ open_instance(struct portal *p, struct wm_err *err)
 		return -1;
 	wm_log_file(wm_config_path(p->cfg, "log"));
 	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
-	return p->db == NULL ? -1 : 0;
+	if (p->db == NULL)
+		return -1;
+	/* The portal parses hostile input: its connection sees no key. */
+	if (wm_db_deny_secrets(p->db, err) == -1) {
+		wm_db_close(p->db);
+		p->db = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void
