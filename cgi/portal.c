@@ -540,6 +540,10 @@ link_address(struct portal *p, const char *purpose, char **address,
 		if (strstr(err->msg, "used") != NULL)
 			return wm_err_set(err, EX_NOPERM, "This link was used "
 			    "already.");
+		if (strstr(err->msg, "password was chosen") != NULL)
+			return wm_err_set(err, EX_NOPERM, "You have chosen a "
+			    "password already. Log in with it, or reset it if you "
+			    "forgot it.");
 		return wm_err_set(err, EX_NOPERM, "This link is not valid or has "
 		    "expired.%s", strcmp(purpose, "signup") == 0 ? " A new "
 		    "message to you will bring a new sign-up link." : " You can "
@@ -1235,9 +1239,10 @@ r_sent_delete(struct wm_web *w, void *ctx, const long long *args)
  * answered exactly like one that does not exist.
  */
 static int
-open_message(struct portal *p, long long id, struct wm_message **mp,
-    struct wm_view **vp)
+open_message(struct portal *p, long long id, enum wm_view_want want,
+    int part, struct wm_message **mp, struct wm_view **vp)
 {
+	enum wm_sandbox_outcome outcome;
 	struct wm_err err;
 
 	*mp = NULL;
@@ -1253,10 +1258,21 @@ open_message(struct portal *p, long long id, struct wm_message **mp,
 	if (wm_message_locate(p->db, wm_config_path(p->cfg, "mail"), *mp,
 	    &err) == -1 && err.code != EX_NOINPUT)
 		wm_log_err(&err);
-	*vp = wm_view_open_message(wm_config_path(p->cfg, "mail"), *mp, &err);
+	/* Hostile bytes are parsed in a sandboxed child, never here. */
+	*vp = wm_view_open_boxed(wm_config_path(p->cfg, "mail"), *mp, want, part,
+	    &outcome, &err);
 	if (*vp == NULL) {
 		wm_message_free(*mp);
 		*mp = NULL;
+		if (outcome != WM_SANDBOX_OK) {
+			wm_log(LOG_WARNING, "message %lld of %s: %s", id,
+			    p->sess->principal, err.msg);
+			wm_web_error(p->w, 500, "This message cannot be shown: "
+			    "reading it failed (the parser " "crashed, took too long "
+			    "or needed too much memory). Your other messages are not "
+			    "affected.");
+			return -1;
+		}
 		/* The file went (deleted meanwhile): as if the row were gone. */
 		if (err.code == EX_NOINPUT) {
 			wm_web_error(p->w, 404, "There is no such message.");
@@ -1320,7 +1336,8 @@ r_msg(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	message_vars(p, args[0], v);
 	wm_web_set(w, "Page.section", m->folder);
@@ -1370,7 +1387,8 @@ r_msg_body(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_BODY, 0, &m,
+	    &v) == -1)
 		return -1;
 	wm_buf_init(&html);
 	rc = wm_view_html(v, &html, NULL, &err);
@@ -1407,7 +1425,8 @@ r_msg_part(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0],
+	    WM_VIEW_PART, args[1] > 1000000 ? 0 : (int)args[1], &m, &v) == -1)
 		return -1;
 	wm_buf_init(&data);
 	if (args[1] > 1000000 || wm_view_part(v, (int)args[1], &data, &type,
@@ -1437,7 +1456,8 @@ r_msg_eml(struct wm_web *w, void *ctx, const long long *args)
 	size_t len;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	raw = wm_view_raw(v, &len);
 	rc = download(p, "message/rfc822", wm_view_eml_filename(v), raw, len);
@@ -1635,7 +1655,8 @@ reply_start(struct portal *p, long long id, struct wm_compose **cp,
 	struct wm_err err;
 
 	*cp = NULL;
-	if (require_user(p) == -1 || open_message(p, id, &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, id, WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL ||
 	    wm_compose_reply(*cp, v, to_all, &err) == -1) {
@@ -1769,7 +1790,15 @@ open_instance(struct portal *p, struct wm_err *err)
 		return -1;
 	wm_log_file(wm_config_path(p->cfg, "log"));
 	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
-	return p->db == NULL ? -1 : 0;
+	if (p->db == NULL)
+		return -1;
+	/* The portal parses hostile input: its connection sees no key. */
+	if (wm_db_deny_secrets(p->db, err) == -1) {
+		wm_db_close(p->db);
+		p->db = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -512,3 +512,35 @@ wm_db_audit(struct wm_db *db, const char *actor, const char *action,
 	sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
 	return wm_db_step_done(db, st, "audit", err);
 }
+
+/* Tables a confined connection never touches. */
+static const char *const secret_tables[] = { "private_keys", "admins", NULL };
+
+static int
+deny_secrets(void *arg, int action, const char *a1, const char *a2,
+    const char *dbname, const char *trigger)
+{
+	const char *table = action == SQLITE_READ || action == SQLITE_UPDATE ||
+	    action == SQLITE_INSERT || action == SQLITE_DELETE ? a1 : NULL;
+	int i;
+
+	(void)arg;
+	(void)a2;
+	(void)dbname;
+	(void)trigger;
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+		return SQLITE_DENY;
+	for (i = 0; table != NULL && secret_tables[i] != NULL; i++)
+		if (strcmp(table, secret_tables[i]) == 0)
+			return SQLITE_DENY;
+	return SQLITE_OK;
+}
+
+int
+wm_db_deny_secrets(struct wm_db *db, struct wm_err *err)
+{
+	if (sqlite3_set_authorizer(db->h, deny_secrets, NULL) != SQLITE_OK)
+		return wm_db_fail(db, "authorizer", err);
+	return 0;
+}
+

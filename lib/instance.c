@@ -616,7 +616,6 @@ lighttpd_limits(struct wm_buf *b)
 	    "server.max-read-idle = 10\n"
 	    "server.max-write-idle = 60\n"
 	    "server.max-keep-alive-idle = 5\n"
-	    "server.max-keep-alive-requests = 100\n"
 	    "server.max-request-field-size = 8192\n"
 	    "server.max-request-size = 65536\n");
 }
@@ -637,8 +636,11 @@ lighttpd_tls(struct wm_buf *b, const char *pem)
 	    "setenv.set-response-header = (\n"
 	    "    \"Strict-Transport-Security\" => \"max-age=31536000\",\n"
 	    "    \"X-Content-Type-Options\" => \"nosniff\" )\n"
-	    "setenv.add-response-header = (\n"
-	    "    \"Content-Security-Policy\" => \"%s\" )\n",
+	    /* The programs send their own policies; the rest is lighttpd's. */
+	    "$HTTP[\"url\"] !~ \"^/(portal|admin)\\.cgi\" {\n"
+	    "\tsetenv.set-response-header += (\n"
+	    "\t    \"Content-Security-Policy\" => \"%s\" )\n"
+	    "}\n",
 	    pem, WM_TLS12_CIPHERS, WM_TLS13_SUITES, WM_BASE_CSP);
 }
 

@@ -83,13 +83,9 @@ int	 wm_instance_lighttpd_conf(const struct wm_config *, struct wm_buf *,
 	"!aNULL:!eNULL:!CCM:!CCM8"
 #define WM_TLS13_SUITES	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:" \
 	"TLS_AES_128_GCM_SHA256"
-/*
- * Added by lighttpd to every answer, its own error pages included; a page's
- * own policy can only narrow it (both apply).
- */
-#define WM_BASE_CSP	"default-src 'none'; style-src 'self' 'unsafe-inline'; " \
-	"img-src 'self' data:; frame-src 'self'; form-action 'self'; " \
-	"frame-ancestors 'self'; base-uri 'none'"
+/* What lighttpd adds to its own answers (static files, its error pages). */
+#define WM_BASE_CSP	"default-src 'none'; style-src 'self'; img-src 'self'; " \
+	"form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 /*
  * The header a local submitter (the portal) puts on mail of webmail users so

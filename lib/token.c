@@ -122,7 +122,8 @@ valid_purpose(const char *purpose)
 /* HMAC-SHA256 of payload under the server-secret in effect for address. */
 static int
 token_mac(struct wm_db *db, const char *address, const char *payload,
-    unsigned char mac[SHA256_DIGEST_LENGTH], struct wm_err *err)
+    const char *as_if, unsigned char mac[SHA256_DIGEST_LENGTH],
+    struct wm_err *err)
 {
 	unsigned int maclen = 0;
 	char *secret, *stamp = NULL, *input = NULL;
@@ -137,8 +138,14 @@ token_mac(struct wm_db *db, const char *address, const char *payload,
 		return wm_err_set(err, EX_CONFIG, "server-secret is not set");
 	}
 	/* Bound to the password as it is now: a change voids every link (L1). */
-	if (wm_user_password_stamp(db, address, &stamp, err) == -1)
+	if (as_if != NULL)
+		stamp = wm_strdup(as_if);
+	else if (wm_user_password_stamp(db, address, &stamp, err) == -1)
 		goto done;
+	if (stamp == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto done;
+	}
 	if ((input = wm_asprintf("%s\n%s", payload, stamp)) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;
@@ -177,7 +184,7 @@ wm_token_make(struct wm_db *db, const char *address, const char *purpose,
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
 	}
-	if (token_mac(db, address, payload, mac, err) == -1)
+	if (token_mac(db, address, payload, NULL, mac, err) == -1)
 		goto done;
 	p64 = wm_b64url_encode(payload, strlen(payload));
 	m64 = wm_b64url_encode(mac, sizeof(mac));
@@ -294,6 +301,23 @@ token_used(struct wm_db *db, const char *token, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * A genuine sign-up link made while the account had no password, which it
+ * has now: the holder is told so rather than "invalid".  Only the server
+ * can make such a MAC, so this says nothing to a forger.
+ */
+static int
+signed_before_password(struct wm_db *db, const struct parsed *t,
+    unsigned char mac[SHA256_DIGEST_LENGTH])
+{
+	struct wm_err e;
+
+	if (strncmp(t->purpose, "signup:", 7) != 0 ||
+	    token_mac(db, t->address, t->payload, "", mac, &e) == -1)
+		return 0;
+	return wm_ct_equal(mac, t->mac, SHA256_DIGEST_LENGTH);
+}
+
 int
 wm_token_check(struct wm_db *db, const char *token, const char *purpose,
     char **address_out, struct wm_err *err)
@@ -314,26 +338,35 @@ wm_token_check(struct wm_db *db, const char *token, const char *purpose,
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;
 	}
-	if (token_mac(db, t.address, t.payload, mac, err) == -1) {
+	/*
+	 * Used first: spending a link changes the password it is bound to, and
+	 * "used" says more than "invalid" to the one who used it.
+	 */
+	if ((used = token_used(db, token, err)) == -1)
+		goto done;
+	if (used) {
+		wm_err_set(err, EX_NOPERM, "link already used");
+		goto done;
+	}
+	if (token_mac(db, t.address, t.payload, NULL, mac, err) == -1) {
 		/* A missing secret is the box's fault; anything else is the link's. */
 		if (err != NULL && err->code != EX_CONFIG &&
 		    err->code != EX_TEMPFAIL)
 			invalid(err);
 		goto done;
 	}
-	if (!wm_ct_equal(mac, t.mac, sizeof(mac)) ||
-	    purpose == NULL || strcmp(payload_purpose, purpose) != 0) {
-		invalid(err);
+	if (purpose == NULL || strcmp(payload_purpose, purpose) != 0 ||
+	    !wm_ct_equal(mac, t.mac, sizeof(mac))) {
+		if (purpose != NULL && strcmp(payload_purpose, purpose) == 0 &&
+		    signed_before_password(db, &t, mac))
+			wm_err_set(err, EX_NOPERM, "link of before a password was "
+			    "chosen");
+		else
+			invalid(err);
 		goto done;
 	}
 	if (wm_now() > t.expires) {
 		wm_err_set(err, EX_DATAERR, "link expired");
-		goto done;
-	}
-	if ((used = token_used(db, token, err)) == -1)
-		goto done;
-	if (used) {
-		wm_err_set(err, EX_NOPERM, "link already used");
 		goto done;
 	}
 	if (address_out != NULL &&

@@ -408,7 +408,7 @@ describe('settings', () => {
 			await login('frank@example.com', GOOD);
 			await page.goto(`${inst.portal}/settings`);
 			const change = async (current, pw) => {
-				await page.getByLabel('Current password').fill(current);
+				await page.locator('#current').fill(current);
 				await page.getByLabel('New password', { exact: true }).fill(pw);
 				await page.getByLabel('New password again').fill(pw);
 				await page.getByRole('button', { name: 'Change password' }).click();

@@ -29,6 +29,7 @@ fixtures() {	# fixtures DIR: the files the examples name
 	cp "$pki/gateway.key" "$w/gw.key"
 	cp "$pki/signer.pem" "$w/gateway-signer.pem"
 	cp "$original" "$w/original.eml"
+	mkdir -p "$w/conf" && cp "$TOP/conf/wm.conf" "$w/conf/wm.conf"
 }
 
 ready_instance() {	# ready_instance DIR: started, relay key from relay.p12
