@@ -11,6 +11,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/pkica.sh"
 
 T=$(scratch)
+# Forms and templates the test writes stay in its scratch directory.
+cd "$T" || exit 1
 export WM_CONFIG
 WM_CONFIG=$(mini_instance "$T/inst")
 echo "templates = $TOP/templates" >>"$WM_CONFIG"
