@@ -802,6 +802,12 @@ dispatch(struct admin *a)
 		admin_error(a, 404, "There is no such page.");
 		return;
 	}
+	/*
+	 * Only here: a request outside the cookie's path (/favicon.ico) would
+	 * mint a token the browser then stores over the login form's.
+	 */
+	load_pre_token(a);
+	wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 	r = find_route(wm_web_method(a->w), wm_web_path(a->w), args, &wrong);
 	if (wm_web_parse(a->w, body_limit(r), &err) == -1) {
 		admin_error(a, strstr(err.msg, "larger") ? 413 : 400,
@@ -909,8 +915,6 @@ serve(void *ctx)
 		wm_web_error(a->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else {
-		load_pre_token(a);
-		wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 		dispatch(a);
 		wm_web_error(a->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}

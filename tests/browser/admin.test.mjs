@@ -10,7 +10,6 @@
 // px; the security headers, cookie flags and CSRF on the console's pages.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -200,7 +199,7 @@ describe('admin console', () => {
 			t.name = 'subject'; t.id = 'subject';
 			s.replaceWith(t);
 		});
-		await page.getByLabel('To').fill('Zoë <zoe@example.net>, max@example.org');
+		await page.getByLabel('To', { exact: true }).fill('Zoë <zoe@example.net>, max@example.org');
 		await page.getByLabel('From').fill('Admin <admin@box.example>');
 		await page.locator('#subject').fill('Hello\r\nBcc: evil@example.com');
 		await page.getByLabel('Body (max 4096 characters)').fill('x');
@@ -209,8 +208,8 @@ describe('admin console', () => {
 		assert.equal(await page.locator('#to-error').count(), 0, 'only the wrong field is marked');
 		const seen = new Set(outbox(inst).map((m) => m.name));
 		await page.goto(`${A}/testmail`);
-		await page.getByLabel('To').fill('Zoë <zoe@example.net>, max@example.org');
-		await page.getByLabel('Cc').fill('cc@example.org');
+		await page.getByLabel('To', { exact: true }).fill('Zoë <zoe@example.net>, max@example.org');
+		await page.getByLabel('Cc', { exact: true }).fill('cc@example.org');
 		await page.getByLabel('Bcc').fill('hidden@example.org');
 		await page.getByLabel('From').fill('Admin <admin@box.example>');
 		await page.getByLabel('Sender').fill('bounce@box.example');
@@ -222,11 +221,10 @@ describe('admin console', () => {
 		const mail = await waitForMail(inst, 'zoe@example.net', /X-Test-Case: seven/, seen);
 		assert.match(mail.text, /X-Other: two/);
 		assert.match(mail.text, /^Cc: cc@example.org/m);
-		assert.doesNotMatch(mail.text, /hidden@example\.org\r?\n/);
+		assert.doesNotMatch(mail.text, /^Bcc:/im, 'Bcc is not written into the mail');
+		assert.match(mail.text, /X-Rcpt-Args: <hidden@example\.org>/, 'but is a recipient');
 		assert.match(mail.text, /Subject: =\?utf-8\?/i);
 		assert.match(mail.text, /bounce@box\.example/);
-		await until(() => outbox(inst).some((m) => !seen.has(m.name) &&
-		    m.text.includes('<hidden@example.org>')), 30000, 'the bcc copy');
 	});
 
 	it('with the next hop down a portal reply is deferred on the queue page; flush and delete work', async () => {
@@ -279,8 +277,9 @@ describe('admin console', () => {
 		writeFileSync(lconf, readFileSync(lconf, 'utf8')
 			.replace(/^server\.(username|groupname) = .*\n/gm, ''));
 		wm(inst, 'wm-ctl', ['restart', 'lighttpd']);
-		await login('admin', ADMIN_PW);
-		await page.waitForURL(/\/admin\/status$/);
+		// The session lives in the database: it outlives the restart.
+		const r = await page.goto(`${A}/status`);
+		assert.equal(r.status(), 200);
 	});
 
 	it('hold, release, headers and delete of a queued mail', async () => {
@@ -345,7 +344,7 @@ describe('admin console', () => {
 		assert.ok(lines.length > 5, 'lines shown');
 		const stamps = lines.map((l) => l.slice(0, 15));
 		assert.ok(stamps[0] >= stamps[stamps.length - 1], 'newest first');
-		const qid = lines.join('\n').match(/postfix\/\w+\[\d+\]: ([0-9A-F]{8,}):/)[1];
+		const qid = lines.join('\n').match(/postfix[-\w]*\/[\w/]+\[\d+\]: ([0-9A-F]{8,}):/)[1];
 		await page.getByLabel('Text or queue id').fill(qid);
 		await page.getByRole('button', { name: 'Filter' }).click();
 		const only = (await page.locator('#lines').textContent()).trim().split('\n');
