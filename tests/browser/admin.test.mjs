@@ -286,11 +286,14 @@ describe('admin console', () => {
 		wm(inst, 'wm-ctl', ['stop', 'sink']);
 		wm(inst, 'wm-testmail', ['--to', 'queued@example.net', '--from', 'admin@box.example',
 			'--subject', 'to be deleted'], 'body\n');
+		const queued = page.locator('tr[data-queue="deferred"]', { hasText: 'queued@example.net' });
 		await until(async () => {
 			await page.goto(`${A}/queue`);
-			return await page.locator('tr[data-queue="deferred"]').count() === 1;
-		}, 60000, 'the test mail deferred');
-		const qid = await page.locator('tr[data-queue="deferred"]').getAttribute('data-id');
+			return await queued.count() === 1;
+		}, 60000, 'the test mail deferred').catch(async (e) => {
+			throw new Error(`${e.message}:\n${await page.locator('main').textContent()}`);
+		});
+		const qid = await queued.getAttribute('data-id');
 		await page.locator(`input[value="${qid}"]`).check();
 		await page.locator('#hold').click();
 		await page.waitForURL(/done=hold$/);
