@@ -151,11 +151,10 @@ wm_status_get(const struct wm_config *cfg, struct wm_db *db,
 	    &qerr) == 0;
 	if (counters(db, s, err) == -1 || expiring(db, s, err) == -1)
 		return -1;
-	if (one_int(db, "SELECT count(*) FROM users", 0, &s->users, err) == -1 ||
-	    one_int(db, "SELECT count(DISTINCT mailbox) FROM mailbox_totals",
-	    0, &s->mailboxes, err) == -1 ||
-	    one_int(db, "SELECT COALESCE(sum(bytes), 0) FROM mailbox_totals",
-	    0, &s->mail_bytes, err) == -1)
+	if (one_int(db, "SELECT users FROM box_totals", 0, &s->users, err) ==
+	    -1 || one_int(db, "SELECT mailboxes FROM box_totals", 0,
+	    &s->mailboxes, err) == -1 || one_int(db, "SELECT bytes FROM "
+	    "box_totals", 0, &s->mail_bytes, err) == -1)
 		return -1;
 	if (statvfs(wm_config_path(cfg, "mail"), &vfs) == 0)
 		s->free_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
