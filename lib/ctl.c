@@ -621,7 +621,8 @@ wm_ctl_command(const struct wm_config *cfg, const char *key,
 
 	if (build_argv(cfg, key, store, sizeof(store), argv, extra, err) == -1)
 		return -1;
-	return run(cfg, argv, out, 0, err);
+	/* A command whose output is read says what failed in its exit status. */
+	return run(cfg, argv, out, out != NULL, err);
 }
 
 int
