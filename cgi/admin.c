@@ -75,6 +75,7 @@ static const struct module modules[] = {
 	ADMIN_MODULE(testmail),
 	ADMIN_MODULE(logs),
 	ADMIN_MODULE(audit),
+	ADMIN_MODULE(admins),
 	{ NULL, NULL, NULL }
 };
 

@@ -108,6 +108,7 @@ ADMIN_MODULE_DECLARE(control);
 ADMIN_MODULE_DECLARE(testmail);
 ADMIN_MODULE_DECLARE(logs);
 ADMIN_MODULE_DECLARE(audit);
+ADMIN_MODULE_DECLARE(admins);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:

@@ -176,6 +176,14 @@ for u in /portal/inbox /portal/settings /portal/compose; do
 	is "$(code -b "wmsession=$asid; wmadmin=$asid" "$P$u")" 303 "an admin session is refused on $u"
 done
 
+# ---- plain CGI, as the fallback when no FastCGI socket is given ----
+cgi=$(dirname "$BIN")/cgi/admin.cgi
+out=$(WM_CONFIG=$conf REQUEST_METHOD=GET PATH_INFO=/admin/login GATEWAY_INTERFACE=CGI/1.1 "$cgi" </dev/null)
+like "$out" 'Admin login' "admin.cgi answers one request as a plain CGI"
+like "$out" 'Content-Security-Policy: default-src' "with the security headers"
+out=$(WM_CONFIG=$conf REQUEST_METHOD=GET PATH_INFO=/admin/status GATEWAY_INTERFACE=CGI/1.1 "$cgi" </dev/null)
+like "$out" 'Status: 303' "and sends a request without a session to the login"
+
 # ---- throttling, body limits ----
 for i in 1 2 3 4 5; do login admin wrong "$T/j2" >/dev/null; done
 is "$(login admin Quiet-Meadow-Falcon-77 "$T/j2")" "429 " "after 5 failures even the right password is throttled"
