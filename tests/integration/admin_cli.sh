@@ -60,7 +60,9 @@ wait_for 60 sh -c "[ \"\$('$BIN/wm-ctl' queue list --json)\" = '[]' ]" && ok "af
     not_ok "the flushed mail reached the next hop"
 
 # ---- reboot and shutdown run what wm.conf names ----
-sed -i "s|^\[commands\]|[commands]\nsystem-reboot = /usr/bin/touch $T/rebooted\nsystem-shutdown = /usr/bin/touch $T/halted|" "$inst/wm.conf"
+# (wm-init names the instance's own restart and stop there: replaced.)
+sed -i -e '/^system-reboot = /d' -e '/^system-shutdown = /d' \
+    -e "s|^\[commands\]|[commands]\nsystem-reboot = /usr/bin/touch $T/rebooted\nsystem-shutdown = /usr/bin/touch $T/halted|" "$inst/wm.conf"
 check "wm-ctl reboot" wm-ctl reboot
 check "wm-ctl shutdown" wm-ctl shutdown
 [ -f "$T/rebooted" ] && [ -f "$T/halted" ] && ok "each ran its [commands] entry" || not_ok "each ran its [commands] entry"
