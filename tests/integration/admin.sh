@@ -150,6 +150,10 @@ sid2=$(awk '$6 == "wmadmin" { print $7 }' "$T/j1")
     not_ok "the session id changes with the password"
 is "$(code -b "wmadmin=$sid" "$AD/admin/status")" 303 "the old id is dead"
 is "$(code -b "$T/j1" "$AD/admin/status")" 200 "the status page opens now"
+like "$(curl -sk -b "$T/j1" "$AD/admin/status")" 'The MTA does not answer' \
+    "with the MTA stopped the status page says the queue is not known"
+like "$(sqlite3 "$db" "SELECT value FROM metrics WHERE name = 'queue-incoming' AND step = 1")" '^-1$' \
+    "and remembers the failed sample, so the next views do not run postqueue again"
 if "$BIN/wm-ctl" -c "$conf" status | grep -q 'default admin password'; then
 	not_ok "wm-ctl status stops warning after the change"
 else
