@@ -849,8 +849,7 @@ wm_ctl_command(const struct wm_config *cfg, const char *key,
 
 	if (build_argv(cfg, key, store, sizeof(store), argv, extra, err) == -1)
 		return -1;
-	/* A command whose output is read says what failed in its exit status. */
-	return run(cfg, argv, out, out != NULL, err);
+	return run(cfg, argv, out, 0, err);
 }
 
 int
