@@ -80,6 +80,7 @@ static const struct module modules[] = {
 	ADMIN_MODULE(templates),
 	ADMIN_MODULE(pki),
 	ADMIN_MODULE(backup),
+	ADMIN_MODULE(admins),
 	{ NULL, NULL, NULL }
 };
 
@@ -818,6 +819,12 @@ dispatch(struct admin *a)
 		admin_error(a, 404, "There is no such page.");
 		return;
 	}
+	/*
+	 * Only here: a request outside the cookie's path (/favicon.ico) would
+	 * mint a token the browser then stores over the login form's.
+	 */
+	load_pre_token(a);
+	wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 	r = find_route(wm_web_method(a->w), wm_web_path(a->w), args, &wrong);
 	body_limits(a, r, &lim);
 	/* A refused body is answered by wm_web_parse_limits itself. */
@@ -926,8 +933,6 @@ serve(void *ctx)
 		wm_web_error(a->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else {
-		load_pre_token(a);
-		wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 		dispatch(a);
 		wm_web_error(a->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}

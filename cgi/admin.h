@@ -113,6 +113,7 @@ ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
 ADMIN_MODULE_DECLARE(backup);
+ADMIN_MODULE_DECLARE(admins);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:
