@@ -72,7 +72,7 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-testmail", usage);
 	wm_buf_init(&hdrs);
 	wm_buf_init(&body);
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {
