@@ -7,21 +7,32 @@
  *	wm-notify [-c config] reset address
  *	wm-notify [-c config] postmaster reason file
  *	wm-notify [-c config] verify-link purpose token
+ *	wm-notify [-c config] flush [--window seconds] [--json]
+ *	wm-notify [-c config] serve [--window seconds] [--interval ms]
  *	wm-notify [-c config] template-list [--domain D | --user U] [--json]
  *	wm-notify [-c config] template-get [--domain D | --user U] name
  *	wm-notify [-c config] template-set [--domain D | --user U] name file
  *	wm-notify [-c config] template-unset [--domain D | --user U] name
+ *	wm-notify [-c config] template-preview [--domain D | --user U] name
+ *	    [file]
  * DESCRIPTION
  *	signup sends a sign-up invitation with a fresh signed link, new-mail
  *	does what delivery does after storing a mail (an invitation at most
  *	once per hour while the user has no password, else a new-message
  *	notification), reset sends a password reset link, postmaster sends
  *	file (- for stdin) to the postmaster as delivery does with a tunnel
- *	it cannot handle (to try the address out).  verify-link checks
+ *	it cannot handle (to try the address out).  flush submits the
+ *	notices that deliveries and the portal queued and that are due
+ *	(new-mail notices to one address wait --window seconds, default 5,
+ *	and go out as one mail); serve does that until SIGTERM, every
+ *	--interval milliseconds (default 1000).  verify-link checks
  *	a link token and prints the address it was made for.  The template
  *	commands show, replace and remove the ClearSilver mail templates at
  *	global (default), domain or user scope; a template set nowhere comes
- *	from the templates directory.
+ *	from the templates directory.  template-set first renders the
+ *	template with sample values (template-preview prints that mail, for
+ *	file or for the template in effect) and refuses one that does not
+ *	parse, render or make a well-formed mail.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 0 done, 64 usage, 65 link expired or
  *	bad template, 66 no such template row or file, 67 no such user, 77
@@ -33,7 +44,9 @@
  * FILES
  *	wm.conf(5): the database, [paths] templates and [commands] sendmail.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +58,11 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "notice.h"
 #include "notify.h"
 #include "prefs.h"
 #include "template.h"
+#include "tmplcheck.h"
 #include "token.h"
 #include "util.h"
 
@@ -59,10 +74,15 @@ static const char usage[] =
     "  reset ADDRESS                  send a password reset link\n"
     "  postmaster REASON FILE         report FILE (- for stdin) to the postmaster\n"
     "  verify-link PURPOSE TOKEN      print the address a link is for\n"
+    "  flush [--window S]             submit the queued notices that are due\n"
+    "  serve [--window S] [--interval MS]  the notice sender: flush until\n"
+    "                                 SIGTERM (wm-ctl start runs it)\n"
     "  template-list                  mail templates and where each comes from\n"
     "  template-get NAME              print the template in effect\n"
     "  template-set NAME FILE         store FILE (- for stdin) as template NAME\n"
     "  template-unset NAME            remove the template at that scope\n"
+    "  template-preview NAME [FILE]   the mail NAME (or FILE) renders to with\n"
+    "                                 sample values\n"
     "\n"
     "scope of template commands: --domain DOMAIN or --user ADDRESS\n"
     "(default: global)\n"
@@ -77,6 +97,8 @@ struct ctx {
 	char		 owner_buf[WM_ADDRESS_MAX + 1];
 	char		**args;
 	int		 nargs;
+	time_t		 window;	/* flush, serve: merge window */
+	unsigned	 interval_ms;	/* serve: between passes */
 };
 
 struct command {
@@ -85,6 +107,19 @@ struct command {
 	int		 scoped;	/* takes --domain / --user */
 	int		(*run)(struct ctx *, struct wm_err *);
 };
+
+/* A plain decimal count: no sign, no unit. */
+static int
+parse_count(const char *s, long long *n)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*n = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
 
 static int
 address_arg(const char *in, char *out, struct wm_err *err)
@@ -225,16 +260,6 @@ cmd_template_get(struct ctx *c, struct wm_err *err)
 }
 
 static int
-audit(struct ctx *c, const char *action, struct wm_err *err)
-{
-	char detail[WM_ADDRESS_MAX + 96];
-
-	snprintf(detail, sizeof(detail), "%s %s%s%s", c->args[0],
-	    wm_scope_name(c->scope), c->owner ? " " : "", c->owner ? c->owner : "");
-	return wm_cli_audit(c->cli, action, detail, err);
-}
-
-static int
 cmd_template_set(struct ctx *c, struct wm_err *err)
 {
 	struct wm_buf b;
@@ -245,22 +270,92 @@ cmd_template_set(struct ctx *c, struct wm_err *err)
 		rc = wm_read_fd(STDIN_FILENO, 256 * 1024, &b, err);
 	else
 		rc = wm_read_file(c->args[1], 256 * 1024, &b, err);
+	if (rc == 0 && memchr(b.data, '\0', b.len) != NULL)
+		rc = wm_err_set(err, EX_DATAERR, "template holds a NUL byte");
 	if (rc == 0)
-		rc = wm_template_set(c->cli->db, c->scope, c->owner, c->args[0],
-		    b.data, err);
+		rc = wm_template_save(c->cli->db, c->cli->actor, c->scope,
+		    c->owner, c->args[0], b.data, err);
 	wm_buf_free(&b);
 	if (rc == -1)
 		return -1;
-	return audit(c, "template-set", err);
+	wm_log(LOG_INFO, "template-set %s by %s", c->args[0], c->cli->actor);
+	return 0;
+}
+
+static int
+cmd_flush(struct ctx *c, struct wm_err *err)
+{
+	struct wm_notice_stats s;
+
+	if (wm_notice_flush(c->cli->cfg, c->cli->db, c->window, &s, err) == -1)
+		return -1;
+	if (c->cli->json)
+		printf("{\"mails\":%lld,\"sent\":%lld,\"deferred\":%lld,"
+		    "\"failed\":%lld,\"waiting\":%lld}\n", s.mails, s.sent,
+		    s.deferred, s.failed, s.waiting);
+	else
+		printf("%lld mails for %lld notices; %lld deferred, %lld given "
+		    "up, %lld waiting\n", s.mails, s.sent, s.deferred, s.failed,
+		    s.waiting);
+	return 0;
+}
+
+static volatile int stop_serving;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_serving = 1;
+}
+
+static int
+cmd_serve(struct ctx *c, struct wm_err *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	return wm_notice_serve(c->cli->cfg, c->cli->db, c->window,
+	    c->interval_ms, &stop_serving, err);
 }
 
 static int
 cmd_template_unset(struct ctx *c, struct wm_err *err)
 {
-	if (wm_template_unset(c->cli->db, c->scope, c->owner, c->args[0],
-	    err) == -1)
+	if (wm_template_reset(c->cli->db, c->cli->actor, c->scope, c->owner,
+	    c->args[0], err) == -1)
 		return -1;
-	return audit(c, "template-unset", err);
+	wm_log(LOG_INFO, "template-unset %s by %s", c->args[0], c->cli->actor);
+	return 0;
+}
+
+static int
+cmd_template_preview(struct ctx *c, struct wm_err *err)
+{
+	enum wm_scope from;
+	struct wm_buf b;
+	char *mail;
+	int rc = 0;
+
+	wm_buf_init(&b);
+	if (c->args[1] == NULL) {
+		if ((b.data = wm_template_resolve(c->cli->cfg, c->cli->db,
+		    c->scope, c->owner, c->args[0], &from, err)) == NULL)
+			return -1;
+	} else if (strcmp(c->args[1], "-") == 0)
+		rc = wm_read_fd(STDIN_FILENO, 256 * 1024, &b, err);
+	else
+		rc = wm_read_file(c->args[1], 256 * 1024, &b, err);
+	mail = rc == 0 ? wm_template_preview(c->args[0], b.data, err) : NULL;
+	wm_buf_free(&b);
+	if (mail == NULL)
+		return -1;
+	fputs(mail, stdout);
+	free(mail);
+	return 0;
 }
 
 static const struct command commands[] = {
@@ -269,10 +364,13 @@ static const struct command commands[] = {
 	{ "reset", 1, 0, cmd_reset },
 	{ "postmaster", 2, 0, cmd_postmaster },
 	{ "verify-link", 2, 0, cmd_verify_link },
+	{ "flush", 0, 0, cmd_flush },
+	{ "serve", 0, 0, cmd_serve },
 	{ "template-list", 0, 1, cmd_template_list },
 	{ "template-get", 1, 1, cmd_template_get },
 	{ "template-set", 2, 1, cmd_template_set },
 	{ "template-unset", 1, 1, cmd_template_unset },
+	{ "template-preview", 1, 1, cmd_template_preview },
 	{ NULL, 0, 0, NULL }
 };
 
@@ -285,9 +383,12 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 		WM_CLI_LONGOPTS,
 		{ "domain", required_argument, NULL, 'D' },
 		{ "user", required_argument, NULL, 'U' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "interval", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd;
+	long long n;
 	int ch;
 
 	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
@@ -298,7 +399,13 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 			*domain = optarg;
 		else if (ch == 'U')
 			*user = optarg;
-		else
+		else if ((ch == 'W' || ch == 'I') && parse_count(optarg, &n) == 0
+		    && n >= 0 && n <= 86400) {
+			if (ch == 'W')
+				c->window = (time_t)n;
+			else
+				c->interval_ms = (unsigned)n;
+		} else
 			wm_cli_usage(c->cli);
 	}
 	if (optind >= argc || (*domain && *user))
@@ -306,7 +413,8 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, argv[optind]) == 0)
 			break;
-	if (cmd->name == NULL || argc - optind - 1 != cmd->nargs ||
+	if (cmd->name == NULL || (argc - optind - 1 != cmd->nargs &&
+	    !(cmd->run == cmd_template_preview && argc - optind == 3)) ||
 	    (!cmd->scoped && (*domain || *user)))
 		wm_cli_usage(c->cli);
 	c->args = argv + optind + 1;
@@ -357,6 +465,8 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-notify", usage);
 	memset(&c, 0, sizeof(c));
 	c.cli = &cli;
+	c.window = WM_NOTICE_WINDOW;
+	c.interval_ms = 1000;
 	cmd = parse_args(&c, argc, argv, &domain, &user);
 	if (set_scope(&c, domain, user, &err) == -1)
 		return wm_cli_fail(&cli, &err);

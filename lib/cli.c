@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
@@ -55,6 +56,24 @@ wm_cli_audit(struct wm_cli *cli, const char *action, const char *detail,
 {
 	wm_log(LOG_INFO, "%s %s by %s", action, detail, cli->actor);
 	if (wm_db_audit(cli->db, cli->actor, action, detail, err) == -1)
+		return wm_err_wrap(err, "done, but not recorded in the audit log");
+	return 0;
+}
+
+int
+wm_cli_audit_change(struct wm_cli *cli, const char *action, const char *object,
+    const char *old_value, const char *new_value, struct wm_err *err)
+{
+	struct wm_audit a = { 0 };
+
+	wm_log(LOG_INFO, "%s %s%s%s by %s", action, object, new_value ? ": " :
+	    "", new_value ? new_value : "", cli->actor);
+	a.actor = cli->actor;
+	a.action = action;
+	a.object = object;
+	a.old_value = old_value;
+	a.new_value = new_value;
+	if (wm_audit_add(cli->db, &a, err) == -1)
 		return wm_err_wrap(err, "done, but not recorded in the audit log");
 	return 0;
 }

@@ -62,6 +62,13 @@ int	 wm_cli_fail(const struct wm_cli *, const struct wm_err *);
 /* Logs "action detail by actor" and appends it to the audit table. */
 int	 wm_cli_audit(struct wm_cli *, const char *action, const char *detail,
 	    struct wm_err *);
+/*
+ * Logs and audits a change: object is what changed ("admin bob"), old and
+ * new its values (NULL: none; secrets as WM_AUDIT_MASKED).
+ */
+int	 wm_cli_audit_change(struct wm_cli *, const char *action,
+	    const char *object, const char *old_value, const char *new_value,
+	    struct wm_err *);
 /* Prints an epoch time as RFC 3339 (a JSON string with json), 0 as never
  * (JSON null). */
 void	 wm_cli_print_time(FILE *, int json, long long t, const char *never);

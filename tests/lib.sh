@@ -119,3 +119,16 @@ EOC
 	: >"$d/wm.db"
 	echo "$d/wm.conf"
 }
+
+stored_original() {	# stored_original DB FILE: the original of a stored maildir file
+	# (what the portal's .eml gives): CR back before each LF where the index
+	# says the mail was stored with Unix line ends.
+	local u lf
+	u=$(basename "$2" | sed 's/:.*//')
+	lf=$(sqlite3 "$1" "SELECT stored_lf FROM messages WHERE file LIKE '%/$u' OR file LIKE '%/$u:%' LIMIT 1")
+	if [ "$lf" = 1 ]; then
+		python3 -c 'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().replace(b"\n", b"\r\n"))' <"$2"
+	else
+		cat "$2"
+	fi
+}

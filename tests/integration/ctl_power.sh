@@ -10,9 +10,9 @@ d=$(scratch)/box
 start_instance "$d" || { not_ok "instance starts"; done_testing; exit 1; }
 conf=$d/wm.conf
 like "$(sed -n '/^\[commands\]/,/^\[/p' "$conf")" \
-	"reboot = $BIN/wm-ctl -c $d/wm.conf restart" "wm-init: reboot restarts the instance"
+	"system-reboot = $BIN/wm-ctl -c $d/wm.conf restart" "wm-init: reboot restarts the instance"
 like "$(sed -n '/^\[commands\]/,/^\[/p' "$conf")" \
-	"shutdown = $BIN/wm-ctl -c $d/wm.conf stop" "wm-init: shutdown stops the instance"
+	"system-shutdown = $BIN/wm-ctl -c $d/wm.conf stop" "wm-init: shutdown stops the instance"
 
 pid_before=$(cat "$d/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
 check "wm-ctl reboot" wm-ctl reboot
@@ -31,16 +31,16 @@ cat >"$m/marker" <<EOS
 echo "\$*" >>"$m/ran"
 EOS
 chmod 755 "$m/marker"
-sed -i "s|^reboot = .*|reboot = $m/marker reboot now|; s|^shutdown = .*|shutdown = $m/marker poweroff|" "$conf"
+sed -i "s|^system-reboot = .*|system-reboot = $m/marker reboot now|; s|^system-shutdown = .*|system-shutdown = $m/marker poweroff|" "$conf"
 check "wm-ctl reboot (marker)" wm-ctl reboot
 is "$(cat "$m/ran")" "reboot now" "reboot ran [commands] reboot with its arguments"
 check "wm-ctl -c CONF shutdown (marker)" wm-ctl -c "$conf" shutdown
 is "$(tail -1 "$m/ran")" "poweroff" "shutdown ran [commands] shutdown"
-like "$(cat "$d/log/wm.log")" "reboot: running $m/marker reboot now" "the reboot is logged"
+like "$(cat "$d/log/wm.log")" "reboot requested by" "the reboot is logged"
 check_fails "wm-ctl reboot lighttpd: no service name" 64 wm-ctl reboot lighttpd
-sed -i "s|^reboot = .*|reboot = /bin/false|" "$conf"
+sed -i "s|^system-reboot = .*|system-reboot = /bin/false|" "$conf"
 check_fails "a failing reboot command: exit 69" 69 wm-ctl reboot
-sed -i "s|^reboot = .*|reboot = $m/missing|" "$conf"
+sed -i "s|^system-reboot = .*|system-reboot = $m/missing|" "$conf"
 check_fails "a missing reboot command: exit 69" 69 wm-ctl reboot
 
 # The sudoers fragment names exactly the programs and arguments that exist.
