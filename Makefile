@@ -91,7 +91,7 @@ $(B)/san/options.o: tests/san/options.c config.mk
 $(B)/san/bin/%: $(B)/san/bin/%.o $(B)/san/options.o $(B)/san/libwm.a
 	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(B)/san/libwm.a $(DEP_LIBS)
 
-$(B)/san/cgi/%.cgi: $(B)/san/cgi/%.o $$(patsubst %.c,$(B)/san/%.o,$$(wildcard cgi/$$*_*.c)) $(B)/san/options.o $(B)/san/libwm.a
+$(B)/san/cgi/%.cgi: $(B)/san/cgi/%.o $$(addprefix $(B)/san/,$$(subst .c,.o,$$(wildcard cgi/$$*_*.c))) $(B)/san/options.o $(B)/san/libwm.a
 	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(B)/san/libwm.a $(DEP_LIBS)
 
 san: $(SAN_PROGS) $(SAN_CGIS)
