@@ -157,18 +157,21 @@ char *
 wm_instance_datadir(const char *bindir, const char *which)
 {
 	char up[PATH_MAX], top[PATH_MAX], *templ, *marker;
-	int source;
+	int i, source;
 
-	/* bindir is BUILD/bin; the source tree is BUILD/.. */
-	snprintf(up, sizeof(up), "%s/../..", bindir);
-	if (realpath(up, top) == NULL)
-		top[0] = '\0';
-	templ = wm_asprintf("%s/templates/html", top);
-	marker = wm_asprintf("%s/lib/instance.h", top);
-	source = top[0] != '\0' && templ != NULL && marker != NULL &&
-	    is_dir(templ) && wm_path_exists(marker);
-	free(templ);
-	free(marker);
+	/* bindir is BUILD/bin or BUILD/san/bin; the source tree is above. */
+	for (source = 0, i = 2; !source && i <= 3; i++) {
+		snprintf(up, sizeof(up), "%s%s", bindir, i == 2 ? "/../.." :
+		    "/../../..");
+		if (realpath(up, top) == NULL)
+			top[0] = '\0';
+		templ = wm_asprintf("%s/templates/html", top);
+		marker = wm_asprintf("%s/lib/instance.h", top);
+		source = top[0] != '\0' && templ != NULL && marker != NULL &&
+		    is_dir(templ) && wm_path_exists(marker);
+		free(templ);
+		free(marker);
+	}
 	if (strcmp(which, "cgi") == 0) {
 		snprintf(up, sizeof(up), "%s/..", bindir);
 		if (source && realpath(up, top) != NULL)
