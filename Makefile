@@ -62,7 +62,8 @@ $(B)/bin/%: $(B)/bin/%.o $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/libwm.a $(DEP_LIBS)
 
 .SECONDEXPANSION:
-$(B)/cgi/%.cgi: $(B)/cgi/%.o $$(patsubst %.c,$(B)/%.o,$$(wildcard cgi/$$*_*.c)) $(B)/libwm.a
+# (no % inside: make puts the stem there before the second expansion)
+$(B)/cgi/%.cgi: $(B)/cgi/%.o $$(addprefix $(B)/,$$(subst .c,.o,$$(wildcard cgi/$$*_*.c))) $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(B)/libwm.a $(DEP_LIBS)
 
 $(B)/tests/unit/tap.o: tests/unit/tap.c config.mk
@@ -104,8 +105,13 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 	sh tests/fuzz/run
 
+# Production's lighttpd.conf comes from the generator of every instance's.
+$(B)/conf/lighttpd.conf: $(B)/bin/wm-init conf/wm.conf
+	@mkdir -p $(@D)
+	$(B)/bin/wm-init -c conf/wm.conf --lighttpd-conf >$@
+
 DESTDIR ?=
-install: all
+install: all $(B)/conf/lighttpd.conf
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/wm/cgi \
 		$(DESTDIR)$(sysconfdir)/wm $(DESTDIR)$(datadir)/wm \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
@@ -115,6 +121,7 @@ install: all
 	set -e; for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -D -m 644 conf/cron.d/wm $(DESTDIR)$(sysconfdir)/cron.d/wm
 	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
+	install -m 644 $(B)/conf/lighttpd.conf $(DESTDIR)$(sysconfdir)/wm/lighttpd.conf
 
 clean:
 	rm -rf $(B) tests/out

@@ -463,7 +463,7 @@ options_fit(const struct ctx *c, const struct command *cmd)
 	return 1;
 }
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[])
 {
@@ -483,7 +483,8 @@ parse_args(struct ctx *c, int argc, char *argv[])
 	long long fd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		switch (ch) {

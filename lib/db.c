@@ -185,7 +185,34 @@ static const char *migrations[] = {
 	"    messages = messages + 1, unseen = unseen + (NEW.seen = 0),"
 	"    bytes = bytes + NEW.size;"
 	"END;",
-	/* Maildirs shared with stock readers (Dovecot, mutt). */
+	/*
+	 * 3: the admin console.  Admins can be disabled, must change a
+	 * default password, may use two-factor login; the audit says from
+	 * where and what changed; metrics keep counters in a fixed number of
+	 * rows per resolution (slot = bucket number modulo the slots), so
+	 * history costs the same after a year as after a day.
+	 */
+	"ALTER TABLE admins ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE admins ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE admins ADD COLUMN totp_secret TEXT;"	/* active */
+	"ALTER TABLE admins ADD COLUMN totp_pending TEXT;"	/* enrolling */
+	"ALTER TABLE admins ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE admins ADD COLUMN last_login INTEGER;"
+	"ALTER TABLE admins ADD COLUMN password_changed INTEGER;"
+	"ALTER TABLE audit ADD COLUMN client TEXT;"
+	"ALTER TABLE audit ADD COLUMN object TEXT;"
+	"ALTER TABLE audit ADD COLUMN old_value TEXT;"
+	"ALTER TABLE audit ADD COLUMN new_value TEXT;"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TABLE metrics ("
+	"  name TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"		/* seconds per bucket */
+	"  slot INTEGER NOT NULL,"		/* bucket number % slots */
+	"  start INTEGER NOT NULL,"		/* first second of the bucket */
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, step, slot)"
+	") WITHOUT ROWID;",
+	/* 4: maildirs shared with stock readers (Dovecot, mutt). */
 	"ALTER TABLE messages ADD COLUMN stored_lf INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE maildir_scans ("
@@ -193,6 +220,56 @@ static const char *migrations[] = {
 	"  folder TEXT NOT NULL,"
 	"  stamp TEXT NOT NULL,"
 	"  PRIMARY KEY (mailbox, folder)"
+	");",
+	/* 5: scheduled jobs (wm-cron): what ran when, and with what outcome */
+	"CREATE TABLE jobs ("
+	"  name TEXT PRIMARY KEY,"
+	"  checked INTEGER NOT NULL,"	/* ms: fire times up to here are handled */
+	"  last_run INTEGER NOT NULL DEFAULT 0,"	/* ms, 0: never */
+	"  result INTEGER NOT NULL DEFAULT 0,"	/* enum wm_job_result */
+	"  message TEXT NOT NULL DEFAULT ''"
+	");",
+	/*
+	 * 6: the notice queue.  A delivery writes its notices in the same
+	 * transaction as the index row, so a stored mail is never without
+	 * its notice; wm-notify serve submits them and marks them sent only
+	 * after Postfix took them.
+	 */
+	"CREATE TABLE notice_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"		/* new-mail signup reset over-quota postmaster */
+	"  address TEXT NOT NULL DEFAULT '',"	/* whom it concerns */
+	"  sender TEXT,"			/* over-quota: the original sender */
+	"  subject TEXT,"			/* over-quota: the original subject */
+	"  reason TEXT,"			/* postmaster: why */
+	"  body BLOB,"			/* postmaster: the refused tunnel */
+	"  created INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER,"
+	"  failed INTEGER,"			/* given up: a failure no retry fixes */
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX notice_queue_due ON notice_queue(next_try)"
+	"  WHERE sent IS NULL AND failed IS NULL;",
+	/*
+	 * 7: files whose index rows are gone and that are still to be
+	 * removed.  Cleanup deletes rows and writes these in one transaction,
+	 * then removes the files, so a crash can leave neither a row without
+	 * its file nor a file nothing names.
+	 */
+	"CREATE TABLE file_removals ("
+	"  mailbox TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, file)"
+	");",
+	/*
+	 * 8: the MTA fields of wm-mtacfg(8); a field without a row has its
+	 * built-in default (lib/mta.c), so a backup carries what was set.
+	 */
+	"CREATE TABLE mta_settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
 	");",
 	NULL
 };

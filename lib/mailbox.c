@@ -298,6 +298,138 @@ out:
 	return rc;
 }
 
+int
+wm_mailbox_stage(const char *root, const char *address, const char *name,
+    const void *data, size_t len, int lf, char **tmp_out, struct wm_err *err)
+{
+	char uniq[128], *box, *tmp;
+	int fd, e;
+	uid_t uid;
+	gid_t gid;
+
+	*tmp_out = NULL;
+	if (wm_mailbox_create(root, address, err) == -1 ||
+	    unique_name(uniq, sizeof(uniq), err) == -1)
+		return -1;
+	if ((box = box_path(root, address, err)) == NULL)
+		return -1;
+	tmp = wm_asprintf("%s/tmp/%s.%s", box, name, uniq);
+	free(box);
+	if (tmp == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		e = errno;
+		free(tmp);
+		return wm_err_set(err, fs_code(e), "tmp file: %s", strerror(e));
+	}
+	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
+	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		wm_err_set(err, fs_code(e), "%s: %s", tmp, strerror(e));
+		free(tmp);
+		return -1;
+	}
+	*tmp_out = tmp;
+	return 0;
+}
+
+void
+wm_mailbox_discard(const char *tmp)
+{
+	if (tmp != NULL)
+		unlink(tmp);
+}
+
+int
+wm_mailbox_publish(const char *root, const char *address, const char *tmp,
+    const char *name, struct wm_err *err)
+{
+	char *box, *dst = NULL, *newdir = NULL;
+	int rc = -1;
+
+	if ((box = box_path(root, address, err)) == NULL)
+		return -1;
+	if ((dst = wm_asprintf("%s/new/%s", box, name)) == NULL ||
+	    (newdir = wm_asprintf("%s/new", box)) == NULL)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else if (rename(tmp, dst) == -1)
+		wm_err_set(err, fs_code(errno), "%s: %s", dst, strerror(errno));
+	else
+		rc = wm_fsync_dir(newdir, err);	/* the rename is durable now */
+	free(newdir);
+	free(dst);
+	free(box);
+	return rc;
+}
+
+int
+wm_mailbox_has_new(const char *root, const char *address, const char *name)
+{
+	struct stat st;
+	char *box, *path;
+	int rc;
+
+	if ((box = wm_mailbox_path(root, address)) == NULL)
+		return 0;
+	path = wm_asprintf("%s/new/%s", box, name);
+	rc = path != NULL && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	free(box);
+	return rc;
+}
+
+static int
+sweep_dir(int dfd, DIR *d, time_t age, long long *removed)
+{
+	struct dirent *de;
+	struct stat st;
+	time_t now = wm_now();
+
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < age)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			(*removed)++;
+		else if (errno != ENOENT)
+			return -1;
+	}
+	return 0;
+}
+
+int
+wm_mailbox_sweep_tmp(const char *root, const char *address, time_t age,
+    long long *removed, struct wm_err *err)
+{
+	char *box, *dir;
+	DIR *d;
+	int rc;
+
+	if ((box = box_path(root, address, err)) == NULL)
+		return -1;
+	dir = wm_asprintf("%s/tmp", box);
+	free(box);
+	if (dir == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if ((d = opendir(dir)) == NULL) {
+		rc = errno == ENOENT ? 0 : wm_err_set(err, EX_IOERR, "%s: %s",
+		    dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	rc = sweep_dir(dirfd(d), d, age, removed);
+	if (rc == -1)
+		wm_err_set(err, EX_IOERR, "%s: %s", dir, strerror(errno));
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
 static int
 folder_ok(const char *folder)
 {

@@ -7,6 +7,7 @@
 #define WM_MAILBOX_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct wm_buf;
 struct wm_err;
@@ -27,6 +28,30 @@ int	 wm_mailbox_create(const char *root, const char *address, struct wm_err *);
  */
 int	 wm_mailbox_store(const char *root, const char *address, const void *data,
 	    size_t len, char **file_out, struct wm_err *);
+/*
+ * A delivery in two steps, so that its file has one name whatever happens:
+ * stage writes tmp/<name>.<unique> and fsyncs it; publish renames it to
+ * new/<name> (replacing a file an interrupted run left there, which holds
+ * the same bytes) and fsyncs new/.  name is derived from the delivery key,
+ * so a retry finds and adopts what an interrupted run stored instead of
+ * adding a second copy.  With lf, CRLF line ends are written as LF (see
+ * wm_mailbox_store_unix).  *tmp_out is malloc'd; discard removes it.
+ */
+int	 wm_mailbox_stage(const char *root, const char *address, const char *name,
+	    const void *data, size_t len, int lf, char **tmp_out,
+	    struct wm_err *);
+int	 wm_mailbox_publish(const char *root, const char *address,
+	    const char *tmp, const char *name, struct wm_err *);
+void	 wm_mailbox_discard(const char *tmp);
+/* 1 when new/<name> exists (an interrupted run's file), 0 when not. */
+int	 wm_mailbox_has_new(const char *root, const char *address,
+	    const char *name);
+/*
+ * Removes tmp/ files older than age seconds from the mailbox (maildir(5):
+ * a delivery killed before its rename leaves one).  *removed counts them.
+ */
+int	 wm_mailbox_sweep_tmp(const char *root, const char *address, time_t age,
+	    long long *removed, struct wm_err *);
 /*
  * The same into a Maildir++ folder ("Sent" -> <maildir>/.Sent/), so stock
  * readers see the inbox and each folder apart; folder NULL is the inbox.

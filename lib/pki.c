@@ -1683,7 +1683,12 @@ wm_pki_keypairs_free(struct wm_keypair *kp, size_t n)
 	"FROM private_keys k JOIN certificates c ON c.id = k.cert_id " \
 	"WHERE k.purpose = 'relay' ORDER BY k.id DESC"
 
-/* Adds one row's pair to the array; an unreadable row is logged and skipped. */
+/*
+ * Adds one row's pair to the array.  A certificate whose key cannot be read
+ * stays in, with key NULL: a tunnel encrypted to it is ours and must wait
+ * for the key (a temporary failure), not go to the postmaster as mail for
+ * another certificate.
+ */
 static int
 keypair_row(sqlite3_stmt *st, struct wm_keypair **kp, size_t *n, size_t *cap)
 {
@@ -1694,13 +1699,13 @@ keypair_row(sqlite3_stmt *st, struct wm_keypair **kp, size_t *n, size_t *cap)
 
 	x = der_cert(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1));
 	key = pem_key(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2));
-	if (x == NULL || key == NULL) {
-		wm_log(LOG_ERR, "relay key of certificate %lld is unreadable; "
-		    "skipped", id);
-		X509_free(x);
+	if (x == NULL) {
+		wm_log(LOG_ERR, "relay certificate %lld is unreadable; skipped", id);
 		EVP_PKEY_free(key);
 		return 0;
 	}
+	if (key == NULL)
+		wm_log(LOG_ERR, "relay key of certificate %lld is unreadable", id);
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 4;
 		if ((nv = reallocarray(*kp, *cap, sizeof(*nv))) == NULL) {

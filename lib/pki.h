@@ -70,7 +70,10 @@ int	 wm_pki_legacy_provider(void);
 int	 wm_pki_verify_signer(struct wm_db *, X509 *cert, STACK_OF(X509) *untrusted,
 	    time_t now, struct wm_err *);
 
-/* The relay recipient key pairs, newest first (several: certificates roll over). */
+/*
+ * The relay recipient key pairs, newest first (several: certificates roll
+ * over).  key is NULL when the certificate's key cannot be read.
+ */
 struct wm_keypair {
 	long long	 id;
 	X509		*cert;

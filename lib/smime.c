@@ -173,14 +173,24 @@ static const struct wm_keypair *
 find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	const struct wm_keypair *unreadable = NULL;
+	CMS_RecipientInfo *ri;
 	size_t k;
 	int i;
 
-	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++)
-		for (k = 0; k < nkeys; k++)
-			if (ri_names(sk_CMS_RecipientInfo_value(ris, i), keys[k].cert))
+	/* A pair with a readable key wins over one without. */
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		for (k = 0; k < nkeys; k++) {
+			if (!ri_names(ri, keys[k].cert))
+				continue;
+			if (keys[k].key != NULL)
 				return &keys[k];
-	return NULL;
+			if (unreadable == NULL)
+				unreadable = &keys[k];
+		}
+	}
+	return unreadable;
 }
 
 /* "issuer ..., serial ..." or "key identifier ...", as the id names it. */
@@ -411,6 +421,12 @@ decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, int flags,
 		CMS_ContentInfo_free(cms);
 		return wm_err_set(err, EX_DATAERR, "not encrypted to us: "
 		    "encrypted to another certificate (%s)", who);
+	}
+	if (kp->key == NULL) {
+		/* Ours, but its key is unreadable now: wait until it is back. */
+		CMS_ContentInfo_free(cms);
+		return wm_err_set(err, EX_TEMPFAIL, "the key of relay certificate "
+		    "%lld cannot be read", kp->id);
 	}
 	if ((cont = content_bio(cms, kp, err)) != NULL &&
 	    check_cipher(cont, flags, err) == 0)
