@@ -217,7 +217,7 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-cron", usage);
 	memset(&o, 0, sizeof(o));
 	o.count = 1;
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'f' && parse_ll(optarg, &o.from) == 0)

@@ -75,6 +75,10 @@ static const struct module modules[] = {
 	ADMIN_MODULE(testmail),
 	ADMIN_MODULE(logs),
 	ADMIN_MODULE(audit),
+	ADMIN_MODULE(settings),
+	ADMIN_MODULE(users),
+	ADMIN_MODULE(templates),
+	ADMIN_MODULE(pki),
 	{ NULL, NULL, NULL }
 };
 

@@ -271,6 +271,16 @@ static const char *migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+	/*
+	 * 9: the console's user pages: last login for "never logged in / not for
+	 * N days", and partial indexes so a filtered page is a keyset walk of
+	 * the matching rows, not of every user.
+	 */
+	"ALTER TABLE users ADD COLUMN last_login INTEGER;"
+	"CREATE INDEX users_no_password ON users(address) WHERE password IS NULL;"
+	"CREATE INDEX users_with_password ON users(address) WHERE password IS NOT NULL;"
+	"CREATE INDEX users_disabled ON users(address) WHERE enabled = 0;"
+	"CREATE INDEX users_last_login ON users(last_login, address);",
 	NULL
 };
 

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -329,6 +330,31 @@ pem_key_block(struct parsed *p, const char *name, const char *header,
 	return parsed_attach_key(p, k, err);
 }
 
+/* The certificates of a PKCS#7 bundle (a "certs-only" signed-data, .p7b/.p7c). */
+static int
+p7_certs(const unsigned char *der, long len, struct parsed *p, struct wm_err *err)
+{
+	const unsigned char *q = der;
+	STACK_OF(X509) *certs = NULL;
+	PKCS7 *p7;
+	int i, rc = 0;
+
+	if ((p7 = d2i_PKCS7(NULL, &q, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "malformed PKCS#7 input: %s",
+		    ssl_reason());
+	if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL)
+		certs = p7->d.sign->cert;
+	if (sk_X509_num(certs) <= 0)
+		rc = wm_err_set(err, EX_DATAERR, "the PKCS#7 input holds no "
+		    "certificate");
+	for (i = 0; rc == 0 && i < sk_X509_num(certs); i++) {
+		X509_up_ref(sk_X509_value(certs, i));
+		rc = parsed_add(p, sk_X509_value(certs, i), 1, err);
+	}
+	PKCS7_free(p7);
+	return rc;
+}
+
 /* One pass over the PEM blocks, taking certificates, or keys when keys is set. */
 static int
 pem_blocks(const unsigned char *data, size_t len, int keys, const char *pass,
@@ -347,6 +373,8 @@ pem_blocks(const unsigned char *data, size_t len, int keys, const char *pass,
 			rc = pem_key_block(p, name, header, der, dlen, pass, err);
 		else if (!keys && is_cert_block(name))
 			rc = pem_cert_block(p, name, der, dlen, err);
+		else if (!keys && strcmp(name, PEM_STRING_PKCS7) == 0)
+			rc = p7_certs(der, dlen, p, err);
 		OPENSSL_free(name);
 		OPENSSL_free(header);
 		OPENSSL_clear_free(der, (size_t)dlen);
@@ -484,6 +512,7 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 	const unsigned char *q;
 	X509_CRL *crl;
 	PKCS12 *p12;
+	PKCS7 *p7;
 	X509 *x;
 	int rc;
 
@@ -507,6 +536,12 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 		return rc;
 	}
 	q = data;
+	if ((p7 = d2i_PKCS7(NULL, &q, (long)len)) != NULL) {
+		PKCS7_free(p7);
+		return p7_certs(data, (long)len, p, err);
+	}
+	ERR_clear_error();
+	q = data;
 	crl = d2i_X509_CRL(NULL, &q, (long)len);
 	ERR_clear_error();
 	if (crl != NULL) {
@@ -515,7 +550,7 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 		    "no certificate in the input (it is a CRL: import it as a CRL)");
 	}
 	return wm_err_set(err, EX_DATAERR,
-	    "not a certificate (expected PEM, DER or PKCS#12)");
+	    "not a certificate (expected PEM, DER, PKCS#7 or PKCS#12)");
 }
 
 static int
@@ -677,6 +712,20 @@ store_items(struct wm_db *db, const struct parsed *p, int flags,
 		}
 		if (i == 0)
 			*first = id;
+	}
+	return wm_db_commit(db, err);
+}
+
+int
+wm_pki_store_pair(struct wm_db *db, X509 *cert, EVP_PKEY *key, int flags,
+    const char *purpose, long long *id, struct wm_err *err)
+{
+	if (wm_db_begin(db, err) == -1)
+		return -1;
+	if (cert_upsert(db, cert, flags, id, err) == -1 ||
+	    (key != NULL && key_insert(db, *id, key, purpose, err) == -1)) {
+		wm_db_rollback(db);
+		return -1;
 	}
 	return wm_db_commit(db, err);
 }

@@ -17,12 +17,19 @@ struct wm_err;
 #define WM_PKI_WHITELIST	0x02	/* import as whitelisted (trusted as is) */
 
 /*
- * Imports a certificate in PEM, DER or PKCS#12 (password p12pass; the key is
- * stored too).  A PEM file with several certificates imports them all.
+ * Imports a certificate in PEM, DER, PKCS#7 (a certificate bundle, PEM or
+ * DER) or PKCS#12 (password p12pass; the key is stored too).  A PEM file with several certificates imports them all.
  * *id_out (may be NULL) gets the id of the (first) certificate.
  */
 int	 wm_pki_import(struct wm_db *, const unsigned char *data, size_t len,
 	    const char *p12pass, int flags, long long *id_out, struct wm_err *);
+/*
+ * Stores a certificate (flags as for import) and, when key is not NULL, its
+ * private key for purpose ("relay": decrypts tunnels; "ca": the local CA;
+ * "issued": made by the local CA) in one transaction.
+ */
+int	 wm_pki_store_pair(struct wm_db *, X509 *, EVP_PKEY *key, int flags,
+	    const char *purpose, long long *id_out, struct wm_err *);
 int	 wm_pki_crl_import(struct wm_db *, const unsigned char *data, size_t len,
 	    struct wm_err *);
 int	 wm_pki_delete(struct wm_db *, long long id, struct wm_err *);

@@ -20,6 +20,7 @@ struct wm_user {
 	time_t		 signed_up;	/* 0: not yet */
 	time_t		 last_invite;	/* 0: never */
 	int		 totp_enabled;
+	time_t		 last_login;	/* 0: never (last matching password) */
 };
 
 void	 wm_user_free(struct wm_user *);
