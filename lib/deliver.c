@@ -60,7 +60,7 @@ struct job {
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
 	pid_t			 writer;	/* our parent, writing the input; 0: a file */
 	int			 stored_lf;	/* stored with LF line ends */
-	size_t			 stored_size;	/* bytes of the maildir file */
+	long long		 stored_size;	/* bytes in the maildir */
 };
 
 /* The digest state after original || 0x00, shared by every recipient. */
@@ -219,7 +219,7 @@ over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
 		return 0;
 	if (wm_message_totals(j->db, rcpt, NULL, NULL, NULL, usage, err) == -1)
 		return -1;
-	return *usage + (long long)j->stored_size > *quota;
+	return *usage + j->stored_size > *quota;
 }
 
 static int
@@ -241,8 +241,7 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.message_id = *j->info.message_id ? j->info.message_id : NULL;
 	m.date = j->info.date;
 	m.received = wm_now();
-	/* What the file takes on disk: quota and totals count that. */
-	m.size = (long long)j->stored_size;
+	m.size = j->stored_size;	/* what the maildir holds: quota agrees */
 	m.has_attachments = j->info.has_attachments;
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
@@ -352,19 +351,6 @@ fail:
 	return -1;
 }
 
-static size_t
-count_byte(const void *data, size_t len, int c)
-{
-	const char *p = data, *end = p + len;
-	size_t n = 0;
-
-	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
-		n++;
-		p++;
-	}
-	return n;
-}
-
 static int
 deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 {
@@ -381,11 +367,6 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 		return 0;
 	}
 	/* Written and synced before the lock: writing holds no one up. */
-	j->stored_lf = wm_mailbox_crlf_only(j->t->original, j->t->original_len);
-	j->stored_size = j->t->original_len;
-	if (j->stored_lf)	/* one CR less a line */
-		j->stored_size -= count_byte(j->t->original, j->t->original_len,
-		    '\n');
 	if (wm_mailbox_stage(j->root, rcpt, key, j->t->original,
 	    j->t->original_len, j->stored_lf, &tmp, err) == -1)
 		return -1;
@@ -405,6 +386,8 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 		return -1;
 	if ((j->key_base = key_base(j->t->original, j->t->original_len)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
+	j->stored_size = wm_mailbox_stored_size(j->t->original,
+	    j->t->original_len, &j->stored_lf);
 	for (i = 0; i < j->t->nrecipients; i++) {
 		if (deliver_one(j, j->t->recipients[i], err) == -1) {
 			wm_log(LOG_WARNING, "recipient=%s not stored: %s; will "
