@@ -2,7 +2,7 @@
  * NAME
  *	wm-ctl - start, stop and show the services of a webmail instance
  * SYNOPSIS
- *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|notify|all]
+ *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|notify|lmtp|all]
  *	wm-ctl [-c config] status [--json]
  * DESCRIPTION
  *	Runs the services of the instance that wm.conf describes: its private
@@ -35,7 +35,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|notify|all]\n"
+    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|notify|lmtp|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
     "Runs the private Postfix, smtp-sink and lighttpd of an instance.\n"
     "  -c FILE   wm.conf of the instance (default $WM_CONFIG)\n"
@@ -75,9 +75,10 @@ static void
 print_json(const struct wm_config *cfg, const struct wm_ctl_status *st)
 {
 	printf("{\"postfix\": \"%s\", \"sink\": \"%s\", \"lighttpd\": \"%s\", "
-	    "\"notify\": \"%s\", ", wm_ctl_state_name(st->postfix),
-	    wm_ctl_state_name(st->sink), wm_ctl_state_name(st->lighttpd),
-	    wm_ctl_state_name(st->notify));
+	    "\"notify\": \"%s\", \"lmtp\": \"%s\", ",
+	    wm_ctl_state_name(st->postfix), wm_ctl_state_name(st->sink),
+	    wm_ctl_state_name(st->lighttpd), wm_ctl_state_name(st->notify),
+	    wm_ctl_state_name(st->lmtp));
 	json_listen(cfg, "smtp", "smtp");
 	json_listen(cfg, "relay", "relay");
 	if (wm_config_bool(cfg, "instance", "capture-outbound"))
@@ -109,6 +110,9 @@ print_text(const struct wm_config *cfg, const struct wm_ctl_status *st)
 	printf("\nnotify:   %s", wm_ctl_state_name(st->notify));
 	if (st->notify_pid)
 		printf(" (pid %d)", (int)st->notify_pid);
+	printf("\nlmtp:     %s", wm_ctl_state_name(st->lmtp));
+	if (st->lmtp_pid)
+		printf(" (pid %d)", (int)st->lmtp_pid);
 	printf("\nsmtp:     %s\nrelay:    %s\nportal:   https://%s/\n"
 	    "admin:    https://%s/\n",
 	    wm_config_get(cfg, "listen", "smtp"), wm_config_get(cfg, "listen", "relay"),

@@ -51,6 +51,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_LIGHTTPD;
 	if (strcmp(name, "notify") == 0)
 		return WM_SVC_NOTIFY;
+	if (strcmp(name, "lmtp") == 0)
+		return WM_SVC_LMTP;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -541,35 +543,45 @@ lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
 }
 
 /*
- * wm-notify serve, the notice sender: like the sink, started here in its own
- * session with its pid in the run directory, as the instance user (the one
+ * Our own daemons, wm-notify serve (the notice sender) and wm-lmtpd (the
+ * LMTP delivery service): like the sink, started here in their own session
+ * with their pid in the run directory, as the instance user (the one
  * wm-deliver runs as, owner of the database).
  */
+struct daemon {
+	const char	*exe;		/* program in [paths] bin */
+	const char	*name;		/* pid file run/NAME.pid, log/NAME.log */
+	const char	*verb;		/* argument after -c FILE, or NULL */
+};
+
+static const struct daemon notifyd = { "wm-notify", "notify", "serve" };
+static const struct daemon lmtpd = { "wm-lmtpd", "lmtpd", NULL };
 
 static char *
-notify_pidfile(const struct wm_config *cfg)
+daemon_pidfile(const struct wm_config *cfg, const struct daemon *dm)
 {
-	return wm_asprintf("%s/notify.pid", wm_config_path(cfg, "run"));
+	return wm_asprintf("%s/%s.pid", wm_config_path(cfg, "run"), dm->name);
 }
 
 static pid_t
-notify_pid(const struct wm_config *cfg)
+daemon_pid(const struct wm_config *cfg, const struct daemon *dm)
 {
-	char *path = notify_pidfile(cfg);
+	char *path = daemon_pidfile(cfg, dm);
 	pid_t pid;
 
 	if (path == NULL)
 		return 0;
 	pid = read_pid(path);
 	free(path);
-	return pid_is(pid, "wm-notify", wm_config_file(cfg)) ? pid : 0;
+	return pid_is(pid, dm->exe, wm_config_file(cfg)) ? pid : 0;
 }
 
 static void
-notify_exec(const struct wm_config *cfg, char **argv)
+daemon_exec(const struct wm_config *cfg, const struct daemon *dm, char **argv)
 {
 	const char *user = wm_config_get(cfg, "instance", "user");
-	char *log = wm_asprintf("%s/notify.log", wm_config_path(cfg, "logdir"));
+	char *log = wm_asprintf("%s/%s.log", wm_config_path(cfg, "logdir"),
+	    dm->name);
 	struct passwd *pw;
 	int fd;
 
@@ -589,34 +601,38 @@ notify_exec(const struct wm_config *cfg, char **argv)
 	_exit(127);
 }
 
+/* Running for half a second: it opened the database and serves. */
 static int
-notify_wait(const struct wm_config *cfg, struct wm_err *err)
+daemon_wait(const struct wm_config *cfg, const struct daemon *dm,
+    struct wm_err *err)
 {
 	int ms;
 
-	/* Running for half a second: it opened the database and serves. */
 	for (ms = 0; ms < 500; ms += 50) {
 		nap();
-		if (notify_pid(cfg) == 0)
-			return wm_err_set(err, EX_UNAVAILABLE, "wm-notify serve "
-			    "exited (see %s/notify.log)",
-			    wm_config_path(cfg, "logdir"));
+		if (daemon_pid(cfg, dm) == 0)
+			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
+			    "%s/%s.log)", dm->exe, wm_config_path(cfg, "logdir"),
+			    dm->name);
 	}
 	return 0;
 }
 
 static int
-notify_start(const struct wm_config *cfg, struct wm_err *err)
+daemon_start(const struct wm_config *cfg, const struct daemon *dm,
+    struct wm_err *err)
 {
 	char *prog = NULL, *pidfile = NULL, pidbuf[32];
-	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg), "serve", NULL };
+	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg),
+	    (char *)dm->verb, NULL };
 	pid_t pid;
 	int rc = -1;
 
-	if (notify_pid(cfg) != 0)
+	if (daemon_pid(cfg, dm) != 0)
 		return 0;
-	if ((prog = wm_asprintf("%s/wm-notify", wm_config_path(cfg, "bin"))) ==
-	    NULL || (pidfile = notify_pidfile(cfg)) == NULL || argv[2] == NULL) {
+	if ((prog = wm_asprintf("%s/%s", wm_config_path(cfg, "bin"), dm->exe)) ==
+	    NULL || (pidfile = daemon_pidfile(cfg, dm)) == NULL ||
+	    argv[2] == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto out;
 	}
@@ -626,13 +642,13 @@ notify_start(const struct wm_config *cfg, struct wm_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		notify_exec(cfg, argv);
+		daemon_exec(cfg, dm, argv);
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
 	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
 		kill(pid, SIGTERM);
 		goto out;
 	}
-	rc = notify_wait(cfg, err);
+	rc = daemon_wait(cfg, dm, err);
 out:
 	free(prog);
 	free(pidfile);
@@ -640,10 +656,20 @@ out:
 }
 
 static int
-notify_stop(const struct wm_config *cfg, struct wm_err *err)
+daemon_stop(const struct wm_config *cfg, const struct daemon *dm,
+    struct wm_err *err)
 {
-	return stop_pidfile(cfg, notify_pid(cfg), notify_pidfile(cfg),
-	    "wm-notify", wm_config_file(cfg), err);
+	return stop_pidfile(cfg, daemon_pid(cfg, dm), daemon_pidfile(cfg, dm),
+	    dm->exe, wm_config_file(cfg), err);
+}
+
+/* transport = lmtp: Postfix delivers to wm-lmtpd, which must run. */
+static int
+lmtp_wanted(const struct wm_config *cfg)
+{
+	const char *t = wm_config_get(cfg, "instance", "transport");
+
+	return t != NULL && strcmp(t, "lmtp") == 0;
 }
 
 static int
@@ -658,11 +684,15 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 	/* The sink first: Postfix may flush its queue into it at once. */
 	if ((svc & WM_SVC_SINK) && capture(cfg) && sink_start(cfg, err) == -1)
 		return -1;
+	/* The delivery service before Postfix, which will connect to it. */
+	if ((svc & WM_SVC_LMTP) && lmtp_wanted(cfg) &&
+	    daemon_start(cfg, &lmtpd, err) == -1)
+		return -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
 		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
-	if ((svc & WM_SVC_NOTIFY) && notify_start(cfg, err) == -1)
+	if ((svc & WM_SVC_NOTIFY) && daemon_start(cfg, &notifyd, err) == -1)
 		return -1;
 	return 0;
 }
@@ -673,13 +703,15 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	int rc = 0;
 
 	/* Try every service even when one fails: stop means stop. */
-	if ((svc & WM_SVC_NOTIFY) && notify_stop(cfg, err) == -1)
+	if ((svc & WM_SVC_NOTIFY) && daemon_stop(cfg, &notifyd, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_SINK) && sink_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_LMTP) && daemon_stop(cfg, &lmtpd, err) == -1)
 		rc = -1;
 	return rc;
 }
@@ -723,7 +755,10 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	} else
 		st->sink = WM_SVC_DISABLED;
-	st->notify_pid = notify_pid(cfg);
+	st->notify_pid = daemon_pid(cfg, &notifyd);
+	st->lmtp_pid = daemon_pid(cfg, &lmtpd);
+	st->lmtp = !lmtp_wanted(cfg) ? WM_SVC_DISABLED :
+	    st->lmtp_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->queue = queue_count(cfg);
 	return 0;

@@ -17,9 +17,10 @@ struct wm_err;
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
 #define WM_SVC_NOTIFY	0x08	/* wm-notify serve, the notice sender */
-#define WM_SVC_ALL	0x0f
+#define WM_SVC_LMTP	0x10	/* wm-lmtpd, when [instance] transport = lmtp */
+#define WM_SVC_ALL	0x1f
 
-/* "postfix", "sink", "lighttpd", "notify" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+/* "postfix", "sink", "lighttpd", "notify", "lmtp" or "all" -> a WM_SVC_ mask; -1 if unknown. */
 int	 wm_ctl_parse(const char *name);
 
 /*
@@ -40,8 +41,9 @@ int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
 enum wm_svc_state { WM_SVC_STOPPED = 0, WM_SVC_RUNNING, WM_SVC_DISABLED };
 
 struct wm_ctl_status {
-	enum wm_svc_state	 postfix, sink, lighttpd, notify;
+	enum wm_svc_state	 postfix, sink, lighttpd, notify, lmtp;
 	pid_t			 postfix_pid, sink_pid, lighttpd_pid, notify_pid;
+	pid_t			 lmtp_pid;
 	long			 queue;		/* messages in the queue, -1 unknown */
 };
 

@@ -314,6 +314,15 @@ out:
 	return rc;
 }
 
+/* transport = lmtp: Postfix hands tunnels to wm-lmtpd, not to the pipe. */
+static int
+lmtp_transport(const struct wm_config *cfg)
+{
+	const char *t = wm_config_get(cfg, "instance", "transport");
+
+	return t != NULL && strcmp(t, "lmtp") == 0;
+}
+
 static const char *
 domain_of(const char *address)
 {
@@ -372,14 +381,19 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	/* Tunnels come for exactly one address: the relay recipient. */
 	wm_buf_printf(b,
 	    "relay_domains = %s\n"
-	    "relay_recipient_maps = inline:{ %s=ok }\n"
-	    "transport_maps = inline:{ %s=wmdeliver: }\n"
-	    "wmdeliver_destination_recipient_limit = 1\n"
+	    "relay_recipient_maps = inline:{ %s=ok }\n", domain_of(rcpt), rcpt);
+	if (lmtp_transport(cfg))
+		wm_buf_printf(b, "transport_maps = inline:{ %s=lmtp:unix:%s }\n"
+		    "lmtp_destination_recipient_limit = 1\n", rcpt,
+		    wm_config_path(cfg, "lmtp"));
+	else
+		wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver: }\n"
+		    "wmdeliver_destination_recipient_limit = 1\n", rcpt);
+	wm_buf_printf(b,
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
 	    "header_checks = regexp:%s/header_checks\n"
 	    "message_size_limit = 104857600\n"
-	    "mailbox_size_limit = 0\n",
-	    domain_of(rcpt), rcpt, rcpt, pf);
+	    "mailbox_size_limit = 0\n", pf);
 	/* A private instance is for tests and demos: retry quickly. */
 	wm_buf_puts(b,
 	    "queue_run_delay = 1s\n"
@@ -412,6 +426,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "relay     unix  -       -       n       -       -       smtp\n"
 	    "showq     unix  n       -       n       -       -       showq\n"
 	    "error     unix  -       -       n       -       -       error\n"
+	    "lmtp      unix  -       -       n       -       -       lmtp\n"
 	    "retry     unix  -       -       n       -       -       error\n"
 	    "discard   unix  -       -       n       -       -       discard\n"
 	    "anvil     unix  -       -       n       -       1       anvil\n"
@@ -690,6 +705,8 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 	rc |= wm_config_set(c->cfg, "instance", "user", c->user);
 	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
 	    c->o->capture_outbound ? "yes" : "no");
+	rc |= wm_config_set(c->cfg, "instance", "transport",
+	    c->o->lmtp ? "lmtp" : "pipe");
 	rc |= wm_config_set(c->cfg, "paths", "database", "db/wm.db");
 	rc |= wm_config_set(c->cfg, "paths", "mail", "mail");
 	rc |= wm_config_set(c->cfg, "paths", "outbox", "outbox");
@@ -728,6 +745,7 @@ static const struct {
 	{ "log", 0750, 1 },
 	{ "run", 0755, 0 },
 	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
+	{ "run/lmtp", 0755, 1 },	/* wm-lmtpd's socket, bound as wm */
 	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
 	{ "tls", 0700, 0 },
 	{ "backup", 0700, 1 },
