@@ -208,6 +208,9 @@ pid_is(pid_t pid, const char *exe, const char *want)
 	if ((n = readlink(path, link, sizeof(link) - 1)) == -1)
 		return 0;
 	link[n] = '\0';
+	/* A program rebuilt or upgraded while it runs is still that program. */
+	if (n > 10 && strcmp(link + n - 10, " (deleted)") == 0)
+		link[n - 10] = '\0';
 	base = strrchr(link, '/');
 	base = base ? base + 1 : link;
 	if (strcmp(base, exe) != 0)
