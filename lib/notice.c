@@ -417,10 +417,19 @@ wm_notice_serve(struct wm_config *cfg, struct wm_db *db, time_t window,
 {
 	struct wm_notice_stats s;
 	struct wm_err perr;
+	unsigned passes = 0;
 
 	(void)err;
 	wm_log(LOG_INFO, "notice sender started");
 	while (!*stop) {
+		/*
+		 * Closing does not checkpoint (db.c), so the long-running sender
+		 * does, now and then: the WAL stays short and every wm-deliver
+		 * opens the database cheaply.
+		 */
+		if (passes++ % 30 == 0 &&
+		    wm_db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", &perr) == -1)
+			wm_log(LOG_INFO, "checkpoint: %s", perr.msg);
 		if (wm_notice_flush(cfg, db, window, &s, &perr) == -1)
 			wm_log(LOG_WARNING, "notice queue: %s; will retry",
 			    perr.msg);
