@@ -421,6 +421,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mt
 	    "relay     unix  -       -       n       -       -       smtp\n"
 	    "showq     unix  n       -       n       -       -       showq\n"
 	    "error     unix  -       -       n       -       -       error\n"
+	    "lmtp      unix  -       -       n       -       -       lmtp\n"
 	    "retry     unix  -       -       n       -       -       error\n"
 	    "discard   unix  -       -       n       -       -       discard\n"
 	    "anvil     unix  -       -       n       -       1       anvil\n"
@@ -857,6 +858,8 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 	rc |= wm_config_set(c->cfg, "instance", "user", c->user);
 	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
 	    c->o->capture_outbound ? "yes" : "no");
+	rc |= wm_config_set(c->cfg, "instance", "transport",
+	    c->o->lmtp ? "lmtp" : "pipe");
 	rc |= wm_config_set(c->cfg, "paths", "database", "db/wm.db");
 	rc |= wm_config_set(c->cfg, "paths", "mail", "mail");
 	rc |= wm_config_set(c->cfg, "paths", "outbox", "outbox");
@@ -897,6 +900,7 @@ static const struct {
 	{ "run", 0755, 0 },
 	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
 	{ "run/admin", 0700, 1 },	/* the console's FastCGI socket */
+	{ "run/lmtp", 0755, 1 },	/* wm-lmtpd's socket, bound as wm */
 	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
 	{ "tls", 0700, 0 },
 	{ "backup", 0700, 1 },

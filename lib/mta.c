@@ -122,7 +122,7 @@ static const struct wm_mta_field fields[WM_MTA_NFIELDS] = {
 static const char *owned[] = {
 	"queue_directory", "data_directory", "command_directory",
 	"header_checks", "smtp_header_checks",
-	"wmdeliver_destination_recipient_limit",
+	"wmdeliver_destination_recipient_limit", "lmtp_destination_recipient_limit",
 	"smtpd_relay_restrictions", "local_transport", "local_recipient_maps",
 	"mydestination", "maillog_file", "inet_interfaces", "milter_default_action",
 	NULL
@@ -757,6 +757,15 @@ relay_maps(struct wm_buf *b, const struct wm_mta *m, const char *rcpt)
 	free_domains(d);
 }
 
+/* transport = lmtp: Postfix hands tunnels to wm-lmtpd, not to the pipe. */
+static int
+lmtp_transport(const struct wm_config *cfg)
+{
+	const char *t = wm_config_get(cfg, "instance", "transport");
+
+	return t != NULL && strcmp(t, "lmtp") == 0;
+}
+
 static void
 transport(struct wm_buf *b, const struct wm_mta *m, const struct wm_config *cfg,
     const char *rcpt)
@@ -768,7 +777,11 @@ transport(struct wm_buf *b, const struct wm_mta *m, const struct wm_config *cfg,
 
 	wm_buf_init(&hop);
 	nexthop(&hop, m, cfg, WM_MTA_INT_HOST);
-	wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver:", rcpt);
+	if (lmtp_transport(cfg))
+		wm_buf_printf(b, "transport_maps = inline:{ %s=lmtp:unix:%s", rcpt,
+		    wm_config_path(cfg, "lmtp"));
+	else
+		wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver:", rcpt);
 	for (i = 1; hop.data != NULL && i <= n; i++) {
 		wm_buf_printf(b, ", %s=smtp:%s", d[i], hop.data);
 		if (sub)
@@ -846,6 +859,7 @@ wm_mta_main_cf(struct wm_buf *b, const struct wm_mta *m,
 	wm_buf_printf(b,
 	    "milter_default_action = tempfail\n"
 	    "wmdeliver_destination_recipient_limit = 1\n"
+	    "lmtp_destination_recipient_limit = 1\n"
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
 	    "header_checks = regexp:%s/header_checks\n"
 	    /* The routing mark of portal mail never reaches the next hop. */
