@@ -546,7 +546,7 @@ wm_net_hosts_set(const struct wm_net *n, const char *text, struct wm_err *err)
 {
 	struct wm_buf old, out;
 	const char *p, *nl;
-	char line[WM_NET_HOSTS_LINE + 2];
+	char line[WM_NET_HOSTS_LINE + 8];
 	int rc = -1;
 
 	wm_buf_init(&out);
