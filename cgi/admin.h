@@ -112,6 +112,8 @@ ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
+ADMIN_MODULE_DECLARE(mta);
+ADMIN_MODULE_DECLARE(net);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:
