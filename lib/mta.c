@@ -369,13 +369,26 @@ item_canon(const struct wm_mta_field *f, const char *in, int force,
 	return domain_canon(f->name, in, err);
 }
 
+/* True when the space-separated list has item. */
+static int
+in_list(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p;
+
+	for (p = list; (p = strstr(p, item)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* A list field: items split on blanks and commas, each checked, no doubles. */
 static char *
 list_canon(const struct wm_mta_field *f, const char *in, int force,
     struct wm_err *err)
 {
 	struct wm_buf b;
-	char *copy, *tok, *save, *one, pat[128];
+	char *copy, *tok, *save, *one;
 
 	if (strlen(in) > LIST_MAX) {
 		wm_err_set(err, EX_DATAERR, "%s: longer than %d bytes", f->name, LIST_MAX);
@@ -388,19 +401,17 @@ list_canon(const struct wm_mta_field *f, const char *in, int force,
 	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t,", &save)) {
 		if ((one = item_canon(f, tok, force, err)) == NULL)
-			goto fail;
-		snprintf(pat, sizeof(pat), " %s ", one);
-		wm_buf_puts(&b, " ");
-		if (strstr(b.data, pat) == NULL)
-			wm_buf_printf(&b, "%s", one);
+			break;
+		if (b.data != NULL && !in_list(b.data, one))
+			wm_buf_printf(&b, "%s%s", b.len ? " " : "", one);
 		free(one);
 	}
 	free(copy);
-	return b.data ? wm_strdup(b.data[0] == ' ' ? b.data + 1 : b.data) : NULL;
-fail:
-	free(copy);
-	wm_buf_free(&b);
-	return NULL;
+	if (tok != NULL) {	/* an item was refused */
+		wm_buf_free(&b);
+		return NULL;
+	}
+	return wm_buf_take(&b);
 }
 
 static char *

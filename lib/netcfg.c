@@ -520,7 +520,7 @@ done:
 static int
 hosts_entry_ok(const char *line, struct wm_err *err)
 {
-	char copy[WM_NET_HOSTS_LINE + 1], *tok, *save;
+	char copy[WM_NET_HOSTS_LINE + 8], *tok, *save;
 	int names = 0;
 
 	if (strlen(line) > WM_NET_HOSTS_LINE)
