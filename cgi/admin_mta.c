@@ -6,7 +6,8 @@
  * refused value is shown next to its field and nothing is stored.  Apply
  * runs [commands] mta-apply, which in production is wm-mtacfg apply as root
  * through the sudoers fragment: the console itself cannot write Postfix's
- * configuration.
+ * configuration.  The raw page edits main.cf as a whole the same way,
+ * through [commands] mta-raw.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "admin.h"
 #include "admin_pages.h"
+#include "config.h"
 #include "ctl.h"
 #include "err.h"
 #include "mta.h"
@@ -214,7 +216,75 @@ r_net_remove(struct admin *a, const long long *args)
 	return change(a, "my-networks", WM_MTA_OP_REMOVE, "network");
 }
 
+/* The raw main.cf (guide: "MTA raw config page"). */
+
+static int
+raw_page(struct admin *a, const char *text)
+{
+	struct wm_buf b;
+	struct wm_err err;
+	const char *p;
+	int i;
+
+	wm_buf_init(&b);
+	if (text == NULL && wm_mta_raw_get(a->cfg, &b, &err) == -1)
+		return admin_fail(a, &err);
+	wm_web_set(a->w, "Raw.text", text ? text : b.data ? b.data : "");
+	wm_buf_free(&b);
+	for (i = 0; (p = wm_mta_owned_param(i)) != NULL; i++)
+		admin_list_set(a, "Raw.owned", i, "name", p);
+	return admin_page(a, "mta_raw.cs", "MTA raw config", "The Postfix main.cf "
+	    "as a whole; it is saved only when postfix check accepts it, and the "
+	    "parameters the box sets may not be changed here.");
+}
+
+static int
+r_raw(struct admin *a, const long long *args)
+{
+	if (wm_web_param(a->w, "saved") != NULL)
+		wm_web_set(a->w, "Page.notice", "main.cf saved; Postfix uses it.");
+	return raw_page(a, NULL);
+}
+
+/*
+ * The text goes to run/mta-raw.cf, where [commands] mta-raw (wm-mtacfg raw
+ * set --file, as root) reads it; the console cannot write main.cf itself.
+ */
+static int
+r_raw_save(struct admin *a, const long long *args)
+{
+	const char *text = wm_web_param(a->w, "maincf");
+	struct wm_buf out;
+	struct wm_err err;
+	char *path, *p;
+	int rc;
+
+	if (text == NULL)
+		text = "";
+	if ((path = wm_asprintf("%s/mta-raw.cf", wm_config_path(a->cfg, "run"))) == NULL)
+		return admin_error(a, 503, "out of memory");
+	rc = wm_write_file_atomic(path, text, strlen(text), 0600, &err);
+	free(path);
+	if (rc == -1)
+		return admin_fail(a, &err);
+	wm_buf_init(&out);
+	rc = wm_ctl_command_all(a->cfg, "mta-raw", NULL, &out, &err);
+	if (rc != 0) {
+		while (out.len > 0 && out.data[out.len - 1] == '\n')
+			out.data[--out.len] = '\0';
+		p = out.data ? strrchr(out.data, '\n') : NULL;
+		admin_form_error(a, "maincf", p ? p + 1 : out.data ? out.data : err.msg);
+		wm_buf_free(&out);
+		return raw_page(a, text);
+	}
+	wm_buf_free(&out);
+	admin_audit(a, "mta-raw", "main.cf", NULL, NULL);
+	return admin_redirect(a, "/mta/raw?saved=1");
+}
+
 const struct admin_route admin_mta_routes[] = {
+	{ "GET",  "/mta/raw", r_raw, ADMIN_LOGIN, 0 },
+	{ "POST", "/mta/raw", r_raw_save, ADMIN_LOGIN, 0 },
 	{ "GET",  "/mta", r_mta, ADMIN_LOGIN, 0 },
 	{ "POST", "/mta", r_apply, ADMIN_LOGIN, 0 },
 	{ "POST", "/mta/relay-domains/add", r_relay_add, ADMIN_LOGIN, 0 },
@@ -226,5 +296,6 @@ const struct admin_route admin_mta_routes[] = {
 
 const struct admin_menu admin_mta_menu[] = {
 	{ ADMIN_SECTION_ADMIN, "MTA config", "/mta" },
+	{ ADMIN_SECTION_ADMIN, "MTA raw config", "/mta/raw" },
 	ADMIN_MENU_END
 };

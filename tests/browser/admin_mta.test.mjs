@@ -78,7 +78,8 @@ before(async () => {
 	const lconf = join(inst.dir, 'lighttpd/lighttpd.conf');
 	writeFileSync(lconf, readFileSync(lconf, 'utf8')
 		.replace(/^server\.(username|groupname) = .*$/mg, ''));
-	appendFileSync(inst.conf, `\n[commands]\nmta-apply = ${BIN}/wm-mtacfg -c ${inst.conf} apply\n`);
+	appendFileSync(inst.conf, `\n[commands]\nmta-apply = ${BIN}/wm-mtacfg -c ${inst.conf} apply\n` +
+		`mta-raw = ${BIN}/wm-mtacfg -c ${inst.conf} raw set --file ${inst.dir}/run/mta-raw.cf\n`);
 	execFileSync(join(BIN, 'wm-ctl'), ['-c', inst.conf, 'restart', 'lighttpd']);
 	admin = `https://${listen(inst, 'admin')}/admin`;
 	browser = await launch();
@@ -154,6 +155,38 @@ describe('MTA config page', () => {
 		assert.equal(mainCf('message_size_limit'), '10000');
 		assert.equal(smtpCode('127.0.0.1', 'x@external.example', 5000), '250');
 		assert.equal(smtpCode('127.0.0.1', 'x@external.example', 5001), '552');
+	});
+});
+
+describe('MTA raw config page', () => {
+	it('a main.cf postfix check refuses is shown as refused and changes nothing', async () => {
+		const path = join(inst.dir, 'postfix/main.cf');
+		const before = readFileSync(path);
+		await page.goto(`${admin}/mta/raw`);
+		const text = await page.locator('#maincf').inputValue();
+		assert.equal(text, before.toString());
+		await page.fill('#maincf', text + 'mail_owner = no_such_user_wm\n');
+		await page.locator('#save-raw').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('#maincf-error').textContent(), /postfix check refused/);
+		assert.ok(readFileSync(path).equals(before), 'main.cf byte-identical');
+		await page.fill('#maincf', text.replace(/^transport_maps = .*$/m, 'transport_maps ='));
+		await page.locator('#save-raw').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('#maincf-error').textContent(), /transport_maps/);
+		assert.ok(readFileSync(path).equals(before), 'main.cf still byte-identical');
+	});
+
+	it('an accepted main.cf is saved and used', async () => {
+		await page.goto(`${admin}/mta/raw`);
+		const text = await page.locator('#maincf').inputValue();
+		await page.fill('#maincf', text + 'delay_warning_time = 4h\n');
+		await submit(page.locator('#save-raw'));
+		assert.match(await page.locator('main').textContent(), /main\.cf saved/);
+		assert.equal(mainCf('delay_warning_time'), '4h');
+		assert.ok(!readFileSync(join(inst.dir, 'postfix/main.cf'), 'utf8').includes('\r'),
+			'the textarea\'s CRLF is saved as LF');
+		assert.equal(smtpCode('127.0.0.2', 'bob@external.example'), '250');
 	});
 });
 
