@@ -79,7 +79,13 @@ before(async () => {
 	writeFileSync(lconf, readFileSync(lconf, 'utf8')
 		.replace(/^server\.(username|groupname) = .*$/mg, ''));
 	appendFileSync(inst.conf, `\n[commands]\nmta-apply = ${BIN}/wm-mtacfg -c ${inst.conf} apply\n` +
-		`mta-raw = ${BIN}/wm-mtacfg -c ${inst.conf} raw set --file ${inst.dir}/run/mta-raw.cf\n`);
+		`mta-raw = ${BIN}/wm-mtacfg -c ${inst.conf} raw set --file ${inst.dir}/run/mta-raw.cf\n` +
+		// Network files in a scratch root, never this machine's /etc (no --apply).
+		`net = ${BIN}/wm-netcfg -c ${inst.conf} --root ${inst.dir}/netroot\n`);
+	mkdirSync(join(inst.dir, 'netroot/etc/systemd'), { recursive: true });
+	writeFileSync(join(inst.dir, 'netroot/etc/hostname'), 'debian\n');
+	writeFileSync(join(inst.dir, 'netroot/etc/hosts'), '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n');
+	writeFileSync(join(inst.dir, 'netroot/etc/resolv.conf'), 'nameserver 192.168.1.1\n');
 	execFileSync(join(BIN, 'wm-ctl'), ['-c', inst.conf, 'restart', 'lighttpd']);
 	admin = `https://${listen(inst, 'admin')}/admin`;
 	browser = await launch();
@@ -187,6 +193,37 @@ describe('MTA raw config page', () => {
 		assert.ok(!readFileSync(join(inst.dir, 'postfix/main.cf'), 'utf8').includes('\r'),
 			'the textarea\'s CRLF is saved as LF');
 		assert.equal(smtpCode('127.0.0.2', 'bob@external.example'), '250');
+	});
+});
+
+describe('network settings page', () => {
+	const root = () => join(inst.dir, 'netroot/etc');
+
+	it('a bad hostname and no DNS server are refused next to their fields', async () => {
+		await page.goto(`${admin}/network/settings`);
+		await page.fill('#hostname', 'bad_name.example');
+		await page.fill('#dns', '');
+		await page.locator('#apply-net').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('#hostname-error').textContent(), /not a host name/);
+		assert.match(await page.locator('#dns-error').textContent(), /at least one/);
+		assert.equal(readFileSync(join(root(), 'hostname'), 'utf8'), 'debian\n');
+	});
+
+	it('hostname, DNS and NTP end in the Debian files', async () => {
+		await page.goto(`${admin}/network/settings`);
+		await page.fill('#hostname', 'box.example.com');
+		await page.fill('#dns', '192.0.2.53 192.0.2.54');
+		await page.fill('#search', 'corp.example');
+		await page.fill('#ntp', '');
+		await submit(page.locator('#apply-net'));
+		assert.match(await page.locator('main').textContent(), /were applied/);
+		assert.equal(readFileSync(join(root(), 'hostname'), 'utf8'), 'box.example.com\n');
+		assert.match(readFileSync(join(root(), 'hosts'), 'utf8'), /^127\.0\.1\.1\tbox\.example\.com box$/m);
+		assert.equal(readFileSync(join(root(), 'resolv.conf'), 'utf8'),
+			'search corp.example\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n');
+		assert.match(readFileSync(join(root(), 'systemd/timesyncd.conf'), 'utf8'),
+			/^NTP=0\.debian\.pool\.ntp\.org /m);
 	});
 });
 
