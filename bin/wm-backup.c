@@ -6,6 +6,7 @@
  *	wm-backup [-c config] restore [--password-fd N] FILE
  *	wm-backup [-c config] list [--json]
  *	wm-backup [-c config] test-connection
+ *	wm-backup [-c config] restore-pending
  * DESCRIPTION
  *	create writes a backup of every setting (database, wm.conf, Postfix
  *	and lighttpd configuration, TLS key; not the users' mail) to FILE, to
@@ -13,6 +14,7 @@
  *	when a password is given.  restore verifies a backup completely, then
  *	puts it in place and restarts the services.  list shows the backups on
  *	the share; test-connection writes, reads back and removes a probe file.
+ *	restore-pending puts in place a restore the console verified.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 65 a wrong password or a damaged,
  *	truncated or foreign backup (nothing changed), 75 share unreachable,
@@ -43,6 +45,7 @@ static const char usage[] =
     "       wm-backup [-c config] restore [--password-fd N] FILE\n"
     "       wm-backup [-c config] list [--json]\n"
     "       wm-backup [-c config] test-connection\n"
+    "       wm-backup [-c config] restore-pending\n"
     "\n"
     "Backs up every setting of the box (not the users' mail), encrypted with\n"
     "gpg when a password is given, and restores such a backup.\n"
@@ -121,6 +124,20 @@ cmd_restore(struct wm_cli *cli, struct opts *o, const char *file,
 	return wm_cli_audit(cli, "backup-restore", file, err);
 }
 
+static int
+cmd_pending(struct wm_cli *cli, struct wm_err *err)
+{
+	struct wm_restore_report r;
+	int rc = wm_backup_restore_pending(cli->cfg, cli->db, &r, err);
+
+	if (rc == 1) {
+		printf("restored the pending backup; services %s\n", r.restarted ?
+		    "restarted" : "were not running");
+		return wm_cli_audit(cli, "backup-restore", "pending", err);
+	}
+	return rc;
+}
+
 struct listing {
 	int	json, n;
 };
@@ -184,6 +201,8 @@ dispatch(struct wm_cli *cli, struct opts *o, int argc, char **argv,
 	if ((strcmp(cmd, "list") == 0 || strcmp(cmd, "test-connection") == 0) &&
 	    argc == 1)
 		return cmd_smb(cli, cmd, err);
+	if (strcmp(cmd, "restore-pending") == 0 && argc == 1)
+		return cmd_pending(cli, err);
 	wm_cli_usage(cli);
 }
 
@@ -204,7 +223,7 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-backup", usage);
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'p' && (o.password_fd = (int)strtol(optarg, &end, 10),

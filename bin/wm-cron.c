@@ -185,12 +185,18 @@ cmd_jobs(struct wm_cli *cli, const char *cmd)
 	struct wm_err err;
 	int rc;
 
+	/* The loop needs only wm.conf: a database busy at start is no reason
+	 * to stop the instance's jobs (each run opens it afresh). */
+	if (strcmp(cmd, "loop") == 0) {
+		if ((cli->cfg = wm_config_load(cli->config_path, &err)) == NULL)
+			return wm_cli_fail(cli, &err);
+		wm_log_file(wm_config_path(cli->cfg, "log"));
+		return loop(cli);
+	}
 	if (wm_cli_open(cli, &err) == -1)
 		return wm_cli_fail(cli, &err);
 	if (strcmp(cmd, "run") == 0)
 		rc = wm_jobs_run(cli->cfg, cli->db, &err);
-	else if (strcmp(cmd, "loop") == 0)
-		rc = loop(cli);
 	else
 		rc = list(cli, &err);
 	if (rc == -1)
@@ -217,7 +223,7 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-cron", usage);
 	memset(&o, 0, sizeof(o));
 	o.count = 1;
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'f' && parse_ll(optarg, &o.from) == 0)

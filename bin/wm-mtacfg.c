@@ -226,7 +226,7 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-mtacfg", usage);
-	while ((ch = getopt_long(argc, argv, "c:vhf", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhf", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'f')

@@ -627,13 +627,15 @@ more_option(struct ctx *c, int ch, const char *arg)
 		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
 		return 0;
 	}
-	if (ch == 'J')
+	if (ch == 'k')
 		return wm_pki_list_kind_parse(arg, &c->q.kind);
 	if (ch == 'Q') {
 		c->q.search = arg;
 		return 0;
 	}
-	if (parse_number(arg, &n) == -1)
+	/* The rest take a number; anything else ('?', ':') is a usage error. */
+	if (arg == NULL || strchr("ALYN", ch) == NULL ||
+	    parse_number(arg, &n) == -1)
 		return -1;
 	if (ch == 'A')
 		c->q.after = n;
@@ -663,7 +665,7 @@ parse_args(struct ctx *c, int argc, char *argv[])
 		{ "email",		required_argument,	NULL, 'E' },
 		{ "subject",		required_argument,	NULL, 'T' },
 		{ "key",		required_argument,	NULL, 'K' },
-		{ "kind",		required_argument,	NULL, 'J' },
+		{ "kind",		required_argument,	NULL, 'k' },
 		{ "search",		required_argument,	NULL, 'Q' },
 		{ "after",		required_argument,	NULL, 'A' },
 		{ "limit",		required_argument,	NULL, 'L' },

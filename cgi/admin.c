@@ -81,6 +81,7 @@ static const struct module modules[] = {
 	ADMIN_MODULE(pki),
 	ADMIN_MODULE(mta),
 	ADMIN_MODULE(net),
+	ADMIN_MODULE(backup),
 	{ NULL, NULL, NULL }
 };
 

@@ -114,6 +114,7 @@ ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
 ADMIN_MODULE_DECLARE(mta);
 ADMIN_MODULE_DECLARE(net);
+ADMIN_MODULE_DECLARE(backup);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:

@@ -138,9 +138,12 @@ workdir(const struct wm_config *cfg, struct wm_err *err)
 	const char *base = wm_config_path(cfg, "backup");
 	char *d;
 
-	if (base == NULL || wm_mkdir_p(base, 0700, err) == -1)
-		return base ? NULL : (wm_err_set(err, EX_CONFIG, "no [paths] "
-		    "backup"), NULL);
+	if (base == NULL) {
+		wm_err_set(err, EX_CONFIG, "no [paths] backup");
+		return NULL;
+	}
+	if (wm_mkdir_p(base, 0700, err) == -1)
+		return NULL;
 	if ((d = wm_asprintf("%s/.work.XXXXXX", base)) == NULL ||
 	    mkdtemp(d) == NULL) {
 		wm_err_set(err, EX_CANTCREAT, "%s: %s", base, strerror(errno));
@@ -550,9 +553,12 @@ stage(struct wm_config *cfg, const char *file, const char *password,
 	wm_err_clear(err);
 	rc = wm_tar_read(tar, MEMBER_MAX, stage_member, s, err);
 	free(tar);
+	if (rc == -1 && err->code == 0)
+		return wm_err_set(err, EX_DATAERR, "not a wm backup: unexpected "
+		    "member in the archive");
 	if (rc == -1)
-		return err->code ? -1 : wm_err_set(err, EX_DATAERR, "not a wm "
-		    "backup: unexpected member in the archive");
+		return strstr(err->msg, "truncated") ? -1 :
+		    wm_err_wrap(err, "not a wm backup");
 	if (check_manifest(s, err) == -1)
 		return -1;
 	return check_database(s, r, err);
@@ -705,8 +711,11 @@ wm_backup_restore(struct wm_config *cfg, struct wm_db *db, const char *file,
 		goto out;
 	/* Verified: from here on the box changes. */
 	svc = running_services(cfg);
-	if (svc && wm_ctl_stop(cfg, svc | WM_SVC_CRON, err) == -1)
+	if (svc && wm_ctl_stop(cfg, svc | WM_SVC_CRON, err) == -1) {
+		/* Nothing was swapped: bring back what stopped. */
+		restart(cfg, svc, &(struct wm_err){ 0 });
 		goto out;
+	}
 	rc = swap_in(cfg, db, &s, r, err);
 	if (restart(cfg, svc, rc == 0 ? err : &(struct wm_err){ 0 }) == -1 &&
 	    rc == 0)
@@ -721,4 +730,65 @@ out:
 	free(s.man);
 	workdir_free(s.work);
 	return rc;
+}
+
+/* --- restores handed from the console to root --- */
+
+static char *
+pending_path(const struct wm_config *cfg)
+{
+	const char *base = wm_config_path(cfg, "backup");
+
+	return base ? wm_asprintf("%s/restore.pending", base) : NULL;
+}
+
+int
+wm_backup_stage_restore(struct wm_config *cfg, const char *file,
+    const char *password, struct wm_err *err)
+{
+	struct wm_restore_report r;
+	struct staged s;
+	char *tar = NULL, *pending = pending_path(cfg);
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	if (pending == NULL)
+		return wm_err_set(err, EX_CONFIG, "no [paths] backup");
+	if ((s.work = workdir(cfg, err)) == NULL)
+		goto out;
+	if (stage(cfg, file, password, &s, &r, err) == -1)
+		goto out;
+	tar = wm_asprintf("%s/backup.tar", s.work);
+	if (tar == NULL || !wm_gpg_looks_encrypted(file))
+		rc = install_copy(file, pending, err);
+	else
+		rc = install_copy(tar, pending, err);
+	if (rc == 0)
+		wm_log(LOG_NOTICE, "backup %s verified; restore pending", file);
+out:
+	free(tar);
+	free(pending);
+	plan_free(&s.p);
+	free(s.man);
+	workdir_free(s.work);
+	return rc;
+}
+
+int
+wm_backup_restore_pending(struct wm_config *cfg, struct wm_db *db,
+    struct wm_restore_report *r, struct wm_err *err)
+{
+	char *pending = pending_path(cfg);
+	int rc;
+
+	if (pending == NULL || !wm_path_exists(pending)) {
+		free(pending);
+		return 0;
+	}
+	rc = wm_backup_restore(cfg, db, pending, NULL, r, err);
+	/* Tried once: a pending restore that fails is not retried forever. */
+	unlink(pending);
+	free(pending);
+	return rc == 0 ? 1 : -1;
 }

@@ -53,6 +53,19 @@ struct wm_restore_report {
 int	 wm_backup_restore(struct wm_config *, struct wm_db *, const char *file,
 	    const char *password, struct wm_restore_report *, struct wm_err *);
 
+/*
+ * For the console, which cannot stop services or write root's files:
+ * verifies file as wm_backup_restore does and, when it passes, leaves its
+ * plain tar as [paths] backup/restore.pending for a root run of
+ * wm_backup_restore_pending ("wm-backup restore-pending", the instance's
+ * cron loop) to put in place.  Nothing else changes.
+ */
+int	 wm_backup_stage_restore(struct wm_config *, const char *file,
+	    const char *password, struct wm_err *);
+/* Restores and removes a pending restore; 1 done, 0 none pending, -1 error. */
+int	 wm_backup_restore_pending(struct wm_config *, struct wm_db *,
+	    struct wm_restore_report *, struct wm_err *);
+
 /* "wm-backup-POSTFIX.tar[.gpg]" for a strategy setting value and a time. */
 int	 wm_backup_name(const char *base, const char *strategy, time_t when,
 	    int encrypted, char *out, size_t len, struct wm_err *);

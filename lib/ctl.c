@@ -125,7 +125,8 @@ run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int flags,
 	char *log = NULL;
 	pid_t pid;
 
-	if (out == NULL && cfg != NULL &&
+	/* What is not collected goes to the log, never to our caller's tty. */
+	if (cfg != NULL && (out == NULL || !(flags & RUN_STDERR)) &&
 	    (log = wm_asprintf("%s/ctl.log", wm_config_path(cfg, "logdir"))) != NULL) {
 		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		free(log);
@@ -150,7 +151,7 @@ run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int flags,
 			dup2(nul, STDERR_FILENO);
 		else if (out != NULL && (flags & RUN_STDERR))
 			dup2(pfd[1], STDERR_FILENO);
-		else if (out == NULL && logfd != -1)
+		else if (logfd != -1)
 			dup2(logfd, STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "jobs.h"
 #include "log.h"
+#include "logexport.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -36,7 +37,8 @@ static const struct {
 	job_fn		 fn;
 } jobs[WM_JOB_COUNT] = {
 	{ "backup", "backup-cron", "backup-enabled", wm_backup_scheduled },
-	{ "logexport", "logexport-cron", "logexport-enabled", NULL },
+	{ "logexport", "logexport-cron", "logexport-enabled",
+	  wm_logexport_scheduled },
 	{ "cleanup", "cleanup-cron", NULL, run_cleanup },
 };
 
@@ -253,6 +255,24 @@ lock(struct wm_config *cfg, struct wm_err *err)
 	return fd;
 }
 
+/* A restore the console verified and left for root (an instance's loop). */
+static void
+apply_pending_restore(struct wm_config *cfg, struct wm_db *db)
+{
+	struct wm_restore_report r;
+	struct wm_err err;
+
+	switch (wm_backup_restore_pending(cfg, db, &r, &err)) {
+	case 1:
+		wm_log(LOG_NOTICE, "pending restore done");
+		wm_db_audit(db, "wm-cron", "backup-restore", "pending restore", &err);
+		break;
+	case -1:
+		wm_log(LOG_ERR, "pending restore failed: %s", err.msg);
+		break;
+	}
+}
+
 int
 wm_jobs_run(struct wm_config *cfg, struct wm_db *db, struct wm_err *err)
 {
@@ -266,6 +286,8 @@ wm_jobs_run(struct wm_config *cfg, struct wm_db *db, struct wm_err *err)
 		    "nothing");
 		return 0;
 	}
+	if (geteuid() == 0)
+		apply_pending_restore(cfg, db);
 	for (j = 0; j < WM_JOB_COUNT; j++)
 		if (consider(cfg, db, (enum wm_job)j, &jerr) == -1) {
 			*err = jerr;

@@ -128,6 +128,8 @@ deliver() {
 	wm-deliver -c "$conf" --sender gw@corp.example \
 	    --recipient webmail@webmail.local <"$1" 2>"$T/stderr"
 	rc=$?
+	# Notices wait in the database for the sender: hand them over now.
+	wm-notify -c "$conf" flush --window 0 >/dev/null 2>&1
 	newlines=$(tail -n +"$((before + 1))" "$log")
 	newmail=$(( $(ls "$box/outbox" | grep -c '\.eml$') - out_before ))
 }
