@@ -79,6 +79,8 @@ static const struct module modules[] = {
 	ADMIN_MODULE(users),
 	ADMIN_MODULE(templates),
 	ADMIN_MODULE(pki),
+	ADMIN_MODULE(mta),
+	ADMIN_MODULE(net),
 	ADMIN_MODULE(backup),
 	ADMIN_MODULE(admins),
 	{ NULL, NULL, NULL }
