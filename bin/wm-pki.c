@@ -619,6 +619,8 @@ more_option(struct ctx *c, int ch, const char *arg)
 {
 	long long n;
 
+	if (strchr("DPKQALYN", ch) == NULL || ch == 0)
+		return -1;
 	if (ch == 'D' || ch == 'P') {
 		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
 		return 0;
