@@ -33,6 +33,8 @@
 #include "cli.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
+#include "status.h"
 #include "util.h"
 
 static const char usage[] =
@@ -77,6 +79,22 @@ print_item(const struct wm_cleanup_item *it, void *arg)
 	return 0;
 }
 
+/*
+ * For the status page's history: what was removed, and a queue sample (cron
+ * runs this every 10 minutes, so the queue graph has points even when nobody
+ * looks).  Best effort: a busy MTA or database costs a point, not the run.
+ */
+static void
+record(struct wm_cli *cli, long long removed)
+{
+	struct wm_queue_counts q;
+	struct wm_err err;
+
+	wm_metric_note(cli->db, WM_METRIC_CLEANED, removed);
+	if (wm_status_sample_queue(cli->cfg, cli->db, &q, &err) == -1)
+		wm_log(LOG_NOTICE, "queue not sampled: %s", err.msg);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -115,6 +133,8 @@ main(int argc, char *argv[])
 	rc = wm_cleanup_run(cli.cfg, cli.db, &opts, &removed, &err);
 	if (o.json)
 		printf("%s]\n", o.n ? "\n" : "");
+	if (rc == 0 && !opts.dry_run)
+		record(&cli, removed);
 	if (rc == -1)
 		rc = wm_cli_fail(&cli, &err);
 	else if (cli.verbose)

@@ -36,6 +36,7 @@
 #include "deliver.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -99,6 +100,8 @@ main(int argc, char **argv)
 	}
 	rc = wm_deliver_stream(cli.cfg, cli.db, sender, recipient, STDIN_FILENO,
 	    max_size(cli.cfg), &err);
+	if (rc == -1 && err.code == EX_TEMPFAIL)	/* best effort, for the graphs */
+		wm_metric_note(cli.db, WM_METRIC_DEFERRED, 1);
 	wm_cli_close(&cli);
 	if (rc == -1) {
 		/* wm_deliver logged the outcome already. */

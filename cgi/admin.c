@@ -39,6 +39,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "throttle.h"
 #include "util.h"
@@ -68,7 +69,12 @@ struct module {
  * precedence.
  */
 static const struct module modules[] = {
-	ADMIN_MODULE(core),
+	ADMIN_MODULE(status),
+	ADMIN_MODULE(queue),
+	ADMIN_MODULE(control),
+	ADMIN_MODULE(testmail),
+	ADMIN_MODULE(logs),
+	ADMIN_MODULE(audit),
 	ADMIN_MODULE(settings),
 	ADMIN_MODULE(users),
 	ADMIN_MODULE(templates),
@@ -503,6 +509,8 @@ logged_in_as(struct admin *a, const char *name, enum wm_admin_login r)
 		return admin_fail(a, &err);
 	wm_log(LOG_INFO, "admin login %s (%s) from %s", name,
 	    wm_admin_login_name(r), admin_client(a));
+	if (r != WM_ADMIN_LOGIN_NEED_TOTP)
+		wm_metric_note(a->db, WM_METRIC_LOGINS, 1);
 	housekeeping(a);
 	if (r == WM_ADMIN_LOGIN_NEED_TOTP)
 		return admin_redirect(a, "/totp");

@@ -18,9 +18,10 @@
  *      The Makefile links every cgi/admin_*.c into admin.cgi by itself.
  *   2. Declare both here with ADMIN_MODULE_DECLARE(mta) and add one line
  *      ADMIN_MODULE(mta) to the modules[] table in cgi/admin.c.
- *   3. Templates in templates/html/admin/mta.cs, starting with
- *      <?cs include:"admin/header.cs" ?> and ending with
- *      <?cs include:"admin/footer.cs" ?>.
+ *   3. Templates in templates/html/admin/mta.cs (the console's only
+ *      template directory), starting with <?cs include:"header.cs" ?> and
+ *      ending with <?cs include:"footer.cs" ?>; field.cs has the macros
+ *      field_error(name) (next to a field) and csrf() (in every form).
  * A handler never checks the login, the method, the body size or the CSRF
  * token: main did, from the route.  It answers exactly once, with
  * admin_page, admin_redirect, admin_fail, admin_form_error or wm_web_send.
@@ -100,8 +101,14 @@ struct admin_menu {
 	extern const struct admin_route admin_##name##_routes[]; \
 	extern const struct admin_menu admin_##name##_menu[]
 
-/* The core's own modules (cgi/admin.c and cgi/admin_*.c of the core). */
-ADMIN_MODULE_DECLARE(core);
+/* The core's own modules (cgi/admin_*.c of the core). */
+ADMIN_MODULE_DECLARE(status);
+ADMIN_MODULE_DECLARE(queue);
+ADMIN_MODULE_DECLARE(control);
+ADMIN_MODULE_DECLARE(testmail);
+ADMIN_MODULE_DECLARE(logs);
+ADMIN_MODULE_DECLARE(audit);
+/* Settings, templates, PKI and user pages (cgi/admin_pages.h). */
 ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "message.h"
+#include "metrics.h"
 #include "notify.h"
 #include "password.h"
 #include "prefs.h"
@@ -386,6 +387,7 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 	}
 	wm_log(LOG_INFO, "login %s%s from %s", u->address,
 	    totp ? " (code pending)" : "", ip);
+	wm_metric_note(p->db, WM_METRIC_LOGINS, 1);
 	/* Housekeeping rides on logins: old sessions and failures go. */
 	if (wm_session_purge(p->db, WM_SESSION_IDLE, WM_SESSION_MAX, &err) == -1 ||
 	    wm_throttle_purge(p->db, &err) == -1)

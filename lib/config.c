@@ -60,6 +60,16 @@ static const struct key_def keys[] = {
 	{ "commands", "lighttpd", "/usr/sbin/lighttpd", "lighttpd command" },
 	{ "commands", "gpg", "/usr/bin/gpg", "gpg command" },
 	{ "commands", "openssl", "/usr/bin/openssl", "openssl command" },
+	{ "commands", "postsuper", "/usr/sbin/postsuper", "postsuper command (root: wm-ctl queue)" },
+	{ "commands", "postcat", "/usr/sbin/postcat", "postcat command (root: wm-ctl queue)" },
+	{ "commands", "queue", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf queue", "what the console runs to hold, release, delete or show queued mail" },
+	{ "commands", "mta-stop", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf stop postfix", "what the console runs for Stop MTA" },
+	{ "commands", "mta-start", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf start postfix", "what the console runs for Start MTA" },
+	{ "commands", "restart", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf restart all", "what the console runs to restart the services" },
+	{ "commands", "reboot", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf reboot", "what the console runs to reboot" },
+	{ "commands", "shutdown", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf shutdown", "what the console runs to shut down" },
+	{ "commands", "system-reboot", "/usr/bin/systemctl reboot", "what wm-ctl reboot runs" },
+	{ "commands", "system-shutdown", "/usr/bin/systemctl poweroff", "what wm-ctl shutdown runs" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -612,3 +612,43 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 	st->queue = queue_count(cfg);
 	return 0;
 }
+
+int
+wm_ctl_command(const struct wm_config *cfg, const char *key,
+    const char *const *extra, struct wm_buf *out, struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+
+	if (build_argv(cfg, key, store, sizeof(store), argv, extra, err) == -1)
+		return -1;
+	return run(cfg, argv, out, 0, err);
+}
+
+int
+wm_ctl_command_detached(const struct wm_config *cfg, const char *key,
+    struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+	pid_t pid;
+	int status;
+
+	if (build_argv(cfg, key, store, sizeof(store), argv, NULL, err) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* A grandchild in its own session outlives us and our server. */
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		/* Nor holds the connection of the request that asked for it. */
+		close_range(3, ~0U, 0);
+		run(cfg, argv, NULL, 0, err);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return wm_err_set(err, EX_OSERR, "waitpid: %s",
+			    strerror(errno));
+	return 0;
+}

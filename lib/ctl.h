@@ -48,4 +48,21 @@ int	 wm_ctl_status(const struct wm_config *, struct wm_ctl_status *,
 	    struct wm_err *);
 const char *wm_ctl_state_name(enum wm_svc_state);
 
+struct wm_buf;
+
+/*
+ * Runs the [commands] entry key of wm.conf (split at blanks) with extra
+ * arguments appended, and waits: its exit status, or -1 when it could not
+ * run.  out (may be NULL) collects standard output; without it output goes
+ * to logdir/ctl.log.
+ */
+int	 wm_ctl_command(const struct wm_config *, const char *key,
+	    const char *const *extra, struct wm_buf *out, struct wm_err *);
+/*
+ * The same, detached (its own session, not waited for): for a restart or a
+ * reboot that ends the very process asking for it.
+ */
+int	 wm_ctl_command_detached(const struct wm_config *, const char *key,
+	    struct wm_err *);
+
 #endif

@@ -26,6 +26,7 @@
 #include "err.h"
 #include "log.h"
 #include "mailbox.h"
+#include "metrics.h"
 #include "message.h"
 #include "mime.h"
 #include "notify.h"
@@ -161,6 +162,7 @@ refuse(struct job *j, const char *reason, struct wm_err *err)
 	}
 	wm_log(LOG_ERR, "tunnel from <%s> refused: %s; sent to the postmaster",
 	    j->sender, reason);
+	wm_metric_note(j->db, WM_METRIC_POSTMASTER, 1);
 	return 0;
 }
 
@@ -239,6 +241,7 @@ store_one(struct job *j, const char *rcpt, const char *key, struct wm_err *err)
 	wm_log(LOG_INFO, "recipient=%s key=%s stored %s (%zu bytes) from <%s>",
 	    rcpt, key, file, j->t->original_len, j->t->sender);
 	free(file);
+	wm_metric_note(j->db, WM_METRIC_DELIVERED, 1);
 	return 0;
 }
 
