@@ -178,6 +178,27 @@ like_pattern(const char *part, struct wm_err *err)
 	return wm_buf_take(&b);
 }
 
+/*
+ * A part of three characters or more without LIKE wildcards is looked up in
+ * the trigram index (migration 5); a shorter one, or one holding % _ or \,
+ * is matched row by row (the trigram LIKE takes no ESCAPE).
+ */
+static int
+trigram_ok(const char *part)
+{
+	return part != NULL && strlen(part) >= 3 && strpbrk(part, "%_\\") == NULL;
+}
+
+static const char *
+search_sql(const char *part)
+{
+	if (part == NULL || *part == '\0')
+		return "?2 IS NULL";
+	if (trigram_ok(part))
+		return "id IN (SELECT rowid FROM users_search WHERE address LIKE ?2)";
+	return "address LIKE ?2 ESCAPE '\\'";
+}
+
 static sqlite3_stmt *
 user_query(struct wm_db *db, const struct wm_user_query *q, int *reversed,
     struct wm_err *err)
@@ -192,11 +213,10 @@ user_query(struct wm_db *db, const struct wm_user_query *q, int *reversed,
 	if (key != NULL && *key == '\0')
 		key = NULL;
 	/* "?1 IS NULL OR" would cost the index its range seek. */
-	sql = wm_asprintf("SELECT " COLUMNS " FROM users WHERE %s%s%s AND "
-	    "(?2 IS NULL OR address LIKE ?2 ESCAPE '\\') ORDER BY address %s "
-	    "LIMIT ?3", filter_sql[q->filter], key ? " AND address " : "",
-	    key ? (*reversed ? "< ?1" : "> ?1") : "",
-	    *reversed ? "DESC" : "ASC");
+	sql = wm_asprintf("SELECT " COLUMNS " FROM users WHERE %s%s%s AND %s "
+	    "ORDER BY address %s LIMIT ?3", filter_sql[q->filter],
+	    key ? " AND address " : "", key ? (*reversed ? "< ?1" : "> ?1") : "",
+	    search_sql(q->search), *reversed ? "DESC" : "ASC");
 	if (sql == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
