@@ -231,6 +231,12 @@ run_examples wm-user.8 .
 run_examples wm-prefs.8 'apply|view'
 run_examples wm-notify.8 .
 run_examples wm-pki.8 'ca-create|ca-issue|--kind|whitelist 2|export 2'
+# README's tour lines for these commands, exactly as written there.
+while IFS= read -r line; do
+	check "README: $line" bash -c "$line" </dev/null
+done < <(sed -n 's/^    \(wm-user list --search [^#]*\|wm-user cleanup [^#]*\|wm-prefs view [^#]*\|wm-notify template-preview [^#]*\|wm-pki list --kind [^#]*\)#.*/\1/p' "$TOP/README.md")
+is "$(grep -cE '^    (wm-user list --search|wm-user cleanup|wm-prefs view|wm-notify template-preview|wm-pki list --kind)' "$TOP/README.md")" 5 \
+    "README shows the five lines run above"
 check "the PKCS#12 of the example opens with the password file" \
     openssl pkcs12 -in gateway.p12 -passin file:password-file -noout
 like "$(openssl x509 -inform DER -in gateway.cer -noout -subject)" "Gateway signing" \
