@@ -214,6 +214,28 @@ wm_pref_view_clear(struct wm_pref_view *v)
 	v->own = v->inherited = NULL;
 }
 
+int
+wm_prefs_domains(struct wm_db *db, int (*fn)(const char *, void *), void *arg,
+    struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = wm_db_prepare(db, "SELECT DISTINCT owner FROM properties WHERE "
+	    "scope = 'domain' ORDER BY owner LIMIT 1000", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(wm_db_text(st, 0), arg) == -1) {
+			sqlite3_finalize(st);
+			return wm_err_set(err, EX_SOFTWARE, "listing stopped");
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return wm_db_fail(db, "domains", err);
+	return 0;
+}
+
 static int
 validate_one(const struct wm_pref_def *d, enum wm_scope scope,
     struct wm_pref_change *c)

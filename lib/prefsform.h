@@ -51,6 +51,10 @@ int	 wm_pref_view_get(struct wm_db *, enum wm_scope, const char *owner,
 	    const struct wm_pref_def *, struct wm_pref_view *, struct wm_err *);
 void	 wm_pref_view_clear(struct wm_pref_view *);
 
+/* The domains that have settings of their own, in order (at most 1000). */
+int	 wm_prefs_domains(struct wm_db *, int (*fn)(const char *domain, void *),
+	    void *arg, struct wm_err *);
+
 /* One field of a submitted form. */
 struct wm_pref_change {
 	const char	*name;

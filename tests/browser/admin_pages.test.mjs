@@ -186,6 +186,9 @@ describe('settings (acceptance 2)', () => {
 		await submit(page.locator('form.prefs button[type=submit]'));
 		assert.equal(wm(inst, 'wm-prefs', ['get', '--domain', 'customer.example', 'quota']).trim(),
 			'5368709120');
+		await go('/settings/domain');
+		assert.equal(await page.locator('ul.domains a', { hasText: 'customer.example' }).count(), 1,
+			'the Domains page lists the domain that has settings');
 	});
 
 	it('the user page shows the domain quota, and every setting agrees with wm-prefs', async () => {
