@@ -436,6 +436,45 @@ describe('PKI (acceptance 5)', () => {
 	});
 });
 
+describe('security of these pages', () => {
+	it('a POST without the CSRF token changes nothing (403)', async () => {
+		const req = browser.context.request;
+		for (const [path, form] of [
+			['/settings/quota', { i_quota: '', v_quota: '7G' }],
+			['/certs/action', { op: 'delete', sel: '1' }],
+			['/users/cleanup', { kind: 'never', days: '0', confirm: 'yes' }],
+			['/templates/edit', { name: 'new-mail', op: 'reset' }],
+		]) {
+			const r = await req.post(`${admin}${path}`, { form, maxRedirects: 0 });
+			assert.equal(r.status(), 403, path);
+		}
+		assert.equal(wm(inst, 'wm-prefs', ['get', 'quota']).trim(), '2147483648');
+	});
+
+	it('an upload larger than the limit is refused before it is read (413), never a 500', async () => {
+		await go('/certs');
+		const csrf = await page.locator('form[action$="/certs/import"] input[name=csrf]').inputValue();
+		const r = await browser.context.request.post(`${admin}/certs/import`, {
+			multipart: { csrf, file: { name: 'big.pem', mimeType: 'application/octet-stream',
+				buffer: Buffer.alloc(6 * 1024 * 1024, 65) } },
+			maxRedirects: 0 });
+		assert.equal(r.status(), 413);
+	});
+
+	it('a domain\'s template is set and previewed at domain scope', async () => {
+		await go('/templates?d=customer.example');
+		await submit(page.locator('a', { hasText: 'signup' }));
+		const src = await page.locator('#source').inputValue();
+		await page.locator('#source').fill(src.replace('Hello,', 'Hello from customer.example,'));
+		await submit(page.getByRole('button', { name: 'save' }));
+		assert.equal(await page.locator('#template-from').textContent(), 'domain');
+		assert.equal(wm(inst, 'wm-notify', ['template-list', '--user', 'bob@customer.example'])
+			.match(/signup\t(\S+)/)[1], 'domain');
+		assert.equal(wm(inst, 'wm-notify', ['template-list']).match(/signup\t(\S+)/)[1], 'file',
+			'the global one is untouched');
+	});
+});
+
 describe('users (acceptance 6)', () => {
 	const FRANK = 'frank.needle@customer.example';
 
