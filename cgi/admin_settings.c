@@ -309,7 +309,7 @@ save(struct admin *a, struct target *t)
 	size_t n, i;
 
 	n = collect(a, t->scope, t->page, advanced, ch, FIELDS_MAX);
-	if (wm_prefs_apply(a->db, admin_name(a), t->scope, t->scope ==
+	if (wm_prefs_apply(a->db, admin_name(a), admin_client(a), t->scope, t->scope ==
 	    WM_SCOPE_GLOBAL ? NULL : t->owner, ch, n, &err) == 0) {
 		snprintf(back, sizeof(back), "%s%csaved=1%s", t->path,
 		    strchr(t->path, '?') ? '&' : '?', advanced ? "&advanced=1" : "");

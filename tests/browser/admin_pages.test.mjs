@@ -587,5 +587,10 @@ describe('users (acceptance 6)', () => {
 			'pki-crl-import', 'pki-ca-create', 'pki-ca-issue', 'pki-relay-create'])
 			assert.match(rows, new RegExp(`^admin ${action}$`, 'm'), action);
 		assert.ok(!rows.includes('p12-upload-secret') && !rows.includes('p12-download-pass'));
+		assert.equal(sql(inst, "SELECT client || '|' || ifnull(old_value, '-') || '|' || new_value " +
+			"FROM audit WHERE action = 'pref-set' AND object = 'quota at domain customer.example'"),
+		'127.0.0.1|-|5368709120', 'a settings change names the client, the old and the new value');
+		assert.match(sql(inst, "SELECT client || ' ' || object FROM audit WHERE action = 'template-set'"),
+			/^127\.0\.0\.1 template new-mail at global$/m);
 	});
 });

@@ -69,7 +69,7 @@ out=$(wm-user cleanup --never --days 5 --delete --json)
 is "$(json_get "$out" 'j["removed"]')" 9998 "cleanup --never --delete removes them"
 is "$(wm-user list | wc -l)" 3 "the users who logged in and the new one stay"
 is "$(cat "$mail/user00003=40bulk.example/new/1.eml")" "old mail" "without --purge-mailbox the mailbox stays"
-is "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE action = 'user-delete' AND detail LIKE '%(idle)'")" 9998 \
+is "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE action = 'user-delete' AND new_value LIKE '%(idle)'")" 9998 \
     "every removed user is audited"
 is "$(wm-user mailboxes --orphans --search user00003 | cut -f2)" "user00003@bulk.example" \
     "mailboxes --orphans lists the mailbox of a removed user"

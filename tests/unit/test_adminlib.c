@@ -68,7 +68,7 @@ START_TEST(test_form_with_one_bad_field_saves_nothing)
 	struct wm_err err;
 	char *v;
 
-	ck_assert_int_eq(wm_prefs_apply(db, "tester", WM_SCOPE_DOMAIN,
+	ck_assert_int_eq(wm_prefs_apply(db, "tester", NULL, WM_SCOPE_DOMAIN,
 	    "Example.COM", ch, 3, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	ck_assert_int_eq(ch[0].err.code, 0);
@@ -91,7 +91,7 @@ START_TEST(test_form_applies_changes_and_inherit)
 
 	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "quota", "2G",
 	    &err), 0);
-	ck_assert_int_eq(wm_prefs_apply(db, "tester", WM_SCOPE_DOMAIN,
+	ck_assert_int_eq(wm_prefs_apply(db, "tester", NULL, WM_SCOPE_DOMAIN,
 	    "example.com", ch, 2, &err), 0);
 	ck_assert_int_eq(ch[0].changed, 1);
 	ck_assert_int_eq(ch[1].changed, 0);	/* was inherited already */
@@ -108,7 +108,7 @@ START_TEST(test_form_applies_changes_and_inherit)
 	ck_assert_int_eq(view.inherited_from, WM_SCOPE_GLOBAL);
 	wm_pref_view_clear(&view);
 	/* The same form again changes nothing, so nothing more is audited. */
-	ck_assert_int_eq(wm_prefs_apply(db, "tester", WM_SCOPE_DOMAIN,
+	ck_assert_int_eq(wm_prefs_apply(db, "tester", NULL, WM_SCOPE_DOMAIN,
 	    "example.com", ch, 2, &err), 0);
 	ck_assert_int_eq(ch[0].changed, 0);
 }
@@ -121,7 +121,7 @@ START_TEST(test_form_refuses_a_setting_of_another_scope)
 	};
 	struct wm_err err;
 
-	ck_assert_int_eq(wm_prefs_apply(db, "tester", WM_SCOPE_USER,
+	ck_assert_int_eq(wm_prefs_apply(db, "tester", NULL, WM_SCOPE_USER,
 	    "bob@example.com", ch, 1, &err), -1);
 	ck_assert_int_eq(ch[0].err.code, EX_USAGE);
 	ck_assert(!wm_pref_allowed(wm_pref_find("relay-recipient"),
@@ -247,7 +247,7 @@ START_TEST(test_idle_users_and_last_login)
 	ck_assert_str_eq(s.list, "u001@example.com ");
 	q.kind = WM_IDLE_NEVER;
 	q.days = 5;
-	ck_assert_int_eq(wm_user_cleanup(db, tmpdir, "tester", &q, 0, &removed,
+	ck_assert_int_eq(wm_user_cleanup(db, tmpdir, "tester", NULL, &q, 0, &removed,
 	    &err), 0);
 	ck_assert_int_eq(removed, 2);
 	memset(&s, 0, sizeof(s));
@@ -271,7 +271,7 @@ START_TEST(test_template_check_refuses_what_would_not_render)
 	ck_assert_ptr_null(wm_template_preview("new-mail", "From: a@b.c\nTo: "
 	    "d@e.f\n\n<?cs if:unseen ?>open", &err));
 	ck_assert_int_eq(err.code, EX_DATAERR);
-	ck_assert_int_eq(wm_template_save(db, "tester", WM_SCOPE_GLOBAL, NULL,
+	ck_assert_int_eq(wm_template_save(db, "tester", NULL, WM_SCOPE_GLOBAL, NULL,
 	    "new-mail", "Subject: no sender\n\nhi\n", &err), -1);
 	ck_assert_ptr_null(wm_template_get(db, WM_SCOPE_GLOBAL, NULL,
 	    "new-mail", &err));
