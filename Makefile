@@ -105,8 +105,13 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 	sh tests/fuzz/run
 
+# Production's lighttpd.conf comes from the generator of every instance's.
+$(B)/conf/lighttpd.conf: $(B)/bin/wm-init conf/wm.conf
+	@mkdir -p $(@D)
+	$(B)/bin/wm-init -c conf/wm.conf --lighttpd-conf >$@
+
 DESTDIR ?=
-install: all
+install: all $(B)/conf/lighttpd.conf
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/wm/cgi \
 		$(DESTDIR)$(sysconfdir)/wm $(DESTDIR)$(datadir)/wm \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
@@ -116,6 +121,7 @@ install: all
 	set -e; for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -D -m 644 conf/cron.d/wm $(DESTDIR)$(sysconfdir)/cron.d/wm
 	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
+	install -m 644 $(B)/conf/lighttpd.conf $(DESTDIR)$(sysconfdir)/wm/lighttpd.conf
 
 clean:
 	rm -rf $(B) tests/out

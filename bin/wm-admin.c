@@ -197,7 +197,7 @@ static const struct command commands[] = {
 	{ NULL,			0, NULL }
 };
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[])
 {
@@ -209,7 +209,7 @@ parse_args(struct ctx *c, int argc, char *argv[])
 	const struct command *cmd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		if (ch == 'm')

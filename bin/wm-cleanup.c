@@ -10,7 +10,7 @@
  *	cleanup-interval (8h, 1d, 2w, ...).  Prints one line per message
  *	removed: mailbox, id, reason (expired or age) and subject.
  *	--dry-run prints what would go and removes nothing; --verbose adds a
- *	closing count.  The cron file runs it every ten minutes as user wm.
+ *	closing count.  wm-cron(8) runs the same cleanup every ten minutes.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 0 done, 64 usage, 78 bad
  *	cleanup-interval or wm.conf, 75 temporary failure (database busy); a
@@ -22,7 +22,7 @@
  *	message whose file has gone.
  * FILES
  *	wm.conf(5) names the database and the mail directory;
- *	/etc/cron.d/wm runs this program.
+ *	/etc/cron.d/wm runs wm-cron, which runs the cleanup.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -112,7 +112,8 @@ main(int argc, char *argv[])
 
 	wm_cli_init(&cli, "wm-cleanup", usage);
 	memset(&opts, 0, sizeof(opts));
-	while ((ch = getopt_long(argc, argv, "c:vhn", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhn",
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'n')

@@ -2,7 +2,7 @@
  * NAME
  *	wm-ctl - start, stop and show the services of a webmail instance
  * SYNOPSIS
- *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]
+ *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|all]
  *	wm-ctl [-c config] status [--json]
  *	wm-ctl [-c config] queue list [--json]
  *	wm-ctl [-c config] queue flush
@@ -48,7 +48,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|all]\n"
+    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
     "       wm-ctl [-c config] queue list [--json] | flush\n"
     "       wm-ctl [-c config] queue hold|release|delete ID... | headers ID\n"
@@ -107,9 +107,10 @@ static void
 print_json(const struct wm_config *cfg, const struct wm_ctl_status *st,
     int dflt)
 {
-	printf("{\"postfix\": \"%s\", \"sink\": \"%s\", \"lighttpd\": \"%s\", ",
-	    wm_ctl_state_name(st->postfix), wm_ctl_state_name(st->sink),
-	    wm_ctl_state_name(st->lighttpd));
+	printf("{\"postfix\": \"%s\", \"sink\": \"%s\", \"lighttpd\": \"%s\", "
+	    "\"notify\": \"%s\", ", wm_ctl_state_name(st->postfix),
+	    wm_ctl_state_name(st->sink), wm_ctl_state_name(st->lighttpd),
+	    wm_ctl_state_name(st->notify));
 	json_listen(cfg, "smtp", "smtp");
 	json_listen(cfg, "relay", "relay");
 	if (wm_config_bool(cfg, "instance", "capture-outbound"))
@@ -141,6 +142,9 @@ print_text(const struct wm_config *cfg, const struct wm_ctl_status *st,
 	printf("\nlighttpd: %s", wm_ctl_state_name(st->lighttpd));
 	if (st->lighttpd_pid)
 		printf(" (pid %d)", (int)st->lighttpd_pid);
+	printf("\nnotify:   %s", wm_ctl_state_name(st->notify));
+	if (st->notify_pid)
+		printf(" (pid %d)", (int)st->notify_pid);
 	printf("\nsmtp:     %s\nrelay:    %s\nportal:   https://%s/\n"
 	    "admin:    https://%s/\n",
 	    wm_config_get(cfg, "listen", "smtp"), wm_config_get(cfg, "listen", "relay"),
@@ -296,7 +300,7 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-ctl", usage);
 	wm_err_clear(&err);
 	/* Options may follow the verb: "status --json". */
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1)
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1)
 		if (!wm_cli_option(&cli, ch, optarg))
 			wm_cli_usage(&cli);
 	if (argc - optind < 1)

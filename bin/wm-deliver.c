@@ -78,8 +78,8 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-deliver", usage);
-	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, WM_CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 's')

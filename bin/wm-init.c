@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	wm-init [--port-base N] [--capture-outbound] [--force]
  *	    [--user USER] [--templates DIR] DIR
+ *	wm-init -c FILE --lighttpd-conf
  * DESCRIPTION
  *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
  *	system mail secret and webmail relay recipient key and certificate,
@@ -16,6 +17,9 @@
  *	one file per message to DIR/outbox.  Start the services with
  *	wm-ctl(8).  An existing instance is refused unless --force is given;
  *	--force rewrites the configuration and keeps database and mail.
+ *	With --lighttpd-conf it only prints the lighttpd configuration for the
+ *	wm.conf named by -c (or WM_CONFIG): the same generator writes every
+ *	instance's and production's (make install runs it on conf/wm.conf).
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 73 (EX_CANTCREAT) when DIR already
  *	holds an instance, 69 (EX_UNAVAILABLE) when a port is taken, 67 when
@@ -31,14 +35,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <errno.h>
+#include <string.h>
+
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "instance.h"
 #include "log.h"
+#include "util.h"
 
 static const char usage[] =
     "usage: wm-init [--port-base N] [--capture-outbound] [--force]\n"
     "               [--user USER] [--templates DIR] DIR\n"
+    "       wm-init -c FILE --lighttpd-conf\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
     "                      N+3 (portal), N+4 (admin); default: free ports\n"
@@ -46,9 +56,11 @@ static const char usage[] =
     "  --force             rewrite an existing instance (keeps its data)\n"
     "  --user USER         system user owning the data (default wm)\n"
     "  --templates DIR     ClearSilver templates (default: found)\n"
+    "  --lighttpd-conf     print the lighttpd.conf for the wm.conf of -c\n"
     "  --help, --version\n";
 
-enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES };
+enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
+	OPT_LIGHTTPD };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -57,6 +69,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
+	{ "lighttpd-conf", no_argument, NULL, OPT_LIGHTTPD },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -73,17 +86,37 @@ parse_port(const char *s, int *port)
 	return 0;
 }
 
+static int
+print_lighttpd(struct wm_cli *cli)
+{
+	struct wm_config *cfg;
+	struct wm_buf b;
+	struct wm_err err;
+	int rc;
+
+	if ((cfg = wm_config_load(cli->config_path, &err)) == NULL)
+		return wm_cli_fail(cli, &err);
+	wm_buf_init(&b);
+	rc = wm_instance_lighttpd_conf(cfg, &b, &err);
+	wm_config_free(cfg);
+	if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
+		rc = wm_err_set(&err, EX_IOERR, "write: %s", strerror(errno));
+	wm_buf_free(&b);
+	return rc == -1 ? wm_cli_fail(cli, &err) : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct wm_instance_opts o = { 0 };
 	struct wm_cli cli;
 	struct wm_err err;
-	int ch;
+	int ch, lighttpd = 0;
 
 	wm_cli_init(&cli, "wm-init", usage);
 	wm_err_clear(&err);
-	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, WM_CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {
@@ -103,10 +136,15 @@ main(int argc, char *argv[])
 		case OPT_TEMPLATES:
 			o.templates = optarg;
 			break;
+		case OPT_LIGHTTPD:
+			lighttpd = 1;
+			break;
 		default:
 			wm_cli_usage(&cli);
 		}
 	}
+	if (lighttpd && argc == optind)
+		return print_lighttpd(&cli);
 	if (argc - optind != 1)
 		wm_cli_usage(&cli);
 	o.dir = argv[optind];

@@ -7,6 +7,8 @@
  *	wm-notify [-c config] reset address
  *	wm-notify [-c config] postmaster reason file
  *	wm-notify [-c config] verify-link purpose token
+ *	wm-notify [-c config] flush [--window seconds] [--json]
+ *	wm-notify [-c config] serve [--window seconds] [--interval ms]
  *	wm-notify [-c config] template-list [--domain D | --user U] [--json]
  *	wm-notify [-c config] template-get [--domain D | --user U] name
  *	wm-notify [-c config] template-set [--domain D | --user U] name file
@@ -19,7 +21,11 @@
  *	once per hour while the user has no password, else a new-message
  *	notification), reset sends a password reset link, postmaster sends
  *	file (- for stdin) to the postmaster as delivery does with a tunnel
- *	it cannot handle (to try the address out).  verify-link checks
+ *	it cannot handle (to try the address out).  flush submits the
+ *	notices that deliveries and the portal queued and that are due
+ *	(new-mail notices to one address wait --window seconds, default 5,
+ *	and go out as one mail); serve does that until SIGTERM, every
+ *	--interval milliseconds (default 1000).  verify-link checks
  *	a link token and prints the address it was made for.  The template
  *	commands show, replace and remove the ClearSilver mail templates at
  *	global (default), domain or user scope; a template set nowhere comes
@@ -38,7 +44,9 @@
  * FILES
  *	wm.conf(5): the database, [paths] templates and [commands] sendmail.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +58,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "notice.h"
 #include "notify.h"
 #include "prefs.h"
 #include "template.h"
@@ -65,6 +74,9 @@ static const char usage[] =
     "  reset ADDRESS                  send a password reset link\n"
     "  postmaster REASON FILE         report FILE (- for stdin) to the postmaster\n"
     "  verify-link PURPOSE TOKEN      print the address a link is for\n"
+    "  flush [--window S]             submit the queued notices that are due\n"
+    "  serve [--window S] [--interval MS]  the notice sender: flush until\n"
+    "                                 SIGTERM (wm-ctl start runs it)\n"
     "  template-list                  mail templates and where each comes from\n"
     "  template-get NAME              print the template in effect\n"
     "  template-set NAME FILE         store FILE (- for stdin) as template NAME\n"
@@ -85,6 +97,8 @@ struct ctx {
 	char		 owner_buf[WM_ADDRESS_MAX + 1];
 	char		**args;
 	int		 nargs;
+	time_t		 window;	/* flush, serve: merge window */
+	unsigned	 interval_ms;	/* serve: between passes */
 };
 
 struct command {
@@ -93,6 +107,19 @@ struct command {
 	int		 scoped;	/* takes --domain / --user */
 	int		(*run)(struct ctx *, struct wm_err *);
 };
+
+/* A plain decimal count: no sign, no unit. */
+static int
+parse_count(const char *s, long long *n)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*n = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
 
 static int
 address_arg(const char *in, char *out, struct wm_err *err)
@@ -256,6 +283,46 @@ cmd_template_set(struct ctx *c, struct wm_err *err)
 }
 
 static int
+cmd_flush(struct ctx *c, struct wm_err *err)
+{
+	struct wm_notice_stats s;
+
+	if (wm_notice_flush(c->cli->cfg, c->cli->db, c->window, &s, err) == -1)
+		return -1;
+	if (c->cli->json)
+		printf("{\"mails\":%lld,\"sent\":%lld,\"deferred\":%lld,"
+		    "\"failed\":%lld,\"waiting\":%lld}\n", s.mails, s.sent,
+		    s.deferred, s.failed, s.waiting);
+	else
+		printf("%lld mails for %lld notices; %lld deferred, %lld given "
+		    "up, %lld waiting\n", s.mails, s.sent, s.deferred, s.failed,
+		    s.waiting);
+	return 0;
+}
+
+static volatile int stop_serving;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_serving = 1;
+}
+
+static int
+cmd_serve(struct ctx *c, struct wm_err *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	return wm_notice_serve(c->cli->cfg, c->cli->db, c->window,
+	    c->interval_ms, &stop_serving, err);
+}
+
+static int
 cmd_template_unset(struct ctx *c, struct wm_err *err)
 {
 	if (wm_template_reset(c->cli->db, c->cli->actor, NULL, c->scope, c->owner,
@@ -297,6 +364,8 @@ static const struct command commands[] = {
 	{ "reset", 1, 0, cmd_reset },
 	{ "postmaster", 2, 0, cmd_postmaster },
 	{ "verify-link", 2, 0, cmd_verify_link },
+	{ "flush", 0, 0, cmd_flush },
+	{ "serve", 0, 0, cmd_serve },
 	{ "template-list", 0, 1, cmd_template_list },
 	{ "template-get", 1, 1, cmd_template_get },
 	{ "template-set", 2, 1, cmd_template_set },
@@ -305,7 +374,7 @@ static const struct command commands[] = {
 	{ NULL, 0, 0, NULL }
 };
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
     const char **user)
@@ -314,19 +383,29 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 		WM_CLI_LONGOPTS,
 		{ "domain", required_argument, NULL, 'D' },
 		{ "user", required_argument, NULL, 'U' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "interval", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd;
+	long long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		if (ch == 'D')
 			*domain = optarg;
 		else if (ch == 'U')
 			*user = optarg;
-		else
+		else if ((ch == 'W' || ch == 'I') && parse_count(optarg, &n) == 0
+		    && n >= 0 && n <= 86400) {
+			if (ch == 'W')
+				c->window = (time_t)n;
+			else
+				c->interval_ms = (unsigned)n;
+		} else
 			wm_cli_usage(c->cli);
 	}
 	if (optind >= argc || (*domain && *user))
@@ -386,6 +465,8 @@ main(int argc, char *argv[])
 	wm_cli_init(&cli, "wm-notify", usage);
 	memset(&c, 0, sizeof(c));
 	c.cli = &cli;
+	c.window = WM_NOTICE_WINDOW;
+	c.interval_ms = 1000;
 	cmd = parse_args(&c, argc, argv, &domain, &user);
 	if (set_scope(&c, domain, user, &err) == -1)
 		return wm_cli_fail(&cli, &err);

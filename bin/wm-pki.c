@@ -19,7 +19,7 @@
  *	wm-pki [-c config] crl-delete id
  *	wm-pki [-c config] verify file
  *	wm-pki [-c config] webmail-cert [--create] [--email address]
- *	    [--subject text]
+ *	    [--subject text] [--key rsa-3072|ec-p256|ec-p384]
  * DESCRIPTION
  *	Imports certificates (PEM, DER, PKCS#7 bundles or PKCS#12 with its
  *	private key) as
@@ -92,8 +92,10 @@ static const char usage[] =
     "  verify FILE                  would this certificate be accepted as\n"
     "                               the signer of a tunnel? (\"ok\", exit 0)\n"
     "  webmail-cert [--create] [--email ADDRESS] [--subject TEXT]\n"
+    "               [--key rsa-3072|ec-p256|ec-p384]\n"
     "                               print the relay recipient certificate;\n"
-    "                               --create makes a new key and certificate\n"
+    "                               --create makes a new key (default\n"
+    "                               rsa-3072) and certificate\n"
     "\n"
     "FILE may be - for standard input.\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
@@ -108,6 +110,8 @@ struct ctx {
 	int		 password_fd;	/* -1: none */
 	int		 password_stdin;
 	int		 create;
+	int		 key_given;
+	enum wm_relay_key key_kind;
 	const char	*email;
 	const char	*subject;
 	int		 n;		/* rows printed, for JSON commas */
@@ -487,8 +491,8 @@ cmd_webmail_cert(struct ctx *c, struct wm_err *err)
 		if (c->email == NULL && (email = wm_pref_get(c->cli->db,
 		    WM_SCOPE_GLOBAL, NULL, "relay-recipient", NULL, err)) == NULL)
 			return -1;
-		rc = wm_pki_create_relay_cert(c->cli->db, c->email ? c->email :
-		    email, c->subject, &id, err);
+		rc = wm_pki_create_relay_cert_key(c->cli->db, c->email ?
+		    c->email : email, c->subject, c->key_kind, &id, err);
 		free(email);
 		if (rc == -1 || audit_cert(c, "pki-relay-create", id, "", err) == -1)
 			return -1;
@@ -607,9 +611,9 @@ options_fit(const struct ctx *c, const struct command *cmd)
 		return 0;
 	if (c->password_stdin && strcmp(c->arg, "-") == 0)
 		return 0;
-	if (!webmail && (c->create || c->email || c->subject))
+	if (!webmail && (c->create || c->email || c->subject || c->key_given))
 		return 0;
-	if ((c->email || c->subject) && !c->create)
+	if ((c->email || c->subject || c->key_given) && !c->create)
 		return 0;
 	return 1;
 }
@@ -625,13 +629,15 @@ more_option(struct ctx *c, int ch, const char *arg)
 		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
 		return 0;
 	}
-	if (ch == 'K')
+	if (ch == 'k')
 		return wm_pki_list_kind_parse(arg, &c->q.kind);
 	if (ch == 'Q') {
 		c->q.search = arg;
 		return 0;
 	}
-	if (parse_number(arg, &n) == -1)
+	/* The rest take a number; anything else ('?', ':') is a usage error. */
+	if (arg == NULL || strchr("ALYN", ch) == NULL ||
+	    parse_number(arg, &n) == -1)
 		return -1;
 	if (ch == 'A')
 		c->q.after = n;
@@ -647,7 +653,7 @@ more_option(struct ctx *c, int ch, const char *arg)
 	return 0;
 }
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[])
 {
@@ -660,7 +666,8 @@ parse_args(struct ctx *c, int argc, char *argv[])
 		{ "create",		no_argument,		NULL, 'C' },
 		{ "email",		required_argument,	NULL, 'E' },
 		{ "subject",		required_argument,	NULL, 'T' },
-		{ "kind",		required_argument,	NULL, 'K' },
+		{ "key",		required_argument,	NULL, 'K' },
+		{ "kind",		required_argument,	NULL, 'k' },
 		{ "search",		required_argument,	NULL, 'Q' },
 		{ "after",		required_argument,	NULL, 'A' },
 		{ "limit",		required_argument,	NULL, 'L' },
@@ -674,7 +681,8 @@ parse_args(struct ctx *c, int argc, char *argv[])
 	long long fd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		switch (ch) {
@@ -700,6 +708,11 @@ parse_args(struct ctx *c, int argc, char *argv[])
 			break;
 		case 'T':
 			c->subject = optarg;
+			break;
+		case 'K':
+			if (wm_pki_relay_key_kind(optarg, &c->key_kind) == -1)
+				wm_cli_usage(c->cli);
+			c->key_given = 1;
 			break;
 		default:
 			if (more_option(c, ch, optarg) == -1)

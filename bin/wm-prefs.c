@@ -44,6 +44,7 @@
 #include "cli.h"
 #include "err.h"
 #include "log.h"
+#include "mta.h"
 #include "prefs.h"
 #include "prefsform.h"
 #include "util.h"
@@ -84,7 +85,7 @@ origin_owner(const struct target *t, enum wm_scope from)
 static const char *
 shown(const struct wm_pref_def *d, const char *value, int show_secrets)
 {
-	if (d->type != WM_PREF_SECRET || show_secrets)
+	if (!wm_pref_is_secret(d) || show_secrets)
 		return value;
 	return *value ? "(set)" : "(not set)";
 }
@@ -117,7 +118,7 @@ print_json(const struct target *t, const struct wm_pref_def *d,
 		printf("%s\"%s\"", first ? "" : ", ", sc[i].name);
 		first = 0;
 	}
-	printf("], \"secret\": %s}", d->type == WM_PREF_SECRET ? "true" : "false");
+	printf("], \"secret\": %s}", wm_pref_is_secret(d) ? "true" : "false");
 }
 
 static void
@@ -197,7 +198,7 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	if ((d = wm_pref_find(name)) == NULL)
 		return wm_err_set(err, EX_USAGE, "unknown setting %s", name);
 	/* A key on the command line would show in ps(1) and shell history. */
-	if (value != NULL && d->type == WM_PREF_SECRET &&
+	if (value != NULL && wm_pref_is_secret(d) &&
 	    strcmp(value, "-") == 0) {
 		if ((secret = wm_cli_read_secret("secret: ", err)) == NULL)
 			return -1;
@@ -209,6 +210,9 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	else
 		rc = wm_pref_unset_by(cli->db, cli->actor, t->scope, t->owner, name,
 		    err);
+	/* Postfix follows the settings it depends on (relay-recipient). */
+	if (rc == 0 && t->scope == WM_SCOPE_GLOBAL)
+		rc = wm_mta_pref_changed(cli->cfg, cli->db, name, err);
 	if (rc == 0)
 		wm_log(LOG_INFO, "%s %s at %s%s%s%s%s", value ? "set" : "unset",
 		    name, wm_scope_name(t->scope), t->owner ? " " : "",
@@ -365,7 +369,8 @@ main(int argc, char *argv[])
 	memset(&t, 0, sizeof(t));
 	t.scope = WM_SCOPE_GLOBAL;
 	/* Options may follow the command: "set --domain D quota 2G". */
-	while ((ch = getopt_long(argc, argv, "c:vhd:u:", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhd:u:",
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {

@@ -223,7 +223,11 @@ cmd_show(struct ctx *c, struct wm_err *err)
 		return wm_err_set(err, EX_IOERR, "cannot measure the mailbox of "
 		    "%s", c->addr);
 	}
-	quota = wm_pref_user_num(c->cli->db, u->address, "quota", -1);
+	if (wm_pref_user_num(c->cli->db, u->address, "quota", &quota,
+	    err) == -1) {
+		wm_user_free(u);
+		return -1;
+	}
 	if (c->cli->json)
 		show_json(u, name, exists, used, quota);
 	else
@@ -288,6 +292,7 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 {
 	char detail[WM_ADDRESS_MAX + 32];
 	struct wm_user *u;
+	long long bits;
 	char *pw;
 	int min, rc;
 
@@ -297,8 +302,12 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 	wm_user_free(u);
 	if ((pw = wm_cli_read_secret("Password: ", err)) == NULL)
 		return -1;
-	min = (int)wm_pref_user_num(c->cli->db, c->addr,
-	    "min-password-strength", 15);
+	if (wm_pref_user_num(c->cli->db, c->addr, "min-password-strength",
+	    &bits, err) == -1) {
+		wm_free_secret(pw);
+		return -1;
+	}
+	min = (int)bits;
 	rc = c->force ? 0 : wm_password_check(pw, c->addr, min, err);
 	if (rc == 0)
 		rc = wm_user_set_password(c->cli->db, c->addr, pw, err);
@@ -488,7 +497,7 @@ check_args(struct ctx *c, const struct command *cmd)
 		c->q.limit = 50;
 }
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[], const char **address)
 {
@@ -511,7 +520,8 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **address)
 	const struct command *cmd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		if (ch == 'P')

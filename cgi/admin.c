@@ -79,6 +79,7 @@ static const struct module modules[] = {
 	ADMIN_MODULE(users),
 	ADMIN_MODULE(templates),
 	ADMIN_MODULE(pki),
+	ADMIN_MODULE(admins),
 	{ NULL, NULL, NULL }
 };
 
@@ -761,12 +762,22 @@ strip_base(struct wm_web *w)
 	return 0;
 }
 
-static size_t
-body_limit(const struct admin_route *r)
+/*
+ * What the request may carry, decided before its body is read: a small form
+ * before login, forms after it, uploads only on the routes that take them.
+ */
+static void
+body_limits(struct admin *a, const struct admin_route *r,
+    struct wm_web_limits *lim)
 {
-	if (r == NULL || r->access == ADMIN_PUBLIC)
-		return ADMIN_BODY_SMALL;
-	return r->max_body > 0 ? r->max_body : ADMIN_BODY_FORM;
+	lim->max_body = ADMIN_BODY_SMALL;
+	lim->max_fields = WM_WEB_ANON_FIELDS;
+	lim->uploads = 0;
+	if (r == NULL || r->access == ADMIN_PUBLIC || !logged_in(a))
+		return;
+	lim->max_body = r->max_body > 0 ? r->max_body : ADMIN_BODY_FORM;
+	lim->max_fields = WM_WEB_MAX_FIELDS;
+	lim->uploads = lim->max_body > ADMIN_BODY_FORM;
 }
 
 /* The route may run for this request?  Answers itself when not. */
@@ -798,6 +809,7 @@ static void
 dispatch(struct admin *a)
 {
 	const struct admin_route *r;
+	struct wm_web_limits lim;
 	long long args[4] = { 0 };
 	struct wm_err err;
 	int wrong;
@@ -806,11 +818,18 @@ dispatch(struct admin *a)
 		admin_error(a, 404, "There is no such page.");
 		return;
 	}
+	/*
+	 * Only here: a request outside the cookie's path (/favicon.ico) would
+	 * mint a token the browser then stores over the login form's.
+	 */
+	load_pre_token(a);
+	wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 	r = find_route(wm_web_method(a->w), wm_web_path(a->w), args, &wrong);
-	if (wm_web_parse(a->w, body_limit(r), &err) == -1) {
-		admin_error(a, strstr(err.msg, "larger") ? 413 : 400,
-		    strstr(err.msg, "larger") ? "This request is too large." :
-		    "This request could not be read.");
+	body_limits(a, r, &lim);
+	/* A refused body is answered by wm_web_parse_limits itself. */
+	if (wm_web_parse_limits(a->w, &lim, &err) == -1) {
+		if (!wm_web_sent(a->w))
+			admin_error(a, 400, "This request could not be read.");
 		return;
 	}
 	if (r == NULL) {
@@ -930,8 +949,6 @@ serve(void *ctx)
 		wm_web_error(a->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else {
-		load_pre_token(a);
-		wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 		dispatch(a);
 		wm_web_error(a->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}

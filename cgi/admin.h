@@ -72,7 +72,7 @@ struct admin_route {
 	const char	*pattern;	/* wm_web_match: "/certs/#" */
 	int		(*fn)(struct admin *, const long long *args);
 	enum admin_access access;
-	size_t		 max_body;	/* 0: ADMIN_BODY_SMALL public, FORM after login */
+	size_t		 max_body;	/* 0: FORM after login; above FORM: takes uploads */
 };
 #define ADMIN_ROUTES_END	{ NULL, NULL, NULL, ADMIN_PUBLIC, 0 }
 
@@ -113,6 +113,7 @@ ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
+ADMIN_MODULE_DECLARE(admins);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:

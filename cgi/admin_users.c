@@ -289,9 +289,9 @@ set_password(struct admin *a, const char *addr, struct wm_err *err)
 		admin_form_error(a, "password2", "The two passwords differ.");
 		return 1;
 	}
-	min = wm_pref_user_num(a->db, addr, "min-password-strength", -1);
-	if (min < 0)
-		return wm_err_set(err, EX_TEMPFAIL, "cannot read the password rules");
+	if (wm_pref_user_num(a->db, addr, "min-password-strength", &min,
+	    err) == -1)
+		return -1;
 	if (wm_password_check(pw, addr, (int)min, err) == -1 ||
 	    wm_user_set_password(a->db, addr, pw, err) == -1) {
 		if (err->code != EX_DATAERR)

@@ -118,8 +118,10 @@ static int
 password_rules(struct wm_db *db, const char *name, const char *password,
     struct wm_err *err)
 {
-	long long min = wm_pref_user_num(db, NULL, "min-password-strength", 15);
+	long long min;
 
+	if (wm_pref_user_num(db, NULL, "min-password-strength", &min, err) == -1)
+		return -1;
 	if (password != NULL && strcmp(password, WM_ADMIN_DEFAULT) == 0)
 		return wm_err_set(err, EX_DATAERR, "the default password cannot "
 		    "be kept; choose another one");

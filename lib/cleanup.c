@@ -3,9 +3,12 @@
  * messages older than cleanup-interval.  WM-Expires is the sender's word and
  * holds whether or not auto cleanup is enabled.
  *
- * Order per message: index row, then file.  Users only ever see mail through
- * the index, so a crash between the two leaves an unreferenced file that is
- * invisible, never a listed message whose file has gone.
+ * Order, per batch of rows: the rows are deleted and their files recorded in
+ * file_removals in one transaction, then the files and their records go.
+ * Users only ever see mail through the index, so no listed message ever
+ * lacks its file; and a crash after the commit leaves records, which the
+ * next run finishes first, never a file nothing names.  One commit per
+ * batch, not per mail: a commit is a sync.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +131,13 @@ age_policy(struct wm_db *db, time_t now, int *by_age, time_t *cutoff,
 {
 	long long secs;
 	char *v;
+	int on;
 
 	*by_age = 0;
 	*cutoff = 0;
-	if (!wm_pref_user_bool(db, NULL, "auto-cleanup-enabled"))
+	if (wm_pref_user_bool(db, NULL, "auto-cleanup-enabled", &on, err) == -1)
+		return -1;
+	if (!on)
 		return 0;
 	v = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "cleanup-interval", NULL, err);
 	if (v == NULL)
@@ -148,20 +154,173 @@ age_policy(struct wm_db *db, time_t now, int *by_age, time_t *cutoff,
 	return 0;
 }
 
-/* 0 removed, 1 gone meanwhile (a user or another run), -1 error. */
+#define BATCH	1000	/* rows per transaction: one commit (and sync) each */
+
+/*
+ * Deletes the rows of one batch and records their files as to be removed, in
+ * one transaction.  A row gone meanwhile (a user, another run) is marked
+ * gone (it.id = 0) and not reported.
+ */
 static int
-remove_one(struct wm_db *db, const char *root, const struct wm_cleanup_item *it,
-    struct wm_err *err)
+forget_batch(struct wm_db *db, struct due *v, size_t n, struct wm_err *err)
+{
+	sqlite3_stmt *del = NULL, *rec = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (wm_db_begin(db, err) == -1)
+		return -1;
+	if ((del = wm_db_prepare(db, "DELETE FROM messages WHERE id = ? AND "
+	    "mailbox = ?", err)) == NULL || (rec = wm_db_prepare(db, "INSERT OR "
+	    "IGNORE INTO file_removals (mailbox, file) VALUES (?, ?)", err)) ==
+	    NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(del, 1, v[i].it.id);
+		sqlite3_bind_text(del, 2, v[i].mailbox, -1, SQLITE_STATIC);
+		sqlite3_bind_text(rec, 1, v[i].mailbox, -1, SQLITE_STATIC);
+		sqlite3_bind_text(rec, 2, v[i].file, -1, SQLITE_STATIC);
+		if (sqlite3_step(del) != SQLITE_DONE ||
+		    (sqlite3_changes(wm_db_handle(db)) == 1 &&
+		    sqlite3_step(rec) != SQLITE_DONE)) {
+			wm_db_fail(db, "cleanup", err);
+			goto out;
+		}
+		if (sqlite3_changes(wm_db_handle(db)) == 0)
+			v[i].it.id = 0;
+		sqlite3_reset(del);
+		sqlite3_reset(rec);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(del);
+	sqlite3_finalize(rec);
+	if (rc == -1) {
+		wm_db_rollback(db);
+		return -1;
+	}
+	return wm_db_commit(db, err);
+}
+
+/*
+ * Removes up to BATCH recorded files and their records, under the write lock:
+ * a delivery that publishes the same file name meanwhile (the same mail
+ * again) waits, and takes the record back in its own transaction
+ * (wm_cleanup_keep_file).  *left: records remained.
+ */
+static int
+remove_batch(struct wm_db *db, const char *root, int *left, struct wm_err *err)
 {
 	struct wm_err ferr;
+	sqlite3_stmt *st;
+	int rc, n = 0;
 
-	if (wm_message_delete(db, it->mailbox, it->id, err) == -1)
-		return err->code == EX_NOINPUT ? 1 : -1;
-	if (wm_mailbox_remove(root, it->mailbox, it->file, &ferr) == -1) {
-		/* The row is gone, so users no longer see it: log, go on. */
-		wm_log(LOG_WARNING, "cleanup: %s message %lld: file left: %s",
-		    it->mailbox, it->id, ferr.msg);
+	*left = 0;
+	if (wm_db_begin(db, err) == -1)
+		return -1;
+	st = wm_db_prepare(db, "DELETE FROM file_removals WHERE rowid IN "
+	    "(SELECT rowid FROM file_removals LIMIT ?) RETURNING mailbox, file",
+	    err);
+	if (st == NULL) {
+		wm_db_rollback(db);
+		return -1;
 	}
+	sqlite3_bind_int(st, 1, BATCH);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (wm_mailbox_remove(root, wm_db_text(st, 0), wm_db_text(st, 1),
+		    &ferr) == -1 && ferr.code != EX_NOINPUT)
+			wm_log(LOG_WARNING, "cleanup: %s: file left: %s",
+			    wm_db_text(st, 0), ferr.msg);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		wm_db_fail(db, "cleanup", err);
+		wm_db_rollback(db);
+		return -1;
+	}
+	*left = n == BATCH;
+	return wm_db_commit(db, err);
+}
+
+/* Removes every recorded file, including those a crashed run left. */
+static int
+remove_recorded(struct wm_db *db, const char *root, struct wm_err *err)
+{
+	int left = 1;
+
+	while (left)
+		if (remove_batch(db, root, &left, err) == -1)
+			return -1;
+	return 0;
+}
+
+int
+wm_cleanup_keep_file(struct wm_db *db, const char *mailbox, const char *file,
+    struct wm_err *err)
+{
+	sqlite3_stmt *st;
+
+	st = wm_db_prepare(db, "DELETE FROM file_removals WHERE mailbox = ? AND "
+	    "file = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_TRANSIENT);
+	return wm_db_step_done(db, st, "cleanup", err);
+}
+
+static int
+report_batch(const struct wm_cleanup_opts *o, const struct due *v, size_t n,
+    long long *removed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!o->dry_run && v[i].it.id == 0)
+			continue;	/* gone meanwhile */
+		(*removed)++;
+		if (!o->dry_run)
+			wm_log(LOG_INFO, "cleanup: removed %s message %lld (%s)",
+			    v[i].it.mailbox, v[i].it.id, v[i].it.reason);
+		if (o->report != NULL && o->report(&v[i].it, o->arg) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+run_batches(struct wm_db *db, const char *root, const struct wm_cleanup_opts *o,
+    struct due_list *l, long long *removed, struct wm_err *err)
+{
+	size_t i, n;
+
+	for (i = 0; i < l->n; i += n) {
+		n = l->n - i < BATCH ? l->n - i : BATCH;
+		if (!o->dry_run && (forget_batch(db, l->v + i, n, err) == -1 ||
+		    remove_recorded(db, root, err) == -1))
+			return -1;
+		if (report_batch(o, l->v + i, n, removed) == -1)
+			break;
+	}
+	return 0;
+}
+
+#define TMP_AGE	(36 * 3600)	/* maildir(5): tmp/ files older are debris */
+
+static int
+sweep_one(const char *name, const char *address, void *arg)
+{
+	const char *root = arg;
+	struct wm_err err;
+	long long n = 0;
+
+	(void)name;
+	if (wm_mailbox_sweep_tmp(root, address, TMP_AGE, &n, &err) == -1)
+		wm_log(LOG_WARNING, "cleanup: %s: %s", address, err.msg);
+	else if (n > 0)
+		wm_log(LOG_INFO, "cleanup: %s: removed %lld stale tmp/ files "
+		    "(deliveries killed before their rename)", address, n);
 	return 0;
 }
 
@@ -172,34 +331,22 @@ wm_cleanup_run(struct wm_config *cfg, struct wm_db *db,
 	struct due_list l;
 	const char *root;
 	time_t now = wm_now(), cutoff;
-	size_t i;
-	int by_age, gone, rc = 0;
+	int by_age, rc;
 
 	*removed = 0;
 	memset(&l, 0, sizeof(l));
 	if ((root = wm_config_path(cfg, "mail")) == NULL)
 		return wm_err_set(err, EX_CONFIG, "no [paths] mail");
-	if (age_policy(db, now, &by_age, &cutoff, err) == -1 ||
+	if ((!o->dry_run && remove_recorded(db, root, err) == -1) ||
+	    age_policy(db, now, &by_age, &cutoff, err) == -1 ||
 	    find_due(db, now, by_age, cutoff, &l, err) == -1) {
 		due_list_free(&l);
 		return -1;
 	}
-	for (i = 0; i < l.n && rc == 0; i++) {
-		if (!o->dry_run &&
-		    (gone = remove_one(db, root, &l.v[i].it, err)) != 0) {
-			if (gone == -1) {
-				rc = -1;
-				break;
-			}
-			continue;
-		}
-		(*removed)++;
-		if (!o->dry_run)
-			wm_log(LOG_INFO, "cleanup: removed %s message %lld (%s)",
-			    l.v[i].it.mailbox, l.v[i].it.id, l.v[i].it.reason);
-		if (o->report != NULL && o->report(&l.v[i].it, o->arg) == -1)
-			break;
-	}
+	rc = run_batches(db, root, o, &l, removed, err);
 	due_list_free(&l);
+	if (rc == 0 && !o->dry_run &&
+	    wm_mailbox_foreach(root, sweep_one, (void *)root, err) == -1)
+		rc = -1;
 	return rc;
 }

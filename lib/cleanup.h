@@ -35,11 +35,18 @@ struct wm_cleanup_opts {
  * Removes what is due at wm_now().  A message is due when expires <= now,
  * or when auto cleanup is on and received < now - cleanup-interval (a
  * message exactly cleanup-interval old stays until the next run).
- * *removed counts the messages.  The index row goes first, then the file:
- * a crash in between leaves a file no index row names, which no user can
- * see, never a row naming a missing file.
+ * *removed counts the messages.  Rows go in batches, each in one
+ * transaction that also records their files as to be removed; then the
+ * files go: a crash leaves neither a row naming a missing file nor a file
+ * nothing names (the next run removes what was recorded first).
  */
 int	 wm_cleanup_run(struct wm_config *, struct wm_db *,
 	    const struct wm_cleanup_opts *, long long *removed, struct wm_err *);
+/*
+ * A delivery publishing file (the same mail again) takes back a removal
+ * recorded for it; called in the delivery's transaction.
+ */
+int	 wm_cleanup_keep_file(struct wm_db *, const char *mailbox,
+	    const char *file, struct wm_err *);
 
 #endif

@@ -114,6 +114,39 @@ wm_cli_option(struct wm_cli *cli, int ch, const char *arg)
 	return 0;
 }
 
+/* Moves the operands gathered at argv[1..n] to just before optind. */
+static void
+gather_operands(struct wm_cli *cli, char **argv)
+{
+	int i, n = cli->noperands;
+
+	for (i = n - 1; i >= 0; i--)
+		argv[optind - n + i] = argv[1 + i];
+	optind -= n;
+	cli->noperands = 0;
+}
+
+int
+wm_cli_getopt(struct wm_cli *cli, int argc, char **argv,
+    const char *shortopts, const struct option *longopts)
+{
+	char opts[128];
+	int ch;
+
+	shortopts += strspn(shortopts, "+-");
+	if (strlen(shortopts) + 2 > sizeof(opts))
+		abort();	/* a program's fixed option string: a bug */
+	/* '-' returns operands in order as option 1 (whatever
+	 * POSIXLY_CORRECT says); they are kept in the consumed slots. */
+	opts[0] = '-';
+	strcpy(opts + 1, shortopts);
+	while ((ch = getopt_long(argc, argv, opts, longopts, NULL)) == 1)
+		argv[1 + cli->noperands++] = optarg;
+	if (ch == -1)
+		gather_operands(cli, argv);
+	return ch;
+}
+
 void
 wm_cli_usage(const struct wm_cli *cli)
 {

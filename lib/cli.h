@@ -22,6 +22,7 @@ struct wm_cli {
 	struct wm_config	*cfg;
 	struct wm_db		*db;
 	char			 actor[64];	/* who, for the audit log */
+	int			 noperands;	/* wm_cli_getopt: operands seen */
 };
 
 /* Long options shared by every program; append yours after these. */
@@ -32,8 +33,8 @@ struct wm_cli {
 	{ "help",    no_argument,       NULL, 'h' }, \
 	{ "version", no_argument,       NULL, 'V' }
 
-/* Short options matching WM_CLI_LONGOPTS, for the getopt_long optstring. */
-#define WM_CLI_SHORTOPTS "+c:vh"
+/* Short options matching WM_CLI_LONGOPTS, for the wm_cli_getopt optstring. */
+#define WM_CLI_SHORTOPTS "c:vh"
 
 void	 wm_cli_init(struct wm_cli *, const char *prog, const char *usage);
 /*
@@ -41,6 +42,15 @@ void	 wm_cli_init(struct wm_cli *, const char *prog, const char *usage);
  * ch is not common.  --help and --version print and exit(0).
  */
 int	 wm_cli_option(struct wm_cli *, int ch, const char *arg);
+/*
+ * getopt_long for every program: options may come before and after operands
+ * (GNU style, also under POSIXLY_CORRECT) and "--" ends options.  When it
+ * returns -1 the operands are argv[optind..argc-1] in their original order,
+ * so callers use optind as with getopt_long.  A leading '+' or '-' in
+ * shortopts is ignored.
+ */
+int	 wm_cli_getopt(struct wm_cli *, int argc, char **argv,
+	    const char *shortopts, const struct option *longopts);
 /* Prints usage to stderr and exits EX_USAGE. */
 void	 wm_cli_usage(const struct wm_cli *) __attribute__((noreturn));
 /* Loads wm.conf, points logging at the instance log and opens the database. */

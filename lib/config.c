@@ -70,6 +70,12 @@ static const struct key_def keys[] = {
 	{ "commands", "shutdown", "/usr/bin/sudo -n /usr/sbin/wm-ctl -c /etc/wm/wm.conf shutdown", "what the console runs to shut down" },
 	{ "commands", "system-reboot", "/usr/bin/systemctl reboot", "what wm-ctl reboot runs" },
 	{ "commands", "system-shutdown", "/usr/bin/systemctl poweroff", "what wm-ctl shutdown runs" },
+	{ "commands", "opendkim", "/usr/sbin/opendkim", "OpenDKIM milter (DKIM signing)" },
+	{ "commands", "opendkim-genkey", "/usr/sbin/opendkim-genkey", "makes DKIM keys" },
+	{ "commands", "ip", "/usr/sbin/ip", "ip(8): wm-netcfg --apply of a static address" },
+	{ "commands", "ifup", "/usr/sbin/ifup", "ifup(8): wm-netcfg --apply of DHCP" },
+	{ "commands", "hostname", "/usr/bin/hostname", "hostname(1): wm-netcfg --apply of the hostname" },
+	{ "commands", "ntp-reload", "/usr/bin/systemctl restart systemd-timesyncd", "wm-netcfg --apply of NTP servers" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -16,15 +16,22 @@ struct wm_err;
 #define WM_SVC_POSTFIX	0x01
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
-#define WM_SVC_ALL	0x07
+#define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
+#define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
+#define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
+#define WM_SVC_ALL	0x3f
 
-/* "postfix", "sink", "lighttpd" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+/*
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim" or "all" -> a
+ * WM_SVC_ mask; -1 if unknown.
+ */
 int	 wm_ctl_parse(const char *name);
 
 /*
  * Starting what already runs and stopping what is stopped succeed.  Start
  * returns once the listeners accept connections; stop once the processes are
- * gone.  The sink is skipped unless capture-outbound is yes.
+ * gone.  The sink is skipped unless capture-outbound is yes, the cron loop
+ * in production (where /etc/cron.d/wm runs wm-cron).
  */
 int	 wm_ctl_start(const struct wm_config *, int services, struct wm_err *);
 int	 wm_ctl_stop(const struct wm_config *, int services, struct wm_err *);
@@ -39,8 +46,8 @@ int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
 enum wm_svc_state { WM_SVC_STOPPED = 0, WM_SVC_RUNNING, WM_SVC_DISABLED };
 
 struct wm_ctl_status {
-	enum wm_svc_state	 postfix, sink, lighttpd;
-	pid_t			 postfix_pid, sink_pid, lighttpd_pid;
+	enum wm_svc_state	 postfix, sink, lighttpd, notify;
+	pid_t			 postfix_pid, sink_pid, lighttpd_pid, notify_pid;
 	long			 queue;		/* messages in the queue, -1 unknown */
 };
 
@@ -64,5 +71,10 @@ int	 wm_ctl_command(const struct wm_config *, const char *key,
  */
 int	 wm_ctl_command_detached(const struct wm_config *, const char *key,
 	    struct wm_err *);
+/* The same, output collecting standard output and error (messages). */
+int	 wm_ctl_command_all(const struct wm_config *, const char *cmd,
+	    const char *const *args, struct wm_buf *out, struct wm_err *);
+int	 wm_ctl_postfix_running(const struct wm_config *);
+int	 wm_ctl_dkim_running(const struct wm_config *);
 
 #endif

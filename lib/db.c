@@ -212,8 +212,67 @@ static const char *migrations[] = {
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (name, step, slot)"
 	") WITHOUT ROWID;",
+	/* 4: maildirs shared with stock readers (Dovecot, mutt). */
+	"ALTER TABLE messages ADD COLUMN stored_lf INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE maildir_scans ("
+	"  mailbox TEXT NOT NULL,"
+	"  folder TEXT NOT NULL,"
+	"  stamp TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, folder)"
+	");",
+	/* 5: scheduled jobs (wm-cron): what ran when, and with what outcome */
+	"CREATE TABLE jobs ("
+	"  name TEXT PRIMARY KEY,"
+	"  checked INTEGER NOT NULL,"	/* ms: fire times up to here are handled */
+	"  last_run INTEGER NOT NULL DEFAULT 0,"	/* ms, 0: never */
+	"  result INTEGER NOT NULL DEFAULT 0,"	/* enum wm_job_result */
+	"  message TEXT NOT NULL DEFAULT ''"
+	");",
 	/*
-	 * 4: the console's user pages: last login for "never logged in / not for
+	 * 6: the notice queue.  A delivery writes its notices in the same
+	 * transaction as the index row, so a stored mail is never without
+	 * its notice; wm-notify serve submits them and marks them sent only
+	 * after Postfix took them.
+	 */
+	"CREATE TABLE notice_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"		/* new-mail signup reset over-quota postmaster */
+	"  address TEXT NOT NULL DEFAULT '',"	/* whom it concerns */
+	"  sender TEXT,"			/* over-quota: the original sender */
+	"  subject TEXT,"			/* over-quota: the original subject */
+	"  reason TEXT,"			/* postmaster: why */
+	"  body BLOB,"			/* postmaster: the refused tunnel */
+	"  created INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER,"
+	"  failed INTEGER,"			/* given up: a failure no retry fixes */
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX notice_queue_due ON notice_queue(next_try)"
+	"  WHERE sent IS NULL AND failed IS NULL;",
+	/*
+	 * 7: files whose index rows are gone and that are still to be
+	 * removed.  Cleanup deletes rows and writes these in one transaction,
+	 * then removes the files, so a crash can leave neither a row without
+	 * its file nor a file nothing names.
+	 */
+	"CREATE TABLE file_removals ("
+	"  mailbox TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  PRIMARY KEY (mailbox, file)"
+	");",
+	/*
+	 * 8: the MTA fields of wm-mtacfg(8); a field without a row has its
+	 * built-in default (lib/mta.c), so a backup carries what was set.
+	 */
+	"CREATE TABLE mta_settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+	/*
+	 * 9: the console's user pages: last login for "never logged in / not for
 	 * N days", and partial indexes so a filtered page is a keyset walk of
 	 * the matching rows, not of every user.
 	 */
@@ -223,7 +282,42 @@ static const char *migrations[] = {
 	"CREATE INDEX users_disabled ON users(address) WHERE enabled = 0;"
 	"CREATE INDEX users_last_login ON users(last_login, address);",
 	/*
-	 * 5: search by part of the address without reading every user: a
+	 * 10: the box's totals in one row kept by triggers, so the status page
+	 * reads users, mailboxes and stored bytes at the same cost with
+	 * 100,000 users as with ten (counting them scans every row).
+	 */
+	"CREATE TABLE box_totals ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  users INTEGER NOT NULL,"
+	"  mailboxes INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL"
+	");"
+	"INSERT INTO box_totals (id, users, mailboxes, bytes) VALUES (1,"
+	"  (SELECT count(*) FROM users),"
+	"  (SELECT count(DISTINCT mailbox) FROM mailbox_totals),"
+	"  (SELECT COALESCE(sum(bytes), 0) FROM mailbox_totals));"
+	"CREATE TRIGGER box_users_insert AFTER INSERT ON users BEGIN"
+	"  UPDATE box_totals SET users = users + 1;"
+	"END;"
+	"CREATE TRIGGER box_users_delete AFTER DELETE ON users BEGIN"
+	"  UPDATE box_totals SET users = users - 1;"
+	"END;"
+	"CREATE TRIGGER box_mailbox_insert AFTER INSERT ON mailbox_totals BEGIN"
+	"  UPDATE box_totals SET bytes = bytes + NEW.bytes,"
+	"    mailboxes = mailboxes + NOT EXISTS (SELECT 1 FROM mailbox_totals"
+	"      WHERE mailbox = NEW.mailbox AND folder <> NEW.folder);"
+	"END;"
+	"CREATE TRIGGER box_mailbox_update AFTER UPDATE OF bytes ON mailbox_totals"
+	"  BEGIN"
+	"  UPDATE box_totals SET bytes = bytes + NEW.bytes - OLD.bytes;"
+	"END;"
+	"CREATE TRIGGER box_mailbox_delete AFTER DELETE ON mailbox_totals BEGIN"
+	"  UPDATE box_totals SET bytes = bytes - OLD.bytes,"
+	"    mailboxes = mailboxes - NOT EXISTS (SELECT 1 FROM mailbox_totals"
+	"      WHERE mailbox = OLD.mailbox);"
+	"END;",
+	/*
+	 * 11: search by part of the address without reading every user: a
 	 * trigram index (FTS5) of the addresses, kept by triggers, answers
 	 * LIKE '%part%' for parts of three characters or more.
 	 */

@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "db.h"
 #include "deliver.h"
@@ -29,6 +30,7 @@
 #include "metrics.h"
 #include "message.h"
 #include "mime.h"
+#include "notice.h"
 #include "notify.h"
 #include "pki.h"
 #include "prefs.h"
@@ -56,6 +58,8 @@ struct job {
 	const struct wm_tunnel	*t;
 	struct wm_mime_info	 info;
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
+	pid_t			 writer;	/* our parent, writing the input; 0: a file */
+	int			 stored_lf;	/* stored with LF line ends */
 };
 
 /* The digest state after original || 0x00, shared by every recipient. */
@@ -140,23 +144,48 @@ source_unmap(const struct source *in, const void *p)
 		munmap((void *)p, in->len);
 }
 
+/*
+ * Input cut short because the writer went away (Postfix stopped, pipe(8)
+ * killed while writing) reads like a truncated tunnel; it is not one, and
+ * Postfix still holds the whole mail.  The writer is our parent: when it
+ * is gone we have been re-parented.
+ */
+static int
+writer_gone(const struct job *j)
+{
+	return j->writer != 0 && getppid() != j->writer;
+}
+
 /* A tunnel that is wrong for good: the postmaster gets it whole. */
 static int
 refuse(struct job *j, const char *reason, struct wm_err *err)
 {
+	struct wm_notice n;
 	struct wm_err perr;
 	const void *mail;
 	int rc;
 
+	if (writer_gone(j)) {
+		wm_log(LOG_WARNING, "tunnel from <%s> cut short: the writer went "
+		    "away (%s); will retry", j->sender, reason);
+		return wm_err_set(err, EX_TEMPFAIL, "input cut short: the writer "
+		    "went away");
+	}
+	memset(&n, 0, sizeof(n));
+	n.kind = WM_NOTICE_POSTMASTER;
+	n.reason = reason;
 	if ((mail = source_map(&j->in, &perr)) == NULL)
 		rc = -1;
-	else
-		rc = wm_notify_postmaster(j->cfg, j->db, reason, mail, j->in.len,
-		    &perr);
+	else {
+		n.body = mail;
+		n.len = j->in.len;
+		rc = wm_notice_queue(j->db, &n, &perr);
+	}
 	source_unmap(&j->in, mail);
 	if (rc == -1) {
 		wm_log(LOG_WARNING, "tunnel from <%s> refused: %s; postmaster "
-		    "copy failed (%s); will retry", j->sender, reason, perr.msg);
+		    "copy not queued (%s); will retry", j->sender, reason,
+		    perr.msg);
 		wm_err_set(err, EX_TEMPFAIL, "postmaster copy failed: %s", perr.msg);
 		return -1;
 	}
@@ -166,23 +195,35 @@ refuse(struct job *j, const char *reason, struct wm_err *err)
 	return 0;
 }
 
+/* The effective quota, fail-closed: a lookup that fails defers. */
+static int
+quota_of(struct job *j, const char *rcpt, long long *quota, struct wm_err *err)
+{
+	/* Fail closed: an unreadable quota defers, it never means unlimited. */
+	if (wm_pref_user_num(j->db, rcpt, "quota", quota, err) == -1) {
+		wm_err_wrap(err, "quota of %s", rcpt);
+		return tempfail(err);
+	}
+	return 0;
+}
+
+/* From the running totals (O(1)), never by listing the maildir. */
 static int
 over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
     struct wm_err *err)
 {
-	*quota = wm_pref_user_num(j->db, rcpt, "quota", 0);
+	if (quota_of(j, rcpt, quota, err) == -1)
+		return -1;
 	if (*quota <= 0)
 		return 0;
-	if ((*usage = wm_mailbox_usage(j->root, rcpt)) < 0) {
-		wm_err_set(err, EX_TEMPFAIL, "%s: cannot measure the mailbox", rcpt);
+	if (wm_message_totals(j->db, rcpt, NULL, NULL, NULL, usage, err) == -1)
 		return -1;
-	}
 	return *usage + (long long)j->t->original_len > *quota;
 }
 
 static int
 index_row(struct job *j, const char *rcpt, const char *key, const char *file,
-    long long *id, struct wm_err *err)
+    struct wm_err *err)
 {
 	struct wm_message m;
 
@@ -204,53 +245,116 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
 	m.header_error = j->info.header_error;
-	if (wm_message_insert(j->db, &m, err) == -1)
+	m.stored_lf = j->stored_lf;
+	return wm_message_insert(j->db, &m, err);
+}
+
+static int
+queue_notice(struct job *j, enum wm_notice_kind kind, const char *rcpt,
+    struct wm_err *err)
+{
+	struct wm_notice n;
+
+	memset(&n, 0, sizeof(n));
+	n.kind = kind;
+	n.address = rcpt;
+	n.sender = j->t->sender;
+	n.subject = j->info.subject;
+	return wm_notice_queue(j->db, &n, err);
+}
+
+enum verdict { STORE, SKIP, FULL };
+
+/*
+ * Inside the write lock: has another run stored it meanwhile, does the
+ * recipient exist (a new user's rows join this transaction), is there room.
+ * A file an interrupted run published is adopted whatever the quota says:
+ * it was within quota when it was written.
+ */
+static int
+decide(struct job *j, const char *rcpt, const char *key, enum verdict *v,
+    struct wm_err *err)
+{
+	long long usage = 0, quota = 0;
+	int rc;
+
+	if ((rc = wm_message_key_exists(j->db, key, err)) == -1)
 		return -1;
-	*id = m.id;
+	*v = SKIP;
+	if (rc == 1)
+		return 0;
+	if (wm_user_ensure(j->db, rcpt, NULL, err) == -1)
+		return -1;
+	*v = STORE;
+	if (wm_mailbox_has_new(j->root, rcpt, key))
+		return 0;
+	if ((rc = over_quota(j, rcpt, &usage, &quota, err)) == -1)
+		return -1;
+	if (rc == 1) {
+		*v = FULL;
+		wm_log(LOG_WARNING, "recipient=%s key=%s not stored: over quota "
+		    "(%lld used + %zu > %lld); sender and postmaster told", rcpt,
+		    key, usage, j->t->original_len, quota);
+	}
 	return 0;
 }
 
-/* Stores, indexes and notifies; on failure takes back what it did. */
+/*
+ * File, index row and notice are one unit: the file is published under
+ * the write lock, so no other run can publish or index the same key
+ * meanwhile, and removed again if the transaction does not commit.  A kill
+ * after the rename leaves new/<key> without a row; the retry's rename
+ * replaces it, and the row follows: one file, one row, one notice.
+ */
 static int
-store_one(struct job *j, const char *rcpt, const char *key, struct wm_err *err)
+commit_one(struct job *j, const char *rcpt, const char *key, const char *tmp,
+    struct wm_err *err)
 {
 	struct wm_err uerr;
-	char *file = NULL;
-	long long id = 0;
+	enum verdict v;
+	char file[80];
 
-	if (wm_mailbox_store(j->root, rcpt, j->t->original, j->t->original_len,
-	    &file, err) == -1)
+	if (wm_db_begin(j->db, err) == -1)
 		return -1;
-	if (index_row(j, rcpt, key, file, &id, err) == -1) {
+	if (decide(j, rcpt, key, &v, err) == -1)
+		goto fail;
+	if (v == SKIP) {
+		wm_db_rollback(j->db);
+		wm_log(LOG_INFO, "recipient=%s key=%s already stored; skipped",
+		    rcpt, key);
+		return 0;
+	}
+	if (v == FULL)
+		return queue_notice(j, WM_NOTICE_OVER_QUOTA, rcpt, err) == -1 ?
+		    (wm_db_rollback(j->db), -1) : wm_db_commit(j->db, err);
+	snprintf(file, sizeof(file), "new/%s", key);
+	if (wm_mailbox_publish(j->root, rcpt, tmp, key, err) == -1)
+		goto fail;
+	if (index_row(j, rcpt, key, file, err) == -1 ||
+	    wm_cleanup_keep_file(j->db, rcpt, file, err) == -1 ||
+	    queue_notice(j, WM_NOTICE_NEW_MAIL, rcpt, err) == -1) {
+		wm_db_rollback(j->db);
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
-		free(file);
-		if (err->code == EX_DATAERR) {	/* a concurrent copy won */
-			wm_log(LOG_INFO, "recipient=%s key=%s already stored; "
-			    "skipped", rcpt, key);
-			return 0;
-		}
 		return -1;
 	}
-	if (wm_notify_new_mail(j->cfg, j->db, rcpt, err) == -1) {
-		wm_err_wrap(err, "notification");
-		wm_message_delete(j->db, rcpt, id, &uerr);
+	if (wm_db_commit(j->db, err) == -1) {
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
-		free(file);
 		return -1;
 	}
 	wm_log(LOG_INFO, "recipient=%s key=%s stored %s (%zu bytes) from <%s>",
 	    rcpt, key, file, j->t->original_len, j->t->sender);
-	free(file);
 	wm_metric_note(j->db, WM_METRIC_DELIVERED, 1);
 	return 0;
+fail:
+	wm_db_rollback(j->db);
+	return -1;
 }
 
 static int
 deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 {
-	long long usage = 0, quota = 0;
-	char key[65];
-	int created, rc;
+	char key[65], *tmp = NULL;
+	int rc;
 
 	if (key_finish(j->key_base, rcpt, key) == -1)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
@@ -261,21 +365,15 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 		    rcpt, key);
 		return 0;
 	}
-	if (wm_user_ensure(j->db, rcpt, &created, err) == -1 ||
-	    wm_mailbox_create(j->root, rcpt, err) == -1)
+	/* Written and synced before the lock: writing holds no one up. */
+	j->stored_lf = wm_mailbox_crlf_only(j->t->original, j->t->original_len);
+	if (wm_mailbox_stage(j->root, rcpt, key, j->t->original,
+	    j->t->original_len, j->stored_lf, &tmp, err) == -1)
 		return -1;
-	if ((rc = over_quota(j, rcpt, &usage, &quota, err)) == -1)
-		return -1;
-	if (rc == 1) {
-		if (wm_notify_over_quota(j->cfg, j->db, rcpt, j->t->sender,
-		    j->info.subject, err) == -1)
-			return wm_err_wrap(err, "over-quota notice for %s", rcpt);
-		wm_log(LOG_WARNING, "recipient=%s key=%s not stored: over quota "
-		    "(%lld used + %zu > %lld); sender and postmaster told", rcpt,
-		    key, usage, j->t->original_len, quota);
-		return 0;
-	}
-	return store_one(j, rcpt, key, err);
+	rc = commit_one(j, rcpt, key, tmp, err);
+	wm_mailbox_discard(tmp);	/* gone already when published */
+	free(tmp);
+	return rc;
 }
 
 static int
@@ -300,6 +398,22 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 
 static int spool_open(struct wm_config *, struct wm_err *);
 
+/* A setting that cannot be read defers: it may be what lets this tunnel in. */
+static int
+cipher_flags(struct job *j, struct wm_err *err)
+{
+	char *v;
+	int legacy;
+
+	if ((v = wm_pref_user(j->db, NULL, "legacy-content-ciphers", err)) == NULL) {
+		wm_err_wrap(err, "setting legacy-content-ciphers");
+		return tempfail(err);
+	}
+	legacy = strcmp(v, "yes") == 0;
+	free(v);
+	return legacy ? WM_SMIME_LEGACY_CIPHERS : 0;
+}
+
 /*
  * Decrypts and verifies into sig; a tunnel in a file is decrypted into
  * another unnamed file, so the plaintext never sits in memory beside what
@@ -311,12 +425,16 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
     struct wm_err *err)
 {
 	struct wm_buf plain;
-	int pfd, rc;
+	int flags, pfd, rc;
 
+	if ((flags = cipher_flags(j, err)) == -1) {
+		*why = *err;
+		return -1;
+	}
 	if (j->in.mem != NULL) {
 		wm_buf_init(&plain);
-		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, &plain,
-		    why);
+		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, flags,
+		    &plain, why);
 		if (rc == 0)
 			rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
 		/* The signed bytes live in sig now; the plaintext can go. */
@@ -327,7 +445,7 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
 		*why = *err;
 		return -1;
 	}
-	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, pfd, why);
+	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, flags, pfd, why);
 	if (rc == 0)
 		rc = wm_smime_verify_fd(pfd, store, sig, why);
 	close(pfd);
@@ -567,6 +685,8 @@ wm_deliver_stream(struct wm_config *cfg, struct wm_db *db, const char *sender,
 	int rc;
 
 	job_init(&j, cfg, db, sender);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		j.writer = getppid();
 	/* A big file is used where it is; anything else is read first. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > SMALL) {
 		if ((size_t)st.st_size > max) {

@@ -31,7 +31,8 @@ int	 wm_notify_password_reset(struct wm_config *, struct wm_db *,
 /*
  * The same for a request anyone can make on the portal's reset page: at most
  * one mail per address every WM_RESET_EVERY seconds, so the page cannot be
- * used to flood a mailbox.  *sent tells whether a mail went out.
+ * used to flood a mailbox.  The mail is queued (notice.h), so the page
+ * answers at once; *sent tells whether one was queued.
  */
 #define WM_RESET_EVERY	300
 int	 wm_notify_password_reset_request(struct wm_config *, struct wm_db *,

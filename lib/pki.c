@@ -83,12 +83,32 @@ parsed_add(struct parsed *p, X509 *x, int primary, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * A relay key must open tunnels: RSA by key transport, EC by key agreement.
+ * Anything else (RSA-PSS, DSA, Ed25519, ...) would be handed out to gateways
+ * and then fail every delivery, so it is refused here.
+ */
+static int
+relay_key_usable(EVP_PKEY *key, struct wm_err *err)
+{
+	if (EVP_PKEY_get_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_id(key) ==
+	    EVP_PKEY_EC)
+		return 0;
+	return wm_err_set(err, EX_DATAERR, "%s key refused: it cannot open "
+	    "tunnels (relay keys are RSA or EC)", EVP_PKEY_get0_type_name(key) ?
+	    EVP_PKEY_get0_type_name(key) : "non-RSA, non-EC");
+}
+
 /* Gives key (taken, also on failure) to the certificate it belongs to. */
 static int
 parsed_attach_key(struct parsed *p, EVP_PKEY *key, struct wm_err *err)
 {
 	size_t i;
 
+	if (relay_key_usable(key, err) == -1) {
+		EVP_PKEY_free(key);
+		return -1;
+	}
 	for (i = 0; i < p->n; i++) {
 		if (p->v[i].key == NULL &&
 		    X509_check_private_key(p->v[i].cert, key) == 1) {
@@ -416,6 +436,13 @@ load_legacy_provider(void)
 	return 1;
 }
 
+int
+wm_pki_legacy_provider(void)
+{
+	load_legacy_provider();
+	return prov_legacy != NULL;
+}
+
 static int
 p12_check_password(PKCS12 *p12, const char *pass, struct wm_err *err)
 {
@@ -451,7 +478,8 @@ parse_p12(PKCS12 *p12, const char *pass, struct parsed *p, struct wm_err *err)
 		return wm_err_set(err, EX_DATAERR, "cannot read PKCS#12 input: %s",
 		    ssl_reason());
 	if (cert != NULL) {
-		if (parsed_add(p, cert, 1, err) == -1)
+		if (parsed_add(p, cert, 1, err) == -1 ||
+		    (key != NULL && relay_key_usable(key, err) == -1))
 			goto out;
 		p->v[p->n - 1].key = key;
 		key = NULL;
@@ -1209,6 +1237,64 @@ store_add_rows(struct wm_db *db, X509_STORE *store, const char *sql, int crls,
 	return 0;
 }
 
+/*
+ * Every certificate imported here except our own relay certificates rides on
+ * the store as ex_data: candidates for a signer the message leaves out.
+ */
+static void
+known_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	sk_X509_pop_free(ptr, X509_free);
+}
+
+static int
+known_index(void)
+{
+	static int idx = -1;
+
+	if (idx == -1)
+		idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, known_free);
+	return idx;
+}
+
+STACK_OF(X509) *
+wm_pki_store_known(X509_STORE *store)
+{
+	return known_index() < 0 ? NULL :
+	    X509_STORE_get_ex_data(store, known_index());
+}
+
+static int
+store_add_known(struct wm_db *db, X509_STORE *store, struct wm_err *err)
+{
+	STACK_OF(X509) *sk;
+	const unsigned char *q;
+	sqlite3_stmt *st;
+	X509 *x;
+	int rc;
+
+	if (known_index() < 0 || (sk = sk_X509_new_null()) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (!X509_STORE_set_ex_data(store, known_index(), sk)) {
+		sk_X509_free(sk);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	st = wm_db_prepare(db, "SELECT der FROM certificates c WHERE NOT EXISTS "
+	    "(SELECT 1 FROM private_keys k WHERE k.cert_id = c.id)", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		q = sqlite3_column_blob(st, 0);
+		x = d2i_X509(NULL, &q, sqlite3_column_bytes(st, 0));
+		if (x != NULL && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	sqlite3_finalize(st);
+	ERR_clear_error();
+	return rc == SQLITE_DONE ? 0 : wm_db_fail(db, "certificates", err);
+}
+
 X509_STORE *
 wm_pki_store(struct wm_db *db, struct wm_err *err)
 {
@@ -1221,7 +1307,8 @@ wm_pki_store(struct wm_db *db, struct wm_err *err)
 	}
 	if (store_add_rows(db, store, "SELECT der FROM certificates WHERE "
 	    "is_root = 1 OR whitelisted = 1", 0, err) == -1 ||
-	    store_add_rows(db, store, "SELECT der FROM crls", 1, err) == -1) {
+	    store_add_rows(db, store, "SELECT der FROM crls", 1, err) == -1 ||
+	    store_add_known(db, store, err) == -1) {
 		X509_STORE_free(store);
 		return NULL;
 	}
@@ -1460,6 +1547,22 @@ set_random_serial(X509 *x, struct wm_err *err)
 	return ok ? 0 : wm_err_set(err, EX_TEMPFAIL, "out of memory");
 }
 
+/* RSA keys wrap the content key (key transport), EC keys agree on one. */
+static const char *
+relay_key_usage(EVP_PKEY *key)
+{
+	return EVP_PKEY_is_a(key, "EC") ?
+	    "critical,digitalSignature,keyAgreement" :
+	    "critical,digitalSignature,keyEncipherment";
+}
+
+static const EVP_MD *
+relay_digest(EVP_PKEY *key)
+{
+	return EVP_PKEY_get_bits(key) == 384 && EVP_PKEY_is_a(key, "EC") ?
+	    EVP_sha384() : EVP_sha256();
+}
+
 static X509 *
 relay_cert(EVP_PKEY *key, const char *email, const char *subject,
     struct wm_err *err)
@@ -1485,12 +1588,11 @@ relay_cert(EVP_PKEY *key, const char *email, const char *subject,
 	    !set_validity(x, wm_now()) ||
 	    !X509_set_pubkey(x, key) ||
 	    !add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, &v3, NID_key_usage,
-	    "critical,digitalSignature,keyEncipherment") ||
+	    !add_ext(x, &v3, NID_key_usage, relay_key_usage(key)) ||
 	    !add_ext(x, &v3, NID_ext_key_usage, "emailProtection") ||
 	    !add_ext(x, &v3, NID_subject_key_identifier, "hash") ||
 	    !add_email_san(x, email) ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
+	    X509_sign(x, key, relay_digest(key)) <= 0) {
 		wm_err_set(err, EX_SOFTWARE, "cannot make the relay certificate: %s",
 		    ssl_reason());
 		goto fail;
@@ -1501,9 +1603,61 @@ fail:
 	return NULL;
 }
 
+static const struct {
+	const char		*name;
+	enum wm_relay_key	 kind;
+} relay_kinds[] = {
+	{ "rsa-3072",	WM_RELAY_RSA_3072 },
+	{ "ec-p256",	WM_RELAY_EC_P256 },
+	{ "ec-p384",	WM_RELAY_EC_P384 },
+};
+
+int
+wm_pki_relay_key_kind(const char *name, enum wm_relay_key *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(relay_kinds) / sizeof(relay_kinds[0]); i++)
+		if (strcmp(name, relay_kinds[i].name) == 0) {
+			*out = relay_kinds[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+static EVP_PKEY *
+relay_key_gen(enum wm_relay_key kind, struct wm_err *err)
+{
+	EVP_PKEY *key;
+
+	switch (kind) {
+	case WM_RELAY_EC_P256:
+		key = EVP_EC_gen("P-256");
+		break;
+	case WM_RELAY_EC_P384:
+		key = EVP_EC_gen("P-384");
+		break;
+	default:
+		key = EVP_RSA_gen(RELAY_KEY_BITS);
+	}
+	if (key == NULL)
+		wm_err_set(err, EX_SOFTWARE, "cannot generate the relay key: %s",
+		    ssl_reason());
+	return key;
+}
+
 int
 wm_pki_create_relay_cert(struct wm_db *db, const char *email,
     const char *subject, long long *id_out, struct wm_err *err)
+{
+	return wm_pki_create_relay_cert_key(db, email, subject, WM_RELAY_RSA_3072,
+	    id_out, err);
+}
+
+int
+wm_pki_create_relay_cert_key(struct wm_db *db, const char *email,
+    const char *subject, enum wm_relay_key kind, long long *id_out,
+    struct wm_err *err)
 {
 	struct parsed p = { 0 };
 	long long id = 0;
@@ -1524,9 +1678,8 @@ wm_pki_create_relay_cert(struct wm_db *db, const char *email,
 	if (!valid_subject(subject))
 		return wm_err_set(err, EX_DATAERR, "subject must be 1 to %d "
 		    "characters without control characters", SUBJECT_MAX);
-	if ((key = EVP_RSA_gen(RELAY_KEY_BITS)) == NULL)
-		return wm_err_set(err, EX_SOFTWARE, "cannot generate an RSA key: %s",
-		    ssl_reason());
+	if ((key = relay_key_gen(kind, err)) == NULL)
+		return -1;
 	if ((x = relay_cert(key, email, subject, err)) == NULL) {
 		EVP_PKEY_free(key);
 		return -1;
@@ -1579,7 +1732,12 @@ wm_pki_keypairs_free(struct wm_keypair *kp, size_t n)
 	"FROM private_keys k JOIN certificates c ON c.id = k.cert_id " \
 	"WHERE k.purpose = 'relay' ORDER BY k.id DESC"
 
-/* Adds one row's pair to the array; an unreadable row is logged and skipped. */
+/*
+ * Adds one row's pair to the array.  A certificate whose key cannot be read
+ * stays in, with key NULL: a tunnel encrypted to it is ours and must wait
+ * for the key (a temporary failure), not go to the postmaster as mail for
+ * another certificate.
+ */
 static int
 keypair_row(sqlite3_stmt *st, struct wm_keypair **kp, size_t *n, size_t *cap)
 {
@@ -1590,13 +1748,13 @@ keypair_row(sqlite3_stmt *st, struct wm_keypair **kp, size_t *n, size_t *cap)
 
 	x = der_cert(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1));
 	key = pem_key(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2));
-	if (x == NULL || key == NULL) {
-		wm_log(LOG_ERR, "relay key of certificate %lld is unreadable; "
-		    "skipped", id);
-		X509_free(x);
+	if (x == NULL) {
+		wm_log(LOG_ERR, "relay certificate %lld is unreadable; skipped", id);
 		EVP_PKEY_free(key);
 		return 0;
 	}
+	if (key == NULL)
+		wm_log(LOG_ERR, "relay key of certificate %lld is unreadable", id);
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 4;
 		if ((nv = reallocarray(*kp, *cap, sizeof(*nv))) == NULL) {

@@ -370,8 +370,13 @@ put_line(struct wm_buf *out, const char *name, const char *value, int addr,
 	char *line, *folded = NULL;
 	int rc;
 
-	/* Whatever encoding could not make 7-bit text does not go out. */
-	if (has_8bit(value))
+	/*
+	 * Whatever encoding could not make 7-bit text does not go out, except
+	 * a UTF-8 address (a local part such as jörg@): RFC 6532 carries it
+	 * as it is, and Postfix's sendmail asks for SMTPUTF8 on seeing it.
+	 */
+	if (has_8bit(value) && !(addr && strchr(value, '@') != NULL &&
+	    g_utf8_validate(value, -1, NULL)))
 		return wm_err_set(err, EX_DATAERR, "header %s: cannot encode "
 		    "(non-ASCII address?)", name);
 	if ((line = wm_asprintf("%s:%s", name, value)) == NULL)

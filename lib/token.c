@@ -21,6 +21,7 @@
 #include "err.h"
 #include "prefs.h"
 #include "token.h"
+#include "user.h"
 #include "util.h"
 
 #define TOKEN_VERSION	"1"
@@ -124,7 +125,8 @@ token_mac(struct wm_db *db, const char *address, const char *payload,
     unsigned char mac[SHA256_DIGEST_LENGTH], struct wm_err *err)
 {
 	unsigned int maclen = 0;
-	char *secret;
+	char *secret, *stamp = NULL, *input = NULL;
+	int rc = -1;
 
 	secret = wm_pref_get(db, WM_SCOPE_USER, address, "server-secret", NULL,
 	    err);
@@ -134,14 +136,24 @@ token_mac(struct wm_db *db, const char *address, const char *payload,
 		free(secret);
 		return wm_err_set(err, EX_CONFIG, "server-secret is not set");
 	}
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)payload, strlen(payload), mac, &maclen) == NULL ||
-	    maclen != SHA256_DIGEST_LENGTH) {
-		wm_free_secret(secret);
-		return wm_err_set(err, EX_SOFTWARE, "HMAC failed");
+	/* Bound to the password as it is now: a change voids every link (L1). */
+	if (wm_user_password_stamp(db, address, &stamp, err) == -1)
+		goto done;
+	if ((input = wm_asprintf("%s\n%s", payload, stamp)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto done;
 	}
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)input, strlen(input), mac, &maclen) == NULL ||
+	    maclen != SHA256_DIGEST_LENGTH)
+		wm_err_set(err, EX_SOFTWARE, "HMAC failed");
+	else
+		rc = 0;
+done:
+	wm_free_secret(input);
+	wm_free_secret(stamp);
 	wm_free_secret(secret);
-	return 0;
+	return rc;
 }
 
 char *

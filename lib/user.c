@@ -192,7 +192,10 @@ delete_rows(struct wm_db *db, const char *addr, int purge, int *found,
 	    "owner = ?", addr, NULL, err) == -1 ||
 	    /* A deleted user must not stay logged in. */
 	    exec_addr(db, "DELETE FROM sessions WHERE kind = 'user' AND "
-	    "principal = ?", addr, NULL, err) == -1)
+	    "principal = ?", addr, NULL, err) == -1 ||
+	    /* A new user of that address gets a new invitation (guide 7.1). */
+	    exec_addr(db, "DELETE FROM notices WHERE address = ?", addr, NULL,
+	    err) == -1)
 		return -1;
 	if (purge && exec_addr(db, "DELETE FROM messages WHERE mailbox = ?",
 	    addr, &n, err) == -1)
@@ -488,5 +491,22 @@ wm_user_foreach(struct wm_db *db, int (*fn)(const struct wm_user *, void *),
 		return -1;
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+wm_user_password_stamp(struct wm_db *db, const char *address, char **stamp,
+    struct wm_err *err)
+{
+	address_buf addr;
+	int enabled;
+
+	*stamp = NULL;
+	if (wm_address_normalize(address, addr, sizeof(addr), err) == -1)
+		return -1;
+	if (load_hash(db, addr, stamp, &enabled, err) == -1)
+		return -1;
+	if (*stamp == NULL && (*stamp = strdup("")) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	return 0;
 }

@@ -58,4 +58,12 @@ int	 wm_user_set_last_invite(struct wm_db *, const char *address, time_t,
 int	 wm_user_foreach(struct wm_db *, int (*fn)(const struct wm_user *, void *),
 	    void *arg, struct wm_err *);
 
+/*
+ * What a signed link is bound to (*stamp malloc'd, wipe it): the stored
+ * password hash, "" while there is none.  Every password change, sign-up
+ * and reset included, changes it, so every earlier link stops matching.
+ */
+int	 wm_user_password_stamp(struct wm_db *, const char *address,
+	    char **stamp, struct wm_err *);
+
 #endif

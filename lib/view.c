@@ -13,6 +13,7 @@
 
 #include <gmime/gmime.h>
 
+#include "config.h"
 #include "err.h"
 #include "mailbox.h"
 #include "message.h"
@@ -767,6 +768,42 @@ wm_view_open(const char *path, size_t max, struct wm_err *err)
 	return v;
 }
 
+/*
+ * A mail stored with LF line ends (its original had CRLF throughout) is
+ * given back as the original: CR re-added, so the .eml and every part are the
+ * bytes the gateway sent.
+ */
+static struct wm_view *
+open_original(const char *path, struct wm_err *err)
+{
+	struct wm_view *v;
+	struct wm_buf lf;
+
+	wm_buf_init(&lf);
+	if (wm_read_file(path, (size_t)-1 / 4, &lf, err) == -1) {
+		wm_buf_free(&lf);
+		return NULL;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		wm_buf_free(&lf);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_init(&v->raw);
+	if (wm_mailbox_restore_crlf(lf.data, lf.len, &v->raw) == -1) {
+		wm_buf_free(&lf);
+		wm_view_free(v);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_free(&lf);
+	if (build(v, err) == -1) {
+		wm_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 struct wm_view *
 wm_view_open_message(const char *mail_root, const struct wm_message *m,
     struct wm_err *err)
@@ -789,7 +826,7 @@ wm_view_open_message(const char *mail_root, const struct wm_message *m,
 		wm_err_set(err, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	v = wm_view_open(path, 0, err);
+	v = m->stored_lf ? open_original(path, err) : wm_view_open(path, 0, err);
 	free(path);
 	return v;
 }
@@ -976,10 +1013,14 @@ int
 wm_view_mark_read(struct wm_config *cfg, struct wm_db *db, struct wm_message *m,
     struct wm_err *err)
 {
-	if (!m->seen) {
-		if (wm_message_set_seen(db, m->mailbox, m->id, 1, err) == -1)
+	const char *root = wm_config_path(cfg, "mail");
+
+	/* The maildir flag too, so Dovecot and mutt see it read. */
+	if (!m->seen || !wm_mailbox_has_flag(m->file, 'S')) {
+		if (root == NULL)
+			return wm_err_set(err, EX_CONFIG, "no [paths] mail");
+		if (wm_message_mark_seen(db, root, m, err) == -1)
 			return -1;
-		m->seen = 1;
 	}
 	if (!wm_view_receipt_due(m))
 		return 0;

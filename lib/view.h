@@ -81,7 +81,7 @@ const struct wm_attachment *wm_view_attachments(const struct wm_view *, size_t *
 int	 wm_view_part(const struct wm_view *, int n, struct wm_buf *out,
 	    const char **content_type, const char **filename, struct wm_err *);
 
-/* The mail exactly as stored. */
+/* The mail exactly as the gateway sent it (CR given back where stored LF). */
 const void *wm_view_raw(const struct wm_view *, size_t *len);
 /* A safe file name for the whole mail: the subject plus ".eml". */
 const char *wm_view_eml_filename(const struct wm_view *);

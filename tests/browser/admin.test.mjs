@@ -10,8 +10,8 @@
 // px; the security headers, cookie flags and CSRF on the console's pages.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -64,6 +64,18 @@ function setCommands(cmds) {
 	writeFileSync(inst.conf, conf);
 }
 
+// A POST outside the page; a keep-alive connection the server closed in the
+// meantime is a transport hiccup, tried once more.
+async function post(url, options) {
+	try {
+		return await browser.context.request.post(url, options);
+	} catch (e) {
+		if (!/ECONNRESET|socket hang up/.test(e.message))
+			throw e;
+		return browser.context.request.post(url, options);
+	}
+}
+
 async function login(name, password) {
 	await page.goto(`${A}/login`);
 	await page.getByLabel('Name').fill(name);
@@ -109,7 +121,7 @@ describe('admin console', () => {
 			assert.match(page.url(), /\/admin\/password$/, `${u} redirects`);
 			assert.equal(r.status(), 200);
 		}
-		const r = await browser.context.request.post(`${A}/control/reboot`, {
+		const r = await post(`${A}/control/reboot`, {
 			form: { csrf: await page.locator('input[name=csrf]').first().inputValue() },
 			maxRedirects: 0,
 		});
@@ -150,7 +162,7 @@ describe('admin console', () => {
 			assert.equal(await page.locator('script').count(), 0, `${u} has no script`);
 		}
 		for (const u of ['/control/reboot', '/queue/flush', '/testmail', '/password']) {
-			const r = await browser.context.request.post(`${A}${u}`, {
+			const r = await post(`${A}${u}`, {
 				form: { to: 'x@example.com' }, maxRedirects: 0 });
 			assert.equal(r.status(), 403, `POST ${u} without the CSRF token`);
 		}
@@ -200,7 +212,7 @@ describe('admin console', () => {
 			t.name = 'subject'; t.id = 'subject';
 			s.replaceWith(t);
 		});
-		await page.getByLabel('To').fill('Zoë <zoe@example.net>, max@example.org');
+		await page.getByLabel('To', { exact: true }).fill('Zoë <zoe@example.net>, max@example.org');
 		await page.getByLabel('From').fill('Admin <admin@box.example>');
 		await page.locator('#subject').fill('Hello\r\nBcc: evil@example.com');
 		await page.getByLabel('Body (max 4096 characters)').fill('x');
@@ -209,8 +221,8 @@ describe('admin console', () => {
 		assert.equal(await page.locator('#to-error').count(), 0, 'only the wrong field is marked');
 		const seen = new Set(outbox(inst).map((m) => m.name));
 		await page.goto(`${A}/testmail`);
-		await page.getByLabel('To').fill('Zoë <zoe@example.net>, max@example.org');
-		await page.getByLabel('Cc').fill('cc@example.org');
+		await page.getByLabel('To', { exact: true }).fill('Zoë <zoe@example.net>, max@example.org');
+		await page.getByLabel('Cc', { exact: true }).fill('cc@example.org');
 		await page.getByLabel('Bcc').fill('hidden@example.org');
 		await page.getByLabel('From').fill('Admin <admin@box.example>');
 		await page.getByLabel('Sender').fill('bounce@box.example');
@@ -222,11 +234,10 @@ describe('admin console', () => {
 		const mail = await waitForMail(inst, 'zoe@example.net', /X-Test-Case: seven/, seen);
 		assert.match(mail.text, /X-Other: two/);
 		assert.match(mail.text, /^Cc: cc@example.org/m);
-		assert.doesNotMatch(mail.text, /hidden@example\.org\r?\n/);
+		assert.doesNotMatch(mail.text, /^Bcc:/im, 'Bcc is not written into the mail');
+		assert.match(mail.text, /X-Rcpt-Args: <hidden@example\.org>/, 'but is a recipient');
 		assert.match(mail.text, /Subject: =\?utf-8\?/i);
 		assert.match(mail.text, /bounce@box\.example/);
-		await until(() => outbox(inst).some((m) => !seen.has(m.name) &&
-		    m.text.includes('<hidden@example.org>')), 30000, 'the bcc copy');
 	});
 
 	it('with the next hop down a portal reply is deferred on the queue page; flush and delete work', async () => {
@@ -279,19 +290,23 @@ describe('admin console', () => {
 		writeFileSync(lconf, readFileSync(lconf, 'utf8')
 			.replace(/^server\.(username|groupname) = .*\n/gm, ''));
 		wm(inst, 'wm-ctl', ['restart', 'lighttpd']);
-		await login('admin', ADMIN_PW);
-		await page.waitForURL(/\/admin\/status$/);
+		// The session lives in the database: it outlives the restart.
+		const r = await page.goto(`${A}/status`);
+		assert.equal(r.status(), 200);
 	});
 
 	it('hold, release, headers and delete of a queued mail', async () => {
 		wm(inst, 'wm-ctl', ['stop', 'sink']);
 		wm(inst, 'wm-testmail', ['--to', 'queued@example.net', '--from', 'admin@box.example',
 			'--subject', 'to be deleted'], 'body\n');
+		const queued = page.locator('tr[data-queue="deferred"]', { hasText: 'queued@example.net' });
 		await until(async () => {
 			await page.goto(`${A}/queue`);
-			return await page.locator('tr[data-queue="deferred"]').count() === 1;
-		}, 60000, 'the test mail deferred');
-		const qid = await page.locator('tr[data-queue="deferred"]').getAttribute('data-id');
+			return await queued.count() === 1;
+		}, 60000, 'the test mail deferred').catch(async (e) => {
+			throw new Error(`${e.message}:\n${await page.locator('main').textContent()}`);
+		});
+		const qid = await queued.getAttribute('data-id');
 		await page.locator(`input[value="${qid}"]`).check();
 		await page.locator('#hold').click();
 		await page.waitForURL(/done=hold$/);
@@ -345,7 +360,7 @@ describe('admin console', () => {
 		assert.ok(lines.length > 5, 'lines shown');
 		const stamps = lines.map((l) => l.slice(0, 15));
 		assert.ok(stamps[0] >= stamps[stamps.length - 1], 'newest first');
-		const qid = lines.join('\n').match(/postfix\/\w+\[\d+\]: ([0-9A-F]{8,}):/)[1];
+		const qid = lines.join('\n').match(/postfix[-\w]*\/[\w/]+\[\d+\]: ([0-9A-F]{8,}):/)[1];
 		await page.getByLabel('Text or queue id').fill(qid);
 		await page.getByRole('button', { name: 'Filter' }).click();
 		const only = (await page.locator('#lines').textContent()).trim().split('\n');
@@ -375,5 +390,59 @@ describe('admin console', () => {
 		assert.ok(!JSON.stringify(json).includes(ADMIN_PW));
 		await shoot('audit', 1280);
 		await shoot('audit', 390);
+	});
+
+	it('the administrators page adds, disables and deletes an admin; the last enabled one is kept', async () => {
+		await page.goto(`${A}/admins`);
+		await page.getByLabel('Name').fill('carol');
+		await page.getByLabel('First password (to be changed at the first login)').fill('Carol-First-Pass-93');
+		await page.getByRole('button', { name: 'Add' }).click();
+		await page.waitForURL(/\/admin\/admins\?done=1$/);
+		const carol = page.locator('tr[data-name="carol"]');
+		assert.match(await carol.locator('td.state').textContent(), /enabled, must change password/);
+		await carol.getByRole('button', { name: 'Disable' }).click();
+		await page.waitForURL(/done=1$/);
+		assert.equal(await carol.locator('td.state').textContent(), 'disabled, must change password');
+		const r = await page.locator('tr[data-name="admin"]').getByRole('button', { name: 'Disable' }).click();
+		assert.match(await page.locator('p.error').textContent(), /last enabled admin/);
+		await page.goto(`${A}/admins`);
+		await carol.getByRole('button', { name: 'Delete' }).click();
+		assert.equal(await page.locator('h1').textContent(), 'Please confirm');
+		await page.getByRole('button', { name: 'Delete', exact: true }).click();
+		await page.waitForURL(/done=1$/);
+		assert.equal(await page.locator('tr[data-name="carol"]').count(), 0);
+		assert.doesNotMatch(wm(inst, 'wm-admin', ['list']), /carol/);
+		assert.ok(JSON.parse(wm(inst, 'wm-audit', ['list', '--actor', 'admin', '--json']))
+			.some((e) => e.action === 'admin-delete' && e.object === 'admin carol'));
+	});
+
+	it('two-factor login: enrolment with a code, then the login asks for one', async () => {
+		await page.goto(`${A}/account`);
+		assert.equal(await page.locator('#totp-state').textContent(), 'Two-factor login is off.');
+		await page.getByRole('button', { name: 'Set up two-factor login' }).click();
+		const secret = await page.locator('#totp-secret').textContent();
+		assert.match(await page.locator('img.qr').getAttribute('src'), /^data:image\/svg\+xml/);
+		const code = (t) => execFileSync('oathtool', ['--totp', '-b', '-N', `@${t}`, secret],
+			{ encoding: 'utf8' }).trim();
+		const now = Math.floor(Date.now() / 1000);
+		await page.getByLabel('Code').fill(code(now));
+		await page.getByRole('button', { name: 'Turn on' }).click();
+		await page.waitForURL(/\/admin\/account\?done=1$/);
+		assert.equal(await page.locator('#totp-state').textContent(), 'Two-factor login is on.');
+		await page.getByRole('button', { name: 'Log out' }).click();
+		await page.waitForURL(/\/admin\/login\?out=1$/);
+		await login('admin', ADMIN_PW);
+		await page.waitForURL(/\/admin\/totp$/);
+		let r = await page.goto(`${A}/status`);
+		assert.match(page.url(), /\/admin\/totp$/, 'no page before the code');
+		await page.getByLabel('Code').fill('000000');
+		await page.getByRole('button', { name: 'Continue' }).click();
+		assert.match(await page.locator('p.error').textContent(), /not right/);
+		// The enrolment used this step's code: the login needs a newer one.
+		await page.getByLabel('Code').fill(code(now + 30));
+		await page.getByRole('button', { name: 'Continue' }).click();
+		await page.waitForURL(/\/admin\/status$/);
+		wm(inst, 'wm-admin', ['reset-2fa', 'admin']);
+		assert.match(wm(inst, 'wm-admin', ['list']), /^admin\tenabled\tno-2fa/m);
 	});
 });

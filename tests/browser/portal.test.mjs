@@ -262,6 +262,7 @@ describe('two-factor authentication', () => {
 		addUser(inst, 'carol@example.com', GOOD);
 		await login('carol@example.com', GOOD);
 		await page.goto(`${inst.portal}/settings`);
+		await page.locator('#current3').fill(GOOD);
 		await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
 		await page.waitForLoadState();
 		const src = await page.locator('img.qr').getAttribute('src');

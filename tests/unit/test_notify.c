@@ -18,6 +18,7 @@
 #include "db.h"
 #include "err.h"
 #include "message.h"
+#include "notice.h"
 #include "notify.h"
 #include "prefs.h"
 #include "token.h"
@@ -308,6 +309,7 @@ END_TEST
 
 START_TEST(test_reset_requests_limited_per_address)
 {
+	struct wm_notice_stats st;
 	struct wm_err err;
 	char *path;
 	int sent;
@@ -317,6 +319,10 @@ START_TEST(test_reset_requests_limited_per_address)
 	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
 	    "bob@example.com", &sent, &err), 0);
 	ck_assert_int_eq(sent, 1);
+	/* Queued, not sent: the portal page does not wait for sendmail. */
+	ck_assert_int_eq(wm_notice_pending(db, &err), 1);
+	ck_assert_int_eq(wm_notice_flush(cfg, db, 0, &st, &err), 0);
+	ck_assert_int_eq(st.mails, 1);
 	wm_test_clock(T0 + WM_RESET_EVERY - 1);
 	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
 	    "bob@example.com", &sent, &err), 0);
@@ -324,10 +330,12 @@ START_TEST(test_reset_requests_limited_per_address)
 	path = wm_asprintf("%s/outbox/2.eml", dir);
 	ck_assert_msg(!wm_path_exists(path), "a second reset mail went out");
 	free(path);
+	ck_assert_int_eq(wm_notice_pending(db, &err), 0);
 	wm_test_clock(T0 + WM_RESET_EVERY + 1);
 	ck_assert_int_eq(wm_notify_password_reset_request(cfg, db,
 	    "bob@example.com", &sent, &err), 0);
 	ck_assert_int_eq(sent, 1);
+	ck_assert_int_eq(wm_notice_flush(cfg, db, 0, &st, &err), 0);
 	free(outbox(2, "eml"));
 }
 END_TEST

@@ -1,0 +1,88 @@
+#!/bin/bash
+# notice_queue.sh - notices leave the delivery path, through the instance's
+# real Postfix: with the notice sender (wm-notify serve) stopped, tunnels are
+# still delivered (wm-deliver exit 0, Postfix queue drains) and their notices
+# wait in the database; a Postfix that refuses submission keeps them queued;
+# once the sender is back every notice goes out, new-mail notices to one
+# user merged into one mail; wm-ctl starts and stops the sender.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/instance.sh"
+
+W=$(scratch)
+d=$W/inst
+if ! start_instance "$d"; then
+	not_ok "instance starts"
+	done_testing
+	exit 1
+fi
+smtp=$(instance_port "$d" smtp)
+relay=$(wm-prefs get relay-recipient)
+db=$(instance_db "$d")
+pc="$d/postfix"
+
+like "$(wm-ctl status)" "notify: +running" "wm-ctl start started the notice sender"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
+    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
+    -addext "keyUsage=critical,digitalSignature" \
+    -addext "extendedKeyUsage=emailProtection" 2>/dev/null
+wm-pki import --whitelist "$W/gw.pem" >/dev/null
+wm-pki webmail-cert >"$W/relay.pem"
+send() {	# send ID RCPT...: one tunnel through Postfix's SMTP listener
+	local id=$1
+	shift
+	{
+		printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'
+		printf 'WM-Envelope-Sender: alice@corp.example\r\n'
+		for r in "$@"; do printf 'WM-Envelope-Recipient: %s\r\n' "$r"; done
+		printf '\r\nFrom: alice@corp.example\r\nSubject: %s\r\n\r\nbody %s\r\n' "$id" "$id"
+	} | openssl cms -sign -binary -nodetach -signer "$W/gw.pem" -inkey "$W/gw.key" |
+	    openssl cms -encrypt -binary -aes256 "$W/relay.pem" >"$W/$id.eml"
+	smtp_send "$smtp" gw@corp.example "$relay" "$W/$id.eml"
+}
+queue_empty() { [ -z "$(instance_queue "$d")" ]; }
+indexed() { [ "$(sqlite3 "$db" "SELECT count(*) FROM messages")" -ge "$1" ]; }
+pending() { sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE sent IS NULL AND failed IS NULL"; }
+to() { outbox_grep "$d" "^To: .*$1" | wc -l; }
+none_pending() { [ "$(pending)" -eq 0 ]; }
+
+wm-user add dave@customer.example >/dev/null
+echo 'Correct-Horse-Battery-9' | wm-user set-password --force dave@customer.example
+
+check "wm-ctl stop notify" wm-ctl stop notify
+like "$(wm-ctl status)" "notify: +stopped" "the notice sender is stopped"
+send n1 bob@customer.example dave@customer.example
+send n2 dave@customer.example
+send n3 dave@customer.example carol@other.example
+wait_for 60 indexed 5
+is "$?" 0 "sender down: all five mails stored"
+wait_for 60 queue_empty
+is "$?" 0 "sender down: the Postfix queue drains (wm-deliver exit 0 every time)"
+is "$(pending)" 5 "sender down: five notices wait in the database"
+is "$(to bob@customer.example)$(to dave@customer.example)$(to carol@other.example)" "000" \
+    "sender down: nobody was told yet"
+
+# Postfix refuses every submission: the notices stay queued.
+postconf -c "$pc" -e "authorized_submit_users =" 
+out=$(wm-notify flush --window 0 --json)
+like "$out" '"mails":0,.*"deferred":[1-9]' "Postfix refusing submission: nothing sent, all deferred"
+is "$(pending)" 5 "Postfix refusing submission: the five notices are still queued"
+like "$(sqlite3 "$db" "SELECT last_error FROM notice_queue WHERE sent IS NULL LIMIT 1")" . "the reason is kept"
+postconf -c "$pc" -e "authorized_submit_users = static:anyone"
+
+check "wm-ctl start notify" wm-ctl start notify
+wait_for 60 none_pending
+is "$?" 0 "sender back: the queue empties"
+wait_for 30 _outbox_has "$d" 3
+sleep 2
+is "$(to bob@customer.example)" 1 "bob: one invitation"
+is "$(to carol@other.example)" 1 "carol: one invitation"
+is "$(to dave@customer.example)" 1 "dave: three new-mail notices merged into one mail"
+is "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE sent IS NOT NULL")" 5 "all five marked sent"
+
+# While the sender runs, a new mail's notice goes out by itself.
+send n4 dave@customer.example
+wait_for 60 _outbox_has "$d" 4
+is "$?" 0 "sender running: the next notice goes out without help"
+is "$(to dave@customer.example)" 2 "dave's second notification"
+check "wm-ctl stop notify (again)" wm-ctl stop notify
+done_testing
