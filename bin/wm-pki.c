@@ -623,7 +623,7 @@ more_option(struct ctx *c, int ch, const char *arg)
 {
 	long long n;
 
-	if (strchr("DPKQALYN", ch) == NULL || ch == 0)
+	if (ch == 0 || strchr("DPkQALYN", ch) == NULL)
 		return -1;
 	if (ch == 'D' || ch == 'P') {
 		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
