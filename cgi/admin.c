@@ -876,6 +876,23 @@ close_instance(void *ctx)
 	a->cfg = NULL;
 }
 
+/* Uploads spool beside the database (inside the instance, never /var/tmp). */
+static int
+upload_dir(struct admin *a, struct wm_err *err)
+{
+	const char *db = wm_config_path(a->cfg, "database");
+	char *dir, *slash;
+	int rc;
+
+	if (db == NULL || (dir = wm_strdup(db)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	rc = wm_web_upload_dir(a->w, dir);
+	free(dir);
+	return rc == -1 ? wm_err_set(err, EX_CONFIG, "no upload directory") : 0;
+}
+
 /* Templates of the console: html/admin/ only, so no portal page can show. */
 static int
 set_templates(struct admin *a, struct wm_err *err)
@@ -890,7 +907,7 @@ set_templates(struct admin *a, struct wm_err *err)
 	wm_web_set(a->w, "hdf.loadpaths.0", dir);
 	free(dir);
 	wm_web_set(a->w, "Page.base", ADMIN_BASE);
-	return 0;
+	return upload_dir(a, err);
 }
 
 /*

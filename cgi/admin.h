@@ -108,6 +108,7 @@ ADMIN_MODULE_DECLARE(control);
 ADMIN_MODULE_DECLARE(testmail);
 ADMIN_MODULE_DECLARE(logs);
 ADMIN_MODULE_DECLARE(audit);
+/* Settings, templates, PKI and user pages (cgi/admin_pages.h). */
 ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);

@@ -316,6 +316,26 @@ static const char *migrations[] = {
 	"    mailboxes = mailboxes - NOT EXISTS (SELECT 1 FROM mailbox_totals"
 	"      WHERE mailbox = OLD.mailbox);"
 	"END;",
+	/*
+	 * 11: search by part of the address without reading every user: a
+	 * trigram index (FTS5) of the addresses, kept by triggers, answers
+	 * LIKE '%part%' for parts of three characters or more.
+	 */
+	"CREATE VIRTUAL TABLE users_search USING fts5(address, tokenize = 'trigram',"
+	"  content = 'users', content_rowid = 'id');"
+	"INSERT INTO users_search (users_search) VALUES ('rebuild');"
+	"CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN"
+	"  INSERT INTO users_search (rowid, address) VALUES (NEW.id, NEW.address);"
+	"END;"
+	"CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN"
+	"  INSERT INTO users_search (users_search, rowid, address)"
+	"  VALUES ('delete', OLD.id, OLD.address);"
+	"END;"
+	"CREATE TRIGGER users_search_update AFTER UPDATE OF address ON users BEGIN"
+	"  INSERT INTO users_search (users_search, rowid, address)"
+	"  VALUES ('delete', OLD.id, OLD.address);"
+	"  INSERT INTO users_search (rowid, address) VALUES (NEW.id, NEW.address);"
+	"END;",
 	NULL
 };
 

@@ -791,6 +791,16 @@ wm_web_cookie(struct wm_web *w, const char *name)
 	return cgi_url_unescape(copy);
 }
 
+int
+wm_web_upload_dir(struct wm_web *w, const char *dir)
+{
+	if (dir == NULL || *dir != '/')
+		return -1;
+	if (wm_web_set(w, "Config.Upload.TmpDir", dir) == -1)
+		return -1;
+	return wm_web_set(w, "Config.Upload.Unlink", "1");
+}
+
 FILE *
 wm_web_upload(struct wm_web *w, const char *field)
 {
