@@ -311,7 +311,8 @@ wm_message_sync(struct wm_db *db, const char *mail_root, const char *mailbox,
 		rc = wm_err_set(err, EX_IOERR, "%s: %s", box, strerror(errno));
 		goto out;
 	}
-	qsort(s.v, s.n, sizeof(*s.v), by_unique);
+	if (s.n > 1)	/* an empty maildir has no array: qsort wants one */
+		qsort(s.v, s.n, sizeof(*s.v), by_unique);
 	rc = sync_scanned(db, mailbox, folder, &s, stamp, err);
 out:
 	scan_free(&s);
