@@ -261,7 +261,9 @@ adopt_all(struct wm_db *db, const char *mailbox, const char *folder,
 	sqlite3_bind_text(st, 2, folder, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		file = wm_db_text(st, 1);
-		hit = bsearch(&file, s->v, s->n, sizeof(*s->v), by_unique);
+		/* An empty maildir has no array, which bsearch must not get. */
+		hit = s->n == 0 ? NULL :
+		    bsearch(&file, s->v, s->n, sizeof(*s->v), by_unique);
 		if (hit != NULL && strcmp(*hit, file) != 0 &&
 		    adopt(db, sqlite3_column_int64(st, 0), *hit, err) == -1) {
 			sqlite3_finalize(st);
