@@ -77,7 +77,10 @@ std_writef(void *data, const char *fmt, va_list ap)
 static int
 std_write(void *data, const char *buf, int len)
 {
-	return (int)fwrite(buf, 1, len > 0 ? (size_t)len : 0, stdout);
+	/* ClearSilver writes nothing as (NULL, 0); fwrite wants a buffer. */
+	if (len <= 0 || buf == NULL)
+		return 0;
+	return (int)fwrite(buf, 1, (size_t)len, stdout);
 }
 
 static char *

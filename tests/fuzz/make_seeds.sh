@@ -75,4 +75,5 @@ for m in "$top"/templates/mail/*; do
 	[ -f "$m" ] && cp "$m" "$t/template-$(basename "$m")"
 done
 printf 'From: Webmail <noreply@webmail.example>\nTo: bob@example.com\nSubject: Hi\nX-WM-System-Mail: 1.abc.def\n\nBody\n' >"$t/mail"
+printf 'From: Webmail <noreply@webmail.example>\nTo: j\303\266rg@b\303\274cher.example\nSubject: Hi\n\nBody\n' >"$t/mail-utf8-address"
 echo "seeds: $(find "$c" -type f | wc -l) files, $(du -sk "$c" | cut -f1) KiB"

@@ -7,9 +7,14 @@
  * Leak checking is off: the programs exit right after their work and free
  * what matters; memory errors and undefined behaviour are what is sought.
  */
+#include <stdlib.h>
+
 #ifndef WM_SAN_LOG_DIR
 #define WM_SAN_LOG_DIR "/tmp"
 #endif
+
+#define UBSAN_OPTS "log_path=" WM_SAN_LOG_DIR "/ubsan:print_stacktrace=1:" \
+	"halt_on_error=1:abort_on_error=1"
 
 const char *__asan_default_options(void);
 const char *__ubsan_default_options(void);
@@ -24,6 +29,18 @@ __asan_default_options(void)
 const char *
 __ubsan_default_options(void)
 {
-	return "log_path=" WM_SAN_LOG_DIR "/ubsan:print_stacktrace=1:"
-	    "halt_on_error=1";
+	return UBSAN_OPTS;
+}
+
+/*
+ * GCC's UBSan runtime sets itself up at its first report and, seen here,
+ * then honours log_path only with UBSAN_OPTIONS in the environment: put it
+ * there (the runtime reads it later, at that report).
+ */
+static void ubsan_env(void) __attribute__((constructor));
+
+static void
+ubsan_env(void)
+{
+	setenv("UBSAN_OPTIONS", UBSAN_OPTS, 0);
 }
