@@ -36,6 +36,7 @@
 #include "deliver.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -77,8 +78,8 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-deliver", usage);
-	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, WM_CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 's')
@@ -99,6 +100,8 @@ main(int argc, char **argv)
 	}
 	rc = wm_deliver_stream(cli.cfg, cli.db, sender, recipient, STDIN_FILENO,
 	    max_size(cli.cfg), &err);
+	if (rc == -1 && err.code == EX_TEMPFAIL)	/* best effort, for the graphs */
+		wm_metric_note(cli.db, WM_METRIC_DEFERRED, 1);
 	wm_cli_close(&cli);
 	if (rc == -1) {
 		/* wm_deliver logged the outcome already. */

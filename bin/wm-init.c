@@ -5,6 +5,7 @@
  *	wm-init [--port-base N] [--capture-outbound] [--force]
  *	    [--transport pipe|lmtp]
  *	    [--user USER] [--templates DIR] DIR
+ *	wm-init -c FILE --lighttpd-conf
  * DESCRIPTION
  *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
  *	system mail secret and webmail relay recipient key and certificate,
@@ -17,6 +18,9 @@
  *	one file per message to DIR/outbox.  Start the services with
  *	wm-ctl(8).  An existing instance is refused unless --force is given;
  *	--force rewrites the configuration and keeps database and mail.
+ *	With --lighttpd-conf it only prints the lighttpd configuration for the
+ *	wm.conf named by -c (or WM_CONFIG): the same generator writes every
+ *	instance's and production's (make install runs it on conf/wm.conf).
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 73 (EX_CANTCREAT) when DIR already
  *	holds an instance, 69 (EX_UNAVAILABLE) when a port is taken, 67 when
@@ -33,14 +37,20 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include <errno.h>
+#include <string.h>
+
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "instance.h"
 #include "log.h"
+#include "util.h"
 
 static const char usage[] =
     "usage: wm-init [--port-base N] [--capture-outbound] [--force]\n"
     "               [--user USER] [--templates DIR] [--transport pipe|lmtp] DIR\n"
+    "       wm-init -c FILE --lighttpd-conf\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
     "                      N+3 (portal), N+4 (admin); default: free ports\n"
@@ -50,10 +60,11 @@ static const char usage[] =
     "  --templates DIR     ClearSilver templates (default: found)\n"
     "  --transport pipe|lmtp  Postfix hands tunnels to wm-deliver by pipe\n"
     "                      (default) or to wm-lmtpd by LMTP\n"
+    "  --lighttpd-conf     print the lighttpd.conf for the wm.conf of -c\n"
     "  --help, --version\n";
 
 enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
-    OPT_TRANSPORT };
+	OPT_LIGHTTPD, OPT_TRANSPORT };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -62,6 +73,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
+	{ "lighttpd-conf", no_argument, NULL, OPT_LIGHTTPD },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ NULL, 0, NULL, 0 }
 };
@@ -79,17 +91,37 @@ parse_port(const char *s, int *port)
 	return 0;
 }
 
+static int
+print_lighttpd(struct wm_cli *cli)
+{
+	struct wm_config *cfg;
+	struct wm_buf b;
+	struct wm_err err;
+	int rc;
+
+	if ((cfg = wm_config_load(cli->config_path, &err)) == NULL)
+		return wm_cli_fail(cli, &err);
+	wm_buf_init(&b);
+	rc = wm_instance_lighttpd_conf(cfg, &b, &err);
+	wm_config_free(cfg);
+	if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
+		rc = wm_err_set(&err, EX_IOERR, "write: %s", strerror(errno));
+	wm_buf_free(&b);
+	return rc == -1 ? wm_cli_fail(cli, &err) : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct wm_instance_opts o = { 0 };
 	struct wm_cli cli;
 	struct wm_err err;
-	int ch;
+	int ch, lighttpd = 0;
 
 	wm_cli_init(&cli, "wm-init", usage);
 	wm_err_clear(&err);
-	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, WM_CLI_SHORTOPTS,
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {
@@ -109,6 +141,9 @@ main(int argc, char *argv[])
 		case OPT_TEMPLATES:
 			o.templates = optarg;
 			break;
+		case OPT_LIGHTTPD:
+			lighttpd = 1;
+			break;
 		case OPT_TRANSPORT:
 			if (strcmp(optarg, "pipe") != 0 && strcmp(optarg, "lmtp") != 0)
 				wm_cli_usage(&cli);
@@ -118,6 +153,8 @@ main(int argc, char *argv[])
 			wm_cli_usage(&cli);
 		}
 	}
+	if (lighttpd && argc == optind)
+		return print_lighttpd(&cli);
 	if (argc - optind != 1)
 		wm_cli_usage(&cli);
 	o.dir = argv[optind];

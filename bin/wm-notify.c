@@ -13,6 +13,8 @@
  *	wm-notify [-c config] template-get [--domain D | --user U] name
  *	wm-notify [-c config] template-set [--domain D | --user U] name file
  *	wm-notify [-c config] template-unset [--domain D | --user U] name
+ *	wm-notify [-c config] template-preview [--domain D | --user U] name
+ *	    [file]
  * DESCRIPTION
  *	signup sends a sign-up invitation with a fresh signed link, new-mail
  *	does what delivery does after storing a mail (an invitation at most
@@ -27,7 +29,10 @@
  *	a link token and prints the address it was made for.  The template
  *	commands show, replace and remove the ClearSilver mail templates at
  *	global (default), domain or user scope; a template set nowhere comes
- *	from the templates directory.
+ *	from the templates directory.  template-set first renders the
+ *	template with sample values (template-preview prints that mail, for
+ *	file or for the template in effect) and refuses one that does not
+ *	parse, render or make a well-formed mail.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 0 done, 64 usage, 65 link expired or
  *	bad template, 66 no such template row or file, 67 no such user, 77
@@ -57,6 +62,7 @@
 #include "notify.h"
 #include "prefs.h"
 #include "template.h"
+#include "tmplcheck.h"
 #include "token.h"
 #include "util.h"
 
@@ -75,6 +81,8 @@ static const char usage[] =
     "  template-get NAME              print the template in effect\n"
     "  template-set NAME FILE         store FILE (- for stdin) as template NAME\n"
     "  template-unset NAME            remove the template at that scope\n"
+    "  template-preview NAME [FILE]   the mail NAME (or FILE) renders to with\n"
+    "                                 sample values\n"
     "\n"
     "scope of template commands: --domain DOMAIN or --user ADDRESS\n"
     "(default: global)\n"
@@ -252,16 +260,6 @@ cmd_template_get(struct ctx *c, struct wm_err *err)
 }
 
 static int
-audit(struct ctx *c, const char *action, struct wm_err *err)
-{
-	char detail[WM_ADDRESS_MAX + 96];
-
-	snprintf(detail, sizeof(detail), "%s %s%s%s", c->args[0],
-	    wm_scope_name(c->scope), c->owner ? " " : "", c->owner ? c->owner : "");
-	return wm_cli_audit(c->cli, action, detail, err);
-}
-
-static int
 cmd_template_set(struct ctx *c, struct wm_err *err)
 {
 	struct wm_buf b;
@@ -272,13 +270,16 @@ cmd_template_set(struct ctx *c, struct wm_err *err)
 		rc = wm_read_fd(STDIN_FILENO, 256 * 1024, &b, err);
 	else
 		rc = wm_read_file(c->args[1], 256 * 1024, &b, err);
+	if (rc == 0 && memchr(b.data, '\0', b.len) != NULL)
+		rc = wm_err_set(err, EX_DATAERR, "template holds a NUL byte");
 	if (rc == 0)
-		rc = wm_template_set(c->cli->db, c->scope, c->owner, c->args[0],
-		    b.data, err);
+		rc = wm_template_save(c->cli->db, c->cli->actor, c->scope,
+		    c->owner, c->args[0], b.data, err);
 	wm_buf_free(&b);
 	if (rc == -1)
 		return -1;
-	return audit(c, "template-set", err);
+	wm_log(LOG_INFO, "template-set %s by %s", c->args[0], c->cli->actor);
+	return 0;
 }
 
 static int
@@ -324,10 +325,37 @@ cmd_serve(struct ctx *c, struct wm_err *err)
 static int
 cmd_template_unset(struct ctx *c, struct wm_err *err)
 {
-	if (wm_template_unset(c->cli->db, c->scope, c->owner, c->args[0],
-	    err) == -1)
+	if (wm_template_reset(c->cli->db, c->cli->actor, c->scope, c->owner,
+	    c->args[0], err) == -1)
 		return -1;
-	return audit(c, "template-unset", err);
+	wm_log(LOG_INFO, "template-unset %s by %s", c->args[0], c->cli->actor);
+	return 0;
+}
+
+static int
+cmd_template_preview(struct ctx *c, struct wm_err *err)
+{
+	enum wm_scope from;
+	struct wm_buf b;
+	char *mail;
+	int rc = 0;
+
+	wm_buf_init(&b);
+	if (c->args[1] == NULL) {
+		if ((b.data = wm_template_resolve(c->cli->cfg, c->cli->db,
+		    c->scope, c->owner, c->args[0], &from, err)) == NULL)
+			return -1;
+	} else if (strcmp(c->args[1], "-") == 0)
+		rc = wm_read_fd(STDIN_FILENO, 256 * 1024, &b, err);
+	else
+		rc = wm_read_file(c->args[1], 256 * 1024, &b, err);
+	mail = rc == 0 ? wm_template_preview(c->args[0], b.data, err) : NULL;
+	wm_buf_free(&b);
+	if (mail == NULL)
+		return -1;
+	fputs(mail, stdout);
+	free(mail);
+	return 0;
 }
 
 static const struct command commands[] = {
@@ -342,10 +370,11 @@ static const struct command commands[] = {
 	{ "template-get", 1, 1, cmd_template_get },
 	{ "template-set", 2, 1, cmd_template_set },
 	{ "template-unset", 1, 1, cmd_template_unset },
+	{ "template-preview", 1, 1, cmd_template_preview },
 	{ NULL, 0, 0, NULL }
 };
 
-/* Options may come before or after the command (getopt permutes). */
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
     const char **user)
@@ -362,7 +391,8 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 	long long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		if (ch == 'D')
@@ -383,7 +413,8 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **domain,
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, argv[optind]) == 0)
 			break;
-	if (cmd->name == NULL || argc - optind - 1 != cmd->nargs ||
+	if (cmd->name == NULL || (argc - optind - 1 != cmd->nargs &&
+	    !(cmd->run == cmd_template_preview && argc - optind == 3)) ||
 	    (!cmd->scoped && (*domain || *user)))
 		wm_cli_usage(c->cli);
 	c->args = argv + optind + 1;

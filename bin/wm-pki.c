@@ -4,22 +4,33 @@
  * SYNOPSIS
  *	wm-pki [-c config] import [--root | --whitelist]
  *	    [--password-fd N | --password-stdin] file
- *	wm-pki [-c config] list [--json]
+ *	wm-pki [-c config] list [--kind K] [--search text] [--after id]
+ *	    [--limit n] [--json]
  *	wm-pki [-c config] show id [--json]
- *	wm-pki [-c config] export id
+ *	wm-pki [-c config] export id [--der | --pkcs12 [--password-fd N |
+ *	    --password-stdin]]
+ *	wm-pki [-c config] whitelist id
+ *	wm-pki [-c config] unwhitelist id
+ *	wm-pki [-c config] ca-create --subject text [--years n]
+ *	wm-pki [-c config] ca-issue --subject text --email address [--days n]
  *	wm-pki [-c config] delete id
  *	wm-pki [-c config] crl-import file
  *	wm-pki [-c config] crl-list [--json]
  *	wm-pki [-c config] crl-delete id
  *	wm-pki [-c config] verify file
  *	wm-pki [-c config] webmail-cert [--create] [--email address]
- *	    [--subject text]
+ *	    [--subject text] [--key rsa-3072|ec-p256|ec-p384]
  * DESCRIPTION
- *	Imports certificates (PEM, DER or PKCS#12 with its private key) as
+ *	Imports certificates (PEM, DER, PKCS#7 bundles or PKCS#12 with its
+ *	private key) as
  *	trusted roots, whitelisted signers or plain certificates; imports
  *	CRLs; tells whether a certificate would be accepted as the signer of
  *	a tunnel; and creates and prints the webmail relay recipient
- *	certificate the gateway encrypts to (guide 6.4, 6.5).  Changes are
+ *	certificate the gateway encrypts to (guide 6.4, 6.5).  list shows
+ *	each certificate's status (trusted, whitelisted, revoked, expired,
+ *	untrusted) with the reason.  A local CA (ca-create) issues S/MIME
+ *	certificates (ca-issue), for instance a gateway's signing
+ *	certificate, which export --pkcs12 writes with its key.  Changes are
  *	written to the audit log.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 0 done (verify: accepted), 64 usage,
@@ -42,11 +53,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
 #include "pki.h"
+#include "pkiadmin.h"
 #include "prefs.h"
 #include "util.h"
 
@@ -57,10 +71,20 @@ static const char usage[] =
     "usage: wm-pki [-c config] command [arguments]\n"
     "\n"
     "  import [--root | --whitelist] [--password-fd N | --password-stdin] FILE\n"
-    "                               import certificates (PEM, DER, PKCS#12)\n"
-    "  list [--json]                all certificates\n"
+    "                               import certificates (PEM, DER, PKCS#7,\n"
+    "                               PKCS#12)\n"
+    "  list [--kind certificates|roots|ca|relay|all] [--search TEXT]\n"
+    "       [--after ID] [--limit N] [--json]\n"
+    "                               certificates with their status\n"
     "  show ID [--json]             one certificate\n"
-    "  export ID                    the certificate as PEM\n"
+    "  export ID [--der | --pkcs12 [--password-fd N | --password-stdin]]\n"
+    "                               the certificate as PEM, DER, or PKCS#12\n"
+    "                               with its key (password required)\n"
+    "  whitelist ID, unwhitelist ID trust a certificate as it is, or not\n"
+    "  ca-create --subject TEXT [--years N]\n"
+    "                               create the local CA (a trusted root)\n"
+    "  ca-issue --subject TEXT --email ADDRESS [--days N]\n"
+    "                               issue an S/MIME certificate with it\n"
     "  delete ID                    delete a certificate (and its key)\n"
     "  crl-import FILE              import a CRL (PEM or DER)\n"
     "  crl-list [--json]            all CRLs\n"
@@ -68,8 +92,10 @@ static const char usage[] =
     "  verify FILE                  would this certificate be accepted as\n"
     "                               the signer of a tunnel? (\"ok\", exit 0)\n"
     "  webmail-cert [--create] [--email ADDRESS] [--subject TEXT]\n"
+    "               [--key rsa-3072|ec-p256|ec-p384]\n"
     "                               print the relay recipient certificate;\n"
-    "                               --create makes a new key and certificate\n"
+    "                               --create makes a new key (default\n"
+    "                               rsa-3072) and certificate\n"
     "\n"
     "FILE may be - for standard input.\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
@@ -84,9 +110,17 @@ struct ctx {
 	int		 password_fd;	/* -1: none */
 	int		 password_stdin;
 	int		 create;
+	int		 key_given;
+	enum wm_relay_key key_kind;
 	const char	*email;
 	const char	*subject;
 	int		 n;		/* rows printed, for JSON commas */
+	struct wm_pki_query q;
+	int		 paged;
+	int		 der;
+	int		 pkcs12;
+	long long	 years;
+	long long	 days;
 };
 
 enum arg { ARG_NONE, ARG_FILE, ARG_ID };
@@ -144,8 +178,9 @@ flags_text(int is_root, int whitelisted, int has_key)
 	return buf;
 }
 
+/* The members of a certificate's JSON object, without the closing brace. */
 static void
-cert_json(const struct wm_cert_info *ci)
+cert_json_open(const struct wm_cert_info *ci)
 {
 	printf("{\"id\": %lld, \"fingerprint\": \"%s\", \"subject\": ", ci->id,
 	    ci->fingerprint);
@@ -163,37 +198,63 @@ cert_json(const struct wm_cert_info *ci)
 	wm_cli_print_time(stdout, 1, ci->not_before, "-");
 	printf(", \"not_after\": ");
 	wm_cli_print_time(stdout, 1, ci->not_after, "-");
-	printf(", \"root\": %s, \"whitelisted\": %s, \"has_key\": %s}",
+	printf(", \"root\": %s, \"whitelisted\": %s, \"has_key\": %s",
 	    ci->is_root ? "true" : "false", ci->whitelisted ? "true" : "false",
 	    ci->has_key ? "true" : "false");
 }
 
+static void
+cert_json(const struct wm_cert_info *ci)
+{
+	cert_json_open(ci);
+	putchar('}');
+}
+
 static int
-list_one(const struct wm_cert_info *ci, void *arg)
+list_one(const struct wm_cert_info *ci, enum wm_cert_status status,
+    const char *why, void *arg)
 {
 	struct ctx *c = arg;
 
+	c->q.after = ci->id;
 	if (c->cli->json) {
 		printf("%s\n  ", c->n++ ? "," : "");
-		cert_json(ci);
+		cert_json_open(ci);
+		printf(", \"status\": \"%s\", \"why\": ",
+		    wm_cert_status_name(status));
+		wm_json_str(stdout, why);
+		printf("}");
 		return 0;
 	}
-	printf("%lld\t%s\t", ci->id, flags_text(ci->is_root, ci->whitelisted,
-	    ci->has_key));
+	printf("%lld\t%s\t%s\t", ci->id, flags_text(ci->is_root, ci->whitelisted,
+	    ci->has_key), wm_cert_status_name(status));
 	wm_cli_print_time(stdout, 0, ci->not_after, "-");
-	printf("\t%s\t%s\n", ci->subject, ci->email ? ci->email : "-");
+	printf("\t%s\t%s\t%s\n", ci->subject, ci->email ? ci->email : "-", why);
 	return 0;
 }
 
 static int
 cmd_list(struct ctx *c, struct wm_err *err)
 {
+	int more = 1;
+
 	if (c->cli->json)
 		printf("[");
-	if (wm_pki_foreach(c->cli->db, list_one, c, err) == -1)
-		return -1;
+	if (c->q.limit == 0)
+		c->q.limit = 1000;
+	/* Without --limit every page, each one continuing after the last id. */
+	while (more) {
+		if (wm_pki_list(c->cli->db, &c->q, wm_now(), list_one, c, &more,
+		    err) == -1)
+			return -1;
+		if (c->paged)
+			break;
+	}
 	if (c->cli->json)
 		printf("%s]\n", c->n ? "\n" : "");
+	if (more)
+		fprintf(stderr, "wm-pki: more certificates follow (--after %lld)\n",
+		    c->q.after);
 	return 0;
 }
 
@@ -227,10 +288,43 @@ cmd_show(struct ctx *c, struct wm_err *err)
 }
 
 static int
+export_p12(struct ctx *c, struct wm_err *err)
+{
+	unsigned char *data;
+	char *pass;
+	size_t len;
+
+	if (read_password(c, &pass, err) == -1)
+		return -1;
+	if (pass == NULL)
+		return wm_err_set(err, EX_USAGE, "--pkcs12 needs --password-fd or "
+		    "--password-stdin");
+	data = wm_pki_export_p12(c->cli->db, c->id, pass, &len, err);
+	wm_free_secret(pass);
+	if (data == NULL)
+		return -1;
+	fwrite(data, 1, len, stdout);
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return wm_cli_audit(c->cli, "pki-export-p12", c->arg, err);
+}
+
+static int
 cmd_export(struct ctx *c, struct wm_err *err)
 {
+	unsigned char *der;
+	size_t len;
 	char *pem;
 
+	if (c->pkcs12)
+		return export_p12(c, err);
+	if (c->der) {
+		if ((der = wm_pki_der(c->cli->db, c->id, &len, err)) == NULL)
+			return -1;
+		fwrite(der, 1, len, stdout);
+		free(der);
+		return 0;
+	}
 	if ((pem = wm_pki_pem(c->cli->db, c->id, err)) == NULL)
 		return -1;
 	fputs(pem, stdout);
@@ -397,8 +491,8 @@ cmd_webmail_cert(struct ctx *c, struct wm_err *err)
 		if (c->email == NULL && (email = wm_pref_get(c->cli->db,
 		    WM_SCOPE_GLOBAL, NULL, "relay-recipient", NULL, err)) == NULL)
 			return -1;
-		rc = wm_pki_create_relay_cert(c->cli->db, c->email ? c->email :
-		    email, c->subject, &id, err);
+		rc = wm_pki_create_relay_cert_key(c->cli->db, c->email ?
+		    c->email : email, c->subject, c->key_kind, &id, err);
 		free(email);
 		if (rc == -1 || audit_cert(c, "pki-relay-create", id, "", err) == -1)
 			return -1;
@@ -414,6 +508,48 @@ cmd_webmail_cert(struct ctx *c, struct wm_err *err)
 	return 0;
 }
 
+static int
+cmd_whitelist(struct ctx *c, struct wm_err *err)
+{
+	if (wm_pki_set_whitelisted(c->cli->db, c->id, 1, err) == -1)
+		return -1;
+	return audit_cert(c, "pki-whitelist", c->id, "", err);
+}
+
+static int
+cmd_unwhitelist(struct ctx *c, struct wm_err *err)
+{
+	if (wm_pki_set_whitelisted(c->cli->db, c->id, 0, err) == -1)
+		return -1;
+	return audit_cert(c, "pki-unwhitelist", c->id, "", err);
+}
+
+static int
+cmd_ca_create(struct ctx *c, struct wm_err *err)
+{
+	long long id;
+
+	if (wm_pki_ca_create(c->cli->db, c->subject, c->years ? (int)c->years :
+	    10, &id, err) == -1 || audit_cert(c, "pki-ca-create", id, "",
+	    err) == -1)
+		return -1;
+	printf("%lld\n", id);
+	return 0;
+}
+
+static int
+cmd_ca_issue(struct ctx *c, struct wm_err *err)
+{
+	long long id;
+
+	if (wm_pki_ca_issue(c->cli->db, c->subject, c->email, c->days ?
+	    (int)c->days : 730, &id, err) == -1 ||
+	    audit_cert(c, "pki-ca-issue", id, "", err) == -1)
+		return -1;
+	printf("%lld\n", id);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "import",		ARG_FILE,	cmd_import },
 	{ "list",		ARG_NONE,	cmd_list },
@@ -425,6 +561,10 @@ static const struct command commands[] = {
 	{ "crl-delete",		ARG_ID,		cmd_crl_delete },
 	{ "verify",		ARG_FILE,	cmd_verify },
 	{ "webmail-cert",	ARG_NONE,	cmd_webmail_cert },
+	{ "whitelist",		ARG_ID,		cmd_whitelist },
+	{ "unwhitelist",	ARG_ID,		cmd_unwhitelist },
+	{ "ca-create",		ARG_NONE,	cmd_ca_create },
+	{ "ca-issue",		ARG_NONE,	cmd_ca_issue },
 	{ NULL,			ARG_NONE,	NULL }
 };
 
@@ -444,22 +584,74 @@ options_fit(const struct ctx *c, const struct command *cmd)
 {
 	int import = cmd->run == cmd_import;
 	int webmail = cmd->run == cmd_webmail_cert;
+	int p12 = cmd->run == cmd_export && c->pkcs12;
+	int ca_create = cmd->run == cmd_ca_create;
+	int ca_issue = cmd->run == cmd_ca_issue;
 
-	if (!import && (c->flags || c->password_fd >= 0 || c->password_stdin))
+	if (ca_create || ca_issue)
+		return c->subject != NULL && (ca_issue ? c->email != NULL :
+		    c->email == NULL) && !c->create && !c->flags &&
+		    (ca_create || !c->years) && (ca_issue || !c->days);
+	if (c->years || c->days)
+		return 0;
+	if ((c->paged || c->q.kind != WM_PKI_LIST_ALL || c->q.search) &&
+	    cmd->run != cmd_list)
+		return 0;
+	if ((c->der || c->pkcs12) && cmd->run != cmd_export)
+		return 0;
+	if (c->der && c->pkcs12)
+		return 0;
+	if (!import && !p12 && (c->flags || c->password_fd >= 0 ||
+	    c->password_stdin))
+		return 0;
+	if (p12 && c->flags)
 		return 0;
 	if (c->flags == (WM_PKI_ROOT | WM_PKI_WHITELIST) ||
 	    (c->password_fd >= 0 && c->password_stdin))
 		return 0;
 	if (c->password_stdin && strcmp(c->arg, "-") == 0)
 		return 0;
-	if (!webmail && (c->create || c->email || c->subject))
+	if (!webmail && (c->create || c->email || c->subject || c->key_given))
 		return 0;
-	if ((c->email || c->subject) && !c->create)
+	if ((c->email || c->subject || c->key_given) && !c->create)
 		return 0;
 	return 1;
 }
 
-/* Options may come before or after the command (getopt permutes). */
+static int
+more_option(struct ctx *c, int ch, const char *arg)
+{
+	long long n;
+
+	if (ch == 'D' || ch == 'P') {
+		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
+		return 0;
+	}
+	if (ch == 'k')
+		return wm_pki_list_kind_parse(arg, &c->q.kind);
+	if (ch == 'Q') {
+		c->q.search = arg;
+		return 0;
+	}
+	/* The rest take a number; anything else ('?', ':') is a usage error. */
+	if (arg == NULL || strchr("ALYN", ch) == NULL ||
+	    parse_number(arg, &n) == -1)
+		return -1;
+	if (ch == 'A')
+		c->q.after = n;
+	else if (ch == 'L' && n >= 1 && n <= 1000) {
+		c->q.limit = (int)n;
+		c->paged = 1;
+	} else if (ch == 'Y' && n >= 1)
+		c->years = n;
+	else if (ch == 'N' && n >= 1)
+		c->days = n;
+	else
+		return -1;
+	return 0;
+}
+
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[])
 {
@@ -472,13 +664,23 @@ parse_args(struct ctx *c, int argc, char *argv[])
 		{ "create",		no_argument,		NULL, 'C' },
 		{ "email",		required_argument,	NULL, 'E' },
 		{ "subject",		required_argument,	NULL, 'T' },
+		{ "key",		required_argument,	NULL, 'K' },
+		{ "kind",		required_argument,	NULL, 'k' },
+		{ "search",		required_argument,	NULL, 'Q' },
+		{ "after",		required_argument,	NULL, 'A' },
+		{ "limit",		required_argument,	NULL, 'L' },
+		{ "der",		no_argument,		NULL, 'D' },
+		{ "pkcs12",		no_argument,		NULL, 'P' },
+		{ "years",		required_argument,	NULL, 'Y' },
+		{ "days",		required_argument,	NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd;
 	long long fd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		switch (ch) {
@@ -505,8 +707,14 @@ parse_args(struct ctx *c, int argc, char *argv[])
 		case 'T':
 			c->subject = optarg;
 			break;
+		case 'K':
+			if (wm_pki_relay_key_kind(optarg, &c->key_kind) == -1)
+				wm_cli_usage(c->cli);
+			c->key_given = 1;
+			break;
 		default:
-			wm_cli_usage(c->cli);
+			if (more_option(c, ch, optarg) == -1)
+				wm_cli_usage(c->cli);
 		}
 	}
 	if (optind >= argc)
@@ -537,6 +745,7 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	c.cli = &cli;
 	c.password_fd = -1;
+	c.q.kind = WM_PKI_LIST_ALL;
 	cmd = parse_args(&c, argc, argv);
 	if (wm_cli_open(&cli, &err) == -1)
 		return wm_cli_fail(&cli, &err);

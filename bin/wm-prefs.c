@@ -8,6 +8,8 @@
  *	wm-prefs [-c config] unset [--domain D | --user U] name
  *	wm-prefs [-c config] list [--domain D | --user U] [--json]
  *	    [--show-secrets]
+ *	wm-prefs [-c config] view [--domain D | --user U] [--page P] [--json]
+ *	wm-prefs [-c config] apply [--domain D | --user U] [file]
  * DESCRIPTION
  *	Every setting of the guide (global preferences, quota, webmail
  *	settings, user settings) lives in the database at one of three scopes
@@ -16,6 +18,11 @@
  *	from), set stores a value at exactly one scope (global unless --domain
  *	or --user), unset removes it so the value is inherited again, list
  *	shows every setting.  A secret given as "-" is read from standard input.
+ *	view shows one page of the console (general, quota or webmail) as the
+ *	console does: the settings allowed at the scope, each with its own
+ *	value or "inherit" and the value it inherits.  apply reads "name =
+ *	value" lines (a bare name: inherit) and stores them all in one
+ *	transaction after checking every one; one bad line saves nothing.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 64 for an unknown setting or a scope
  *	the setting does not allow, 65 for a value that is not valid, 78 when
@@ -37,7 +44,9 @@
 #include "cli.h"
 #include "err.h"
 #include "log.h"
+#include "mta.h"
 #include "prefs.h"
+#include "prefsform.h"
 #include "util.h"
 
 static const char usage[] =
@@ -46,6 +55,10 @@ static const char usage[] =
     "       wm-prefs [-c config] set [--domain D | --user U] name value\n"
     "       wm-prefs [-c config] unset [--domain D | --user U] name\n"
     "       wm-prefs [-c config] list [--domain D | --user U] [--json] [--show-secrets]\n"
+    "       wm-prefs [-c config] view [--domain D | --user U] [--page general|quota|\n"
+    "                webmail] [--json]\n"
+    "       wm-prefs [-c config] apply [--domain D | --user U] [file]\n"
+    "                (lines \"name = value\", or a bare name to inherit; all or nothing)\n"
     "Settings resolve user -> domain -> global -> default; see wm-prefs(8).\n"
     "A secret given as \"-\" is read from standard input.\n";
 
@@ -54,6 +67,7 @@ struct target {
 	const char	*owner;		/* as given */
 	char		 canon[WM_ADDRESS_MAX + 1];
 	int		 show_secrets;
+	enum wm_pref_page page;
 };
 
 /* Where a value came from: scope word and, for domain/user, its owner. */
@@ -71,7 +85,7 @@ origin_owner(const struct target *t, enum wm_scope from)
 static const char *
 shown(const struct wm_pref_def *d, const char *value, int show_secrets)
 {
-	if (d->type != WM_PREF_SECRET || show_secrets)
+	if (!wm_pref_is_secret(d) || show_secrets)
 		return value;
 	return *value ? "(set)" : "(not set)";
 }
@@ -104,7 +118,7 @@ print_json(const struct target *t, const struct wm_pref_def *d,
 		printf("%s\"%s\"", first ? "" : ", ", sc[i].name);
 		first = 0;
 	}
-	printf("], \"secret\": %s}", d->type == WM_PREF_SECRET ? "true" : "false");
+	printf("], \"secret\": %s}", wm_pref_is_secret(d) ? "true" : "false");
 }
 
 static void
@@ -184,7 +198,7 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	if ((d = wm_pref_find(name)) == NULL)
 		return wm_err_set(err, EX_USAGE, "unknown setting %s", name);
 	/* A key on the command line would show in ps(1) and shell history. */
-	if (value != NULL && d->type == WM_PREF_SECRET &&
+	if (value != NULL && wm_pref_is_secret(d) &&
 	    strcmp(value, "-") == 0) {
 		if ((secret = wm_cli_read_secret("secret: ", err)) == NULL)
 			return -1;
@@ -196,12 +210,129 @@ cmd_change(struct wm_cli *cli, struct target *t, const char *name,
 	else
 		rc = wm_pref_unset_by(cli->db, cli->actor, t->scope, t->owner, name,
 		    err);
+	/* Postfix follows the settings it depends on (relay-recipient). */
+	if (rc == 0 && t->scope == WM_SCOPE_GLOBAL)
+		rc = wm_mta_pref_changed(cli->cfg, cli->db, name, err);
 	if (rc == 0)
 		wm_log(LOG_INFO, "%s %s at %s%s%s%s%s", value ? "set" : "unset",
 		    name, wm_scope_name(t->scope), t->owner ? " " : "",
 		    t->owner ? t->owner : "", value ? " to " : "",
 		    value ? shown(d, value, 0) : "");
 	wm_free_secret(secret);
+	return rc;
+}
+
+static void
+view_one(struct wm_cli *cli, const struct target *t,
+    const struct wm_pref_view *v, int first)
+{
+	const struct wm_pref_def *d = v->def;
+	const char *owner = origin_owner(t, v->inherited_from);
+
+	if (!cli->json) {
+		printf("%-29s %-20s inherits %s (from %s%s%s)\n", d->name,
+		    v->own ? shown(d, v->own, 0) : "inherit",
+		    shown(d, v->inherited, 0), wm_scope_name(v->inherited_from),
+		    *owner ? " " : "", owner);
+		return;
+	}
+	printf("%s\n  {\"name\": ", first ? "" : ",");
+	wm_json_str(stdout, d->name);
+	printf(", \"label\": ");
+	wm_json_str(stdout, wm_pref_label(d));
+	printf(", \"group\": ");
+	wm_json_str(stdout, wm_pref_group(d));
+	printf(", \"advanced\": %s, \"inherit\": %s, \"value\": ",
+	    wm_pref_advanced(d) ? "true" : "false", v->own ? "false" : "true");
+	if (v->own)
+		wm_json_str(stdout, shown(d, v->own, 0));
+	else
+		printf("null");
+	printf(", \"inherited\": ");
+	wm_json_str(stdout, shown(d, v->inherited, 0));
+	printf(", \"inherited_from\": ");
+	wm_json_str(stdout, wm_scope_name(v->inherited_from));
+	printf("}");
+}
+
+static int
+cmd_view(struct wm_cli *cli, struct target *t, struct wm_err *err)
+{
+	const struct wm_pref_def *d;
+	struct wm_pref_view v;
+	int n = 0;
+
+	if (cli->json)
+		printf("[");
+	for (d = wm_pref_defs(); d->name != NULL; d++) {
+		if (!wm_pref_allowed(d, t->scope) || wm_pref_page_of(d) != t->page)
+			continue;
+		if (wm_pref_view_get(cli->db, t->scope, t->owner, d, &v, err) == -1)
+			return -1;
+		view_one(cli, t, &v, n++ == 0);
+		wm_pref_view_clear(&v);
+	}
+	if (cli->json)
+		printf("\n]\n");
+	return 0;
+}
+
+/* "name = value" -> name, value; a bare "name" -> name, NULL (inherit). */
+static int
+parse_line(char *line, struct wm_pref_change *c)
+{
+	char *eq, *end;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || *line == '#')
+		return 0;
+	memset(c, 0, sizeof(*c));
+	if ((eq = strchr(line, '=')) != NULL) {
+		c->value = eq + 1;
+		while (*c->value == ' ' || *c->value == '\t')
+			c->value++;
+		*eq = '\0';
+	}
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	c->name = line;
+	return 1;
+}
+
+#define APPLY_MAX	64
+
+static int
+cmd_apply(struct wm_cli *cli, struct target *t, const char *file,
+    struct wm_err *err)
+{
+	struct wm_pref_change ch[APPLY_MAX];
+	char *lines[APPLY_MAX], buf[4096];
+	size_t n = 0, i;
+	FILE *f = stdin;
+	int rc;
+
+	if (file != NULL && strcmp(file, "-") != 0 && (f = fopen(file, "r")) == NULL)
+		return wm_err_set(err, EX_NOINPUT, "%s: cannot open", file);
+	while (n < APPLY_MAX && fgets(buf, sizeof(buf), f) != NULL)
+		if ((lines[n] = strdup(buf)) != NULL && parse_line(lines[n], &ch[n]))
+			n++;
+		else
+			free(lines[n]);
+	if (f != stdin)
+		fclose(f);
+	rc = wm_prefs_apply(cli->db, cli->actor, t->scope, t->owner, ch, n, err);
+	for (i = 0; i < n; i++) {
+		if (ch[i].err.code != 0)
+			fprintf(stderr, "wm-prefs: %s\n",
+			    ch[i].err.msg);
+		else if (ch[i].changed)
+			printf("%s %s\n", ch[i].value ? "set" : "inherit",
+			    ch[i].name);
+		wm_free_secret(lines[i]);
+	}
 	return rc;
 }
 
@@ -225,6 +356,7 @@ main(int argc, char *argv[])
 		{ "domain",       required_argument, NULL, 'd' },
 		{ "user",         required_argument, NULL, 'u' },
 		{ "show-secrets", no_argument,       NULL, 'S' },
+		{ "page",         required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wm_cli cli;
@@ -237,7 +369,8 @@ main(int argc, char *argv[])
 	memset(&t, 0, sizeof(t));
 	t.scope = WM_SCOPE_GLOBAL;
 	/* Options may follow the command: "set --domain D quota 2G". */
-	while ((ch = getopt_long(argc, argv, "c:vhd:u:", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vhd:u:",
+	    longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		switch (ch) {
@@ -250,6 +383,10 @@ main(int argc, char *argv[])
 		case 'S':
 			t.show_secrets = 1;
 			break;
+		case 'p':
+			if (wm_pref_page_parse(optarg, &t.page) == -1)
+				wm_cli_usage(&cli);
+			break;
 		default:
 			wm_cli_usage(&cli);
 		}
@@ -260,12 +397,13 @@ main(int argc, char *argv[])
 		wm_cli_usage(&cli);
 	cmd = argv[0];
 	nargs = strcmp(cmd, "list") == 0 ? 1 : strcmp(cmd, "get") == 0 ? 2 :
-	    strcmp(cmd, "unset") == 0 ? 2 : strcmp(cmd, "set") == 0 ? 3 : -1;
+	    strcmp(cmd, "unset") == 0 ? 2 : strcmp(cmd, "set") == 0 ? 3 :
+	    strcmp(cmd, "view") == 0 ? 1 : strcmp(cmd, "apply") == 0 ? 1 : -1;
 	if (nargs == -1) {
 		fprintf(stderr, "wm-prefs: unknown command %s\n", cmd);
 		wm_cli_usage(&cli);
 	}
-	if (argc != nargs)
+	if (argc != nargs && !(strcmp(cmd, "apply") == 0 && argc == 2))
 		wm_cli_usage(&cli);
 	wm_err_clear(&err);
 	if (wm_pref_owner(t.scope, t.owner, t.canon, sizeof(t.canon), &err) == -1)
@@ -276,6 +414,10 @@ main(int argc, char *argv[])
 		rc = cmd_get(&cli, &t, argv[1], &err);
 	else if (strcmp(cmd, "list") == 0)
 		rc = cmd_list(&cli, &t, &err);
+	else if (strcmp(cmd, "view") == 0)
+		rc = cmd_view(&cli, &t, &err);
+	else if (strcmp(cmd, "apply") == 0)
+		rc = cmd_apply(&cli, &t, argc == 2 ? argv[1] : NULL, &err);
 	else
 		rc = cmd_change(&cli, &t, argv[1], nargs == 3 ? argv[2] : NULL,
 		    &err);

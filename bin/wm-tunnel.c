@@ -101,8 +101,8 @@ parse_args(struct wm_cli *cli, struct opts *o, int argc, char **argv)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS "o:", longopts,
-	    NULL)) != -1) {
+	while ((ch = wm_cli_getopt(cli, argc, argv, WM_CLI_SHORTOPTS "o:",
+	    longopts)) != -1) {
 		if (wm_cli_option(cli, ch, optarg))
 			continue;
 		switch (ch) {

@@ -2,7 +2,8 @@
  * NAME
  *	wm-user - manage the webmail users and their mailboxes
  * SYNOPSIS
- *	wm-user [-c config] list [--json]
+ *	wm-user [-c config] list [--search TEXT] [--filter F] [--after A |
+ *	    --before A] [--limit N] [--json]
  *	wm-user [-c config] show address [--json]
  *	wm-user [-c config] add address
  *	wm-user [-c config] delete address [--purge-mailbox]
@@ -10,7 +11,10 @@
  *	wm-user [-c config] disable address
  *	wm-user [-c config] set-password address [--force] < password
  *	wm-user [-c config] reset-2fa address
- *	wm-user [-c config] mailboxes [--json]
+ *	wm-user [-c config] mailboxes [--search TEXT] [--orphans] [--json]
+ *	wm-user [-c config] purge-mailbox address
+ *	wm-user [-c config] cleanup --never | --idle [--days N] [--delete
+ *	    [--purge-mailbox]] [--json]
  * DESCRIPTION
  *	Lists, shows, adds, enables, disables and deletes the users of the
  *	webmail box, sets their passwords and lists the mailboxes with their
@@ -45,12 +49,15 @@
 #include "prefs.h"
 #include "totp.h"
 #include "user.h"
+#include "userlist.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: wm-user [-c config] command [arguments]\n"
     "\n"
-    "  list [--json]                       all users\n"
+    "  list [--json]                       all users, or one page of them with\n"
+    "       [--search TEXT] [--filter all|password-set|no-password|disabled]\n"
+    "       [--after ADDRESS | --before ADDRESS] [--limit N]\n"
     "  show ADDRESS [--json]               one user, mailbox, usage and quota\n"
     "  add ADDRESS                         create a user and its mailbox\n"
     "  delete ADDRESS [--purge-mailbox]    delete a user (keeps the mail unless\n"
@@ -61,7 +68,14 @@ static const char usage[] =
     "                                      --force skips the strength rules\n"
     "  reset-2fa ADDRESS                   turn off two-factor login of a user\n"
     "                                      who lost the device and the codes\n"
-    "  mailboxes [--json]                  all mailboxes with their disk usage\n"
+    "  mailboxes [--search TEXT] [--orphans] [--json]\n"
+    "                                      mailboxes with their disk usage\n"
+    "                                      (--orphans: those without a user)\n"
+    "  purge-mailbox ADDRESS               delete the mail, keep the account\n"
+    "  cleanup --never|--idle [--days N] [--delete [--purge-mailbox]]\n"
+    "                                      users who never logged in (created\n"
+    "                                      N days ago or more), or not for N\n"
+    "                                      days: listed, or deleted\n"
     "\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
     "         --json                   machine-readable output\n"
@@ -74,6 +88,13 @@ struct ctx {
 	int		 purge;
 	int		 force;
 	int		 n;		/* rows printed, for JSON commas */
+	int		 paged;		/* list with paging options */
+	struct wm_user_query	 q;
+	struct wm_mailbox_query	 mq;
+	struct wm_idle_query	 iq;
+	int		 idle_set;
+	int		 delete;
+	char		 last[WM_ADDRESS_MAX + 1];	/* last listed address */
 };
 
 struct command {
@@ -88,10 +109,13 @@ list_one(const struct wm_user *u, void *arg)
 {
 	struct ctx *c = arg;
 
+	snprintf(c->last, sizeof(c->last), "%s", u->address);
 	if (!c->cli->json) {
 		printf("%s\t%s\t%s\t", u->address, u->enabled ? "enabled" :
 		    "disabled", u->has_password ? "password" : "no-password");
 		wm_cli_print_time(stdout, 0, u->signed_up, "never");
+		putchar('\t');
+		wm_cli_print_time(stdout, 0, u->last_login, "never");
 		putchar('\n');
 		return 0;
 	}
@@ -102,6 +126,8 @@ list_one(const struct wm_user *u, void *arg)
 	wm_cli_print_time(stdout, 1, u->signed_up, "never");
 	printf(", \"created\": ");
 	wm_cli_print_time(stdout, 1, u->created, "never");
+	printf(", \"last_login\": ");
+	wm_cli_print_time(stdout, 1, u->last_login, "never");
 	printf("}");
 	return 0;
 }
@@ -109,12 +135,21 @@ list_one(const struct wm_user *u, void *arg)
 static int
 cmd_list(struct ctx *c, struct wm_err *err)
 {
+	int more = 0, rc;
+
 	if (c->cli->json)
 		printf("[");
-	if (wm_user_foreach(c->cli->db, list_one, c, err) == -1)
+	if (c->paged)
+		rc = wm_user_list(c->cli->db, &c->q, list_one, c, &more, err);
+	else
+		rc = wm_user_foreach(c->cli->db, list_one, c, err);
+	if (rc == -1)
 		return -1;
 	if (c->cli->json)
 		printf("%s]\n", c->n ? "\n" : "");
+	/* A script pages on with the last (or first) address it got. */
+	if (more && !c->cli->json)
+		fprintf(stderr, "wm-user: more users follow\n");
 	return 0;
 }
 
@@ -132,6 +167,8 @@ show_text(const struct wm_user *u, const char *name, int exists,
 	wm_cli_print_time(stdout, 0, u->signed_up, "never");
 	printf("\nlast-invite: ");
 	wm_cli_print_time(stdout, 0, u->last_invite, "never");
+	printf("\nlast-login:  ");
+	wm_cli_print_time(stdout, 0, u->last_login, "never");
 	printf("\nmailbox:     %s%s\n", name, exists ? "" : " (not created)");
 	printf("disk-usage:  %lld\n", usage_bytes);
 	printf("quota:       %lld\n", quota);
@@ -154,6 +191,8 @@ show_json(const struct wm_user *u, const char *name, int exists,
 	wm_cli_print_time(stdout, 1, u->signed_up, "never");
 	printf(", \"last_invite\": ");
 	wm_cli_print_time(stdout, 1, u->last_invite, "never");
+	printf(", \"last_login\": ");
+	wm_cli_print_time(stdout, 1, u->last_login, "never");
 	printf(", \"mailbox\": ");
 	wm_json_str(stdout, name);
 	printf(", \"mailbox_exists\": %s, \"disk_usage\": %lld, \"quota\": %lld}\n",
@@ -184,7 +223,11 @@ cmd_show(struct ctx *c, struct wm_err *err)
 		return wm_err_set(err, EX_IOERR, "cannot measure the mailbox of "
 		    "%s", c->addr);
 	}
-	quota = wm_pref_user_num(c->cli->db, u->address, "quota", -1);
+	if (wm_pref_user_num(c->cli->db, u->address, "quota", &quota,
+	    err) == -1) {
+		wm_user_free(u);
+		return -1;
+	}
 	if (c->cli->json)
 		show_json(u, name, exists, used, quota);
 	else
@@ -249,6 +292,7 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 {
 	char detail[WM_ADDRESS_MAX + 32];
 	struct wm_user *u;
+	long long bits;
 	char *pw;
 	int min, rc;
 
@@ -258,8 +302,12 @@ cmd_set_password(struct ctx *c, struct wm_err *err)
 	wm_user_free(u);
 	if ((pw = wm_cli_read_secret("Password: ", err)) == NULL)
 		return -1;
-	min = (int)wm_pref_user_num(c->cli->db, c->addr,
-	    "min-password-strength", 15);
+	if (wm_pref_user_num(c->cli->db, c->addr, "min-password-strength",
+	    &bits, err) == -1) {
+		wm_free_secret(pw);
+		return -1;
+	}
+	min = (int)bits;
 	rc = c->force ? 0 : wm_password_check(pw, c->addr, min, err);
 	if (rc == 0)
 		rc = wm_user_set_password(c->cli->db, c->addr, pw, err);
@@ -309,12 +357,66 @@ mailbox_one(const char *name, const char *address, void *arg)
 }
 
 static int
+mailbox_listed(const struct wm_mailbox_info *mi, void *arg)
+{
+	return mailbox_one(mi->name, mi->address, arg);
+}
+
+static int
 cmd_mailboxes(struct ctx *c, struct wm_err *err)
 {
+	int rc;
+
 	if (c->cli->json)
 		printf("[");
-	if (wm_mailbox_foreach(c->root, mailbox_one, c, err) == -1)
+	if (c->mq.search != NULL || c->mq.hide_active) {
+		c->mq.limit = WM_LIST_MAX;
+		rc = wm_mailbox_list(c->cli->db, c->root, &c->mq, mailbox_listed,
+		    c, NULL, err);
+	} else
+		rc = wm_mailbox_foreach(c->root, mailbox_one, c, err);
+	if (rc == -1)
 		return -1;
+	if (c->cli->json)
+		printf("%s]\n", c->n ? "\n" : "");
+	return 0;
+}
+
+static int
+cmd_purge_mailbox(struct ctx *c, struct wm_err *err)
+{
+	if (wm_mailbox_purge(c->cli->db, c->root, c->addr, err) == -1)
+		return -1;
+	return wm_cli_audit(c->cli, "mailbox-purge", c->addr, err);
+}
+
+static int
+cmd_cleanup(struct ctx *c, struct wm_err *err)
+{
+	char last[WM_ADDRESS_MAX + 1] = "";
+	long long removed;
+	int more = 1;
+
+	if (!c->idle_set)
+		wm_cli_usage(c->cli);
+	if (c->delete) {
+		if (wm_user_cleanup(c->cli->db, c->root, c->cli->actor, &c->iq,
+		    c->purge, &removed, err) == -1)
+			return -1;
+		printf(c->cli->json ? "{\"removed\": %lld}\n" :
+		    "%lld users removed\n", removed);
+		return 0;
+	}
+	if (c->cli->json)
+		printf("[");
+	c->iq.limit = WM_LIST_MAX;
+	while (more) {
+		c->iq.after = last;
+		if (wm_user_idle_list(c->cli->db, &c->iq, list_one, c, &more,
+		    err) == -1)
+			return -1;
+		snprintf(last, sizeof(last), "%s", c->last);
+	}
 	if (c->cli->json)
 		printf("%s]\n", c->n ? "\n" : "");
 	return 0;
@@ -330,10 +432,72 @@ static const struct command commands[] = {
 	{ "set-password",	1, cmd_set_password },
 	{ "reset-2fa",		1, cmd_reset_2fa },
 	{ "mailboxes",		0, cmd_mailboxes },
+	{ "purge-mailbox",	1, cmd_purge_mailbox },
+	{ "cleanup",		0, cmd_cleanup },
 	{ NULL,			0, NULL }
 };
 
-/* Options may come before or after the command (getopt permutes). */
+static void
+paging_option(struct ctx *c, int ch, const char *arg)
+{
+	char *end;
+	long n;
+
+	c->paged = 1;
+	if (ch == 's')
+		c->q.search = c->mq.search = arg;
+	else if (ch == 'F' && wm_user_filter_parse(arg, &c->q.filter) == -1)
+		wm_cli_usage(c->cli);
+	else if (ch == 'A')
+		c->q.after = arg;
+	else if (ch == 'B')
+		c->q.before = arg;
+	else if (ch == 'L') {
+		n = strtol(arg, &end, 10);
+		if (*end || n < 1 || n > WM_LIST_MAX)
+			wm_cli_usage(c->cli);
+		c->q.limit = (int)n;
+	}
+}
+
+static void
+cleanup_option(struct ctx *c, int ch, const char *arg)
+{
+	char *end;
+
+	if (ch == 'N' || ch == 'I') {
+		if (c->idle_set)
+			wm_cli_usage(c->cli);
+		c->idle_set = 1;
+		c->iq.kind = ch == 'N' ? WM_IDLE_NEVER : WM_IDLE_SINCE;
+	} else if (ch == 'D') {
+		c->iq.days = strtoll(arg, &end, 10);
+		if (*end || *arg == '\0' || c->iq.days < 0)
+			wm_cli_usage(c->cli);
+	} else if (ch == 'X')
+		c->delete = 1;
+	else if (ch == 'O')
+		c->mq.hide_active = 1;
+}
+
+static void
+check_args(struct ctx *c, const struct command *cmd)
+{
+	int cleanup = cmd->run == cmd_cleanup, list = cmd->run == cmd_list,
+	    mailboxes = cmd->run == cmd_mailboxes;
+
+	if ((c->purge && cmd->run != cmd_delete && !(cleanup && c->delete)) ||
+	    (c->force && cmd->run != cmd_set_password) ||
+	    (c->paged && !list && !(mailboxes && c->q.search && c->q.filter ==
+	    WM_USERS_ALL && !c->q.after && !c->q.before && !c->q.limit)) ||
+	    (c->mq.hide_active && !mailboxes) ||
+	    ((c->idle_set || c->delete || c->iq.days) && !cleanup))
+		wm_cli_usage(c->cli);
+	if (c->paged && c->q.limit == 0)
+		c->q.limit = 50;
+}
+
+/* Options may come before or after the command (wm_cli_getopt). */
 static const struct command *
 parse_args(struct ctx *c, int argc, char *argv[], const char **address)
 {
@@ -341,18 +505,33 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **address)
 		WM_CLI_LONGOPTS,
 		{ "purge-mailbox", no_argument, NULL, 'P' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "search", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "after", required_argument, NULL, 'A' },
+		{ "before", required_argument, NULL, 'B' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "never", no_argument, NULL, 'N' },
+		{ "idle", no_argument, NULL, 'I' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "delete", no_argument, NULL, 'X' },
+		{ "orphans", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *cmd;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(c->cli, argc, argv, "c:vh",
+	    longopts)) != -1) {
 		if (wm_cli_option(c->cli, ch, optarg))
 			continue;
 		if (ch == 'P')
 			c->purge = 1;
 		else if (ch == 'f')
 			c->force = 1;
+		else if (strchr("sFABL", ch) != NULL)
+			paging_option(c, ch, optarg);
+		else if (strchr("NIDXO", ch) != NULL)
+			cleanup_option(c, ch, optarg);
 		else
 			wm_cli_usage(c->cli);
 	}
@@ -361,10 +540,9 @@ parse_args(struct ctx *c, int argc, char *argv[], const char **address)
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, argv[optind]) == 0)
 			break;
-	if (cmd->name == NULL || argc - optind != 1 + cmd->takes_address ||
-	    (c->purge && cmd->run != cmd_delete) ||
-	    (c->force && cmd->run != cmd_set_password))
+	if (cmd->name == NULL || argc - optind != 1 + cmd->takes_address)
 		wm_cli_usage(c->cli);
+	check_args(c, cmd);
 	*address = cmd->takes_address ? argv[optind + 1] : NULL;
 	return cmd;
 }

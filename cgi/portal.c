@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "compose.h"
@@ -46,6 +47,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "message.h"
+#include "metrics.h"
 #include "notify.h"
 #include "password.h"
 #include "prefs.h"
@@ -78,12 +80,16 @@ struct portal {
 	char			*sid;		/* cookie value of sess */
 	char			 pre[WM_SESSION_ID_LEN + 1];	/* CSRF before login */
 	int			 expired;	/* a session cookie came, no session */
+	/* A reset asked for, mailed once the answer has gone (M3). */
+	char			 reset_to[WM_ADDRESS_MAX + 1];
+	char			 reset_ip[64];
 };
 
 /* ---- answering ---- */
 
 static int	logged_in(struct portal *);
-static int	may_compose(struct portal *);
+static int	may_compose(struct portal *, struct wm_err *);
+static int	open_instance(struct portal *, struct wm_err *);
 
 static int
 page(struct portal *p, const char *template, const char *title)
@@ -91,7 +97,7 @@ page(struct portal *p, const char *template, const char *title)
 	struct wm_err err;
 
 	wm_web_set(p->w, "Page.title", title);
-	if (logged_in(p) && may_compose(p))
+	if (logged_in(p) && may_compose(p, &err) == 1)
 		wm_web_set(p->w, "Page.compose", "1");
 	if (wm_web_render(p->w, template, &err) == -1) {
 		wm_log_err(&err);
@@ -183,20 +189,24 @@ start_session(struct portal *p, const char *address, const char *stage,
 	return wm_web_set_cookie(p->w, COOKIE_SESSION, id, -1, err);
 }
 
-/* A full session of a user who may still log in. */
+/*
+ * A full session of a user who may still log in: 1 yes, 0 no, -1 when the
+ * database could not tell (the request is refused, the session kept).
+ */
 static int
-user_ok(struct portal *p)
+user_ok(struct portal *p, struct wm_err *err)
 {
 	struct wm_user *u;
-	struct wm_err err;
-	int ok;
+	int ok, allowed = 0;
 
-	if ((u = wm_user_get(p->db, p->sess->principal, &err)) == NULL)
-		return 0;
-	ok = u->enabled && u->has_password &&
-	    wm_pref_user_bool(p->db, u->address, "login-allowed");
+	if ((u = wm_user_get(p->db, p->sess->principal, err)) == NULL)
+		return err->code == EX_NOUSER ? 0 : -1;
+	ok = u->enabled && u->has_password;
+	if (ok && wm_pref_user_bool(p->db, u->address, "login-allowed",
+	    &allowed, err) == -1)
+		ok = -1;
 	wm_user_free(u);
-	return ok;
+	return ok == 1 ? allowed : ok;
 }
 
 /* -1 only when the database failed: a busy database logs nobody out. */
@@ -218,7 +228,10 @@ load_session(struct portal *p, struct wm_err *err)
 		return 0;
 	}
 	p->sid = id;
-	if (!user_ok(p)) {
+	switch (user_ok(p, err)) {
+	case -1:
+		return -1;
+	case 0:
 		end_session(p);
 		return 0;
 	}
@@ -262,11 +275,19 @@ logged_in(struct portal *p)
 	return p->sess != NULL && strcmp(p->sess->stage, "full") == 0;
 }
 
-/* New mail (not replies) is a setting; its link shows only when allowed. */
+/*
+ * New mail (not replies) is a setting; its link shows only when allowed.
+ * 1 allowed, 0 not, -1 the lookup failed.
+ */
 static int
-may_compose(struct portal *p)
+may_compose(struct portal *p, struct wm_err *err)
 {
-	return wm_pref_user_bool(p->db, p->sess->principal, "compose-allowed");
+	int on;
+
+	if (wm_pref_user_bool(p->db, p->sess->principal, "compose-allowed", &on,
+	    err) == -1)
+		return -1;
+	return on;
 }
 
 /* Handlers of pages behind the login start with this. */
@@ -295,10 +316,17 @@ r_root(struct wm_web *w, void *ctx, const long long *args)
 	return redirect(p, logged_in(p) ? "/inbox" : "/login");
 }
 
+/* The reset link shows only when the setting could be read and is on. */
 static void
 login_vars(struct portal *p)
 {
-	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	struct wm_err err;
+	int on;
+
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		wm_log_err(&err);
+	else if (on)
 		wm_web_set(p->w, "Page.reset_enabled", "1");
 }
 
@@ -329,10 +357,15 @@ login_refused(struct portal *p, int status, const char *msg)
 static int
 may_login(struct portal *p, const struct wm_user *u, struct wm_err *err)
 {
+	int on;
+
 	if (!u->enabled)
 		return wm_err_set(err, EX_NOPERM, "Your account is not enabled yet. "
 		    "An administrator has to enable it before you can log in.");
-	if (!wm_pref_user_bool(p->db, u->address, "login-allowed"))
+	if (wm_pref_user_bool(p->db, u->address, "login-allowed", &on,
+	    err) == -1)
+		return -1;
+	if (!on)
 		return wm_err_set(err, EX_NOPERM, "Logging in is not allowed for "
 		    "this account.");
 	return 0;
@@ -376,16 +409,23 @@ r_login(struct wm_web *w, void *ctx, const long long *args)
 		return fail(p, &err);
 	if (may_login(p, u, &err) == -1) {
 		wm_user_free(u);
+		if (err.code != EX_NOPERM)
+			return fail(p, &err);
 		return login_refused(p, 403, err.msg);
 	}
 	totp = u->totp_enabled;
-	if (wm_throttle_success(p->db, u->address, &err) == -1 ||
+	/*
+	 * With two factors the failures stand until the code is right: a
+	 * password step must not give wrong codes a fresh count (M2).
+	 */
+	if ((!totp && wm_throttle_success(p->db, u->address, &err) == -1) ||
 	    start_session(p, u->address, totp ? "totp" : "full", &err) == -1) {
 		wm_user_free(u);
 		return fail(p, &err);
 	}
 	wm_log(LOG_INFO, "login %s%s from %s", u->address,
 	    totp ? " (code pending)" : "", ip);
+	wm_metric_note(p->db, WM_METRIC_LOGINS, 1);
 	/* Housekeeping rides on logins: old sessions and failures go. */
 	if (wm_session_purge(p->db, WM_SESSION_IDLE, WM_SESSION_MAX, &err) == -1 ||
 	    wm_throttle_purge(p->db, &err) == -1)
@@ -462,10 +502,16 @@ r_logout(struct wm_web *w, void *ctx, const long long *args)
 
 /* ---- choosing a password: sign-up and reset ---- */
 
-static long long
-min_bits(struct portal *p, const char *address)
+/* The strength rule of an address; -1 when it could not be read. */
+static int
+min_bits(struct portal *p, const char *address, struct wm_err *err)
 {
-	return wm_pref_user_num(p->db, address, "min-password-strength", 15);
+	long long n;
+
+	if (wm_pref_user_num(p->db, address, "min-password-strength", &n,
+	    err) == -1)
+		return -1;
+	return n < 0 ? 0 : n > 1024 ? 1024 : (int)n;
 }
 
 /* The token of a mailed link: "t" in our forms, "token" in mailed links. */
@@ -483,6 +529,7 @@ link_address(struct portal *p, const char *purpose, char **address,
     struct wm_err *err)
 {
 	const char *t = link_token(p);
+	int bits;
 
 	if (t == NULL || *t == '\0')
 		return wm_err_set(err, EX_NOPERM, "This link is not complete. "
@@ -493,6 +540,10 @@ link_address(struct portal *p, const char *purpose, char **address,
 		if (strstr(err->msg, "used") != NULL)
 			return wm_err_set(err, EX_NOPERM, "This link was used "
 			    "already.");
+		if (strstr(err->msg, "password was chosen") != NULL)
+			return wm_err_set(err, EX_NOPERM, "You have chosen a "
+			    "password already. Log in with it, or reset it if you "
+			    "forgot it.");
 		return wm_err_set(err, EX_NOPERM, "This link is not valid or has "
 		    "expired.%s", strcmp(purpose, "signup") == 0 ? " A new "
 		    "message to you will bring a new sign-up link." : " You can "
@@ -500,7 +551,12 @@ link_address(struct portal *p, const char *purpose, char **address,
 	}
 	wm_web_set(p->w, "Form.t", t);
 	wm_web_set(p->w, "Form.address", *address);
-	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, *address));
+	if ((bits = min_bits(p, *address, err)) == -1) {
+		free(*address);
+		*address = NULL;
+		return -1;
+	}
+	wm_web_set_int(p->w, "Page.min_bits", bits);
 	return 0;
 }
 
@@ -511,13 +567,16 @@ new_password_ok(struct portal *p, const char *address, const char **pw,
 {
 	const char *a = wm_web_param(p->w, "password");
 	const char *b = wm_web_param(p->w, "password2");
+	int bits;
 
 	if (a == NULL || *a == '\0')
 		return wm_err_set(err, EX_DATAERR, "Enter a new password.");
 	if (b == NULL || strcmp(a, b) != 0)
 		return wm_err_set(err, EX_DATAERR, "The two passwords are not the "
 		    "same.");
-	if (wm_password_check(a, address, (int)min_bits(p, address), err) == -1)
+	if ((bits = min_bits(p, address, err)) == -1)
+		return -1;
+	if (wm_password_check(a, address, bits, err) == -1)
 		return err->code == EX_DATAERR ?
 		    wm_err_wrap(err, "This password is not accepted") : -1;
 	*pw = a;
@@ -581,7 +640,11 @@ r_signup(struct wm_web *w, void *ctx, const long long *args)
 			return fail(p, &err);
 		return page_error(p, 400, "signup.cs", "Sign up", err.msg);
 	}
-	initial = wm_pref_user_bool(p->db, addr, "initial-login-allowed");
+	if (wm_pref_user_bool(p->db, addr, "initial-login-allowed", &initial,
+	    &err) == -1) {
+		free(addr);
+		return fail(p, &err);
+	}
 	/* Spent before use: the same link never sets a second password. */
 	if (wm_token_consume(p->db, link_token(p), &err) == -1 ||
 	    wm_user_set_password(p->db, addr, pw, &err) == -1 ||
@@ -615,8 +678,12 @@ r_reset_form(struct wm_web *w, void *ctx, const long long *args)
 	struct portal *p = ctx;
 	struct wm_err err;
 	char *addr = NULL;
+	int on;
 
-	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		return fail(p, &err);
+	if (!on)
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
 	if (link_token(p) == NULL)
@@ -627,30 +694,54 @@ r_reset_form(struct wm_web *w, void *ctx, const long long *args)
 	return page(p, "reset.cs", "Choose a new password");
 }
 
-/* Sends the link when the address has an account; the answer never says. */
+/*
+ * Records the request only: whether the address has an account is looked at
+ * after the answer has gone (reset_send), so the answer is the same, in the
+ * same time, for every address.
+ */
 static int
 reset_request(struct portal *p)
 {
 	const char *in = wm_web_param(p->w, "address");
-	const char *ip = wm_web_remote_addr(p->w);
-	char addr[WM_ADDRESS_MAX + 1];
-	struct wm_user *u;
 	struct wm_err err;
-	int sent;
 
-	if (in != NULL && wm_address_normalize(in, addr, sizeof(addr), &err) == 0 &&
-	    (u = wm_user_get(p->db, addr, &err)) != NULL) {
-		if (u->enabled && wm_notify_password_reset_request(p->cfg, p->db,
-		    addr, &sent, &err) == -1)
-			wm_log_err(&err);
-		else if (u->enabled && sent)
-			wm_log(LOG_INFO, "password reset link sent to %s (asked "
-			    "from %s)", addr, ip);
-		wm_user_free(u);
-	}
+	if (in != NULL && wm_address_normalize(in, p->reset_to,
+	    sizeof(p->reset_to), &err) == 0)
+		snprintf(p->reset_ip, sizeof(p->reset_ip), "%s",
+		    wm_web_remote_addr(p->w));
+	else
+		p->reset_to[0] = '\0';
 	wm_web_set(p->w, "Page.text", "If this address has a mailbox here, we "
 	    "have sent a link to it. The link is valid for a limited time.");
 	return page(p, "message.cs", "Check your mail");
+}
+
+/*
+ * After the answer: the link goes to an enabled account, at most one per
+ * address in a while (wm_notify_password_reset_request keeps that bound).
+ */
+static void
+reset_send(struct portal *p)
+{
+	struct wm_user *u;
+	struct wm_err err;
+	int sent = 0;
+
+	if (p->reset_to[0] == '\0')
+		return;
+	if (open_instance(p, &err) == 0 &&
+	    (u = wm_user_get(p->db, p->reset_to, &err)) != NULL) {
+		if (u->enabled && wm_notify_password_reset_request(p->cfg, p->db,
+		    p->reset_to, &sent, &err) == -1)
+			wm_log_err(&err);
+		else if (u->enabled && sent)
+			wm_log(LOG_INFO, "password reset link sent to %s (asked "
+			    "from %s)", p->reset_to, p->reset_ip);
+		wm_user_free(u);
+	} else if (err.code != EX_NOUSER)
+		wm_log_err(&err);
+	explicit_bzero(p->reset_to, sizeof(p->reset_to));
+	p->reset_ip[0] = '\0';
 }
 
 static int
@@ -660,8 +751,12 @@ r_reset(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	const char *pw;
 	char *addr = NULL;
+	int on;
 
-	if (!wm_pref_user_bool(p->db, NULL, "password-reset-enabled"))
+	if (wm_pref_user_bool(p->db, NULL, "password-reset-enabled", &on,
+	    &err) == -1)
+		return fail(p, &err);
+	if (!on)
 		return page_error(p, 403, "message.cs", "Reset password",
 		    "Password reset is turned off. Ask your administrator.");
 	if (link_token(p) == NULL)
@@ -703,7 +798,7 @@ settings_page(struct portal *p, int status, const char *error,
 {
 	const char *addr = p->sess->principal;
 	struct wm_err err;
-	int on;
+	int on, bits;
 
 	if ((on = wm_totp_enabled(p->db, addr, &err)) == -1)
 		return fail(p, &err);
@@ -712,7 +807,9 @@ settings_page(struct portal *p, int status, const char *error,
 		wm_web_set_int(p->w, "Settings.recovery_left",
 		    wm_totp_recovery_left(p->db, addr, &err));
 	}
-	wm_web_set_int(p->w, "Page.min_bits", min_bits(p, addr));
+	if ((bits = min_bits(p, addr, &err)) == -1)
+		return fail(p, &err);
+	wm_web_set_int(p->w, "Page.min_bits", bits);
 	wm_web_set(p->w, "Page.section", "settings");
 	wm_web_set(p->w, "Page.error", error);
 	wm_web_set(p->w, "Page.notice", notice);
@@ -815,6 +912,9 @@ r_totp_begin(struct wm_web *w, void *ctx, const long long *args)
 
 	if (require_user(p) == -1)
 		return -1;
+	/* A session alone does not turn on a second factor (L3). */
+	if (current_password_ok(p, &err) == -1)
+		return user_error(p, &err);
 	if ((secret = wm_totp_begin(p->db, p->sess->principal, &err)) == NULL) {
 		if (err.code == EX_NOUSER)
 			return settings_page(p, 409, "Two-factor authentication "
@@ -912,6 +1012,7 @@ list_row(struct portal *p, size_t i, const struct wm_message *m, int sent)
 	ROW("size", size);
 	ROW("attach", m->has_attachments ? "1" : NULL);
 	ROW("unread", !m->seen && !sent ? "1" : NULL);
+	ROW("trashed", m->trashed ? "1" : NULL);
 #undef ROW
 	snprintf(key, sizeof(key), "Inbox.msg.%zu.id", i);
 	wm_web_set_int(p->w, key, m->id);
@@ -927,7 +1028,10 @@ quota_vars(struct portal *p, const char *addr)
 
 	if (wm_message_totals(p->db, addr, NULL, NULL, NULL, &used, &err) == -1)
 		wm_log_err(&err);
-	quota = wm_pref_user_num(p->db, addr, "quota", 1073741824LL);
+	if (wm_pref_user_num(p->db, addr, "quota", &quota, &err) == -1) {
+		wm_log_err(&err);
+		return -1;
+	}
 	if (used < 0)
 		used = 0;
 	pct = quota > 0 ? used * 100 / quota : 0;
@@ -1013,6 +1117,10 @@ listing(struct portal *p, const char *folder, const char *title)
 	struct wm_err err;
 	size_t n = 0, i;
 
+	/* What Dovecot or mutt did to the files shows in the list and counts. */
+	if (wm_message_sync(p->db, wm_config_path(p->cfg, "mail"), addr, folder,
+	    &err) == -1)
+		wm_log_err(&err);
 	if (wm_message_totals(p->db, addr, folder, &count, &unread, NULL,
 	    &err) == -1)
 		return fail(p, &err);
@@ -1032,7 +1140,10 @@ listing(struct portal *p, const char *folder, const char *title)
 	wm_web_set_int(p->w, "Inbox.unread", unread);
 	wm_web_set_int(p->w, "Inbox.page", pg);
 	wm_web_set_int(p->w, "Inbox.pages", pages);
-	quota_vars(p, addr);
+	if (quota_vars(p, addr) == -1) {
+		wm_web_error(p->w, 503, MSG_TRY_LATER);
+		return -1;
+	}
 	wm_web_set(p->w, "Page.section", folder);
 	return page(p, "inbox.cs", title);
 }
@@ -1128,9 +1239,10 @@ r_sent_delete(struct wm_web *w, void *ctx, const long long *args)
  * answered exactly like one that does not exist.
  */
 static int
-open_message(struct portal *p, long long id, struct wm_message **mp,
-    struct wm_view **vp)
+open_message(struct portal *p, long long id, enum wm_view_want want,
+    int part, struct wm_message **mp, struct wm_view **vp)
 {
+	enum wm_sandbox_outcome outcome;
 	struct wm_err err;
 
 	*mp = NULL;
@@ -1142,10 +1254,25 @@ open_message(struct portal *p, long long id, struct wm_message **mp,
 		}
 		return fail(p, &err);
 	}
-	*vp = wm_view_open_message(wm_config_path(p->cfg, "mail"), *mp, &err);
+	/* A stock reader may have moved the file; a gone file is handled below. */
+	if (wm_message_locate(p->db, wm_config_path(p->cfg, "mail"), *mp,
+	    &err) == -1 && err.code != EX_NOINPUT)
+		wm_log_err(&err);
+	/* Hostile bytes are parsed in a sandboxed child, never here. */
+	*vp = wm_view_open_boxed(wm_config_path(p->cfg, "mail"), *mp, want, part,
+	    &outcome, &err);
 	if (*vp == NULL) {
 		wm_message_free(*mp);
 		*mp = NULL;
+		if (outcome != WM_SANDBOX_OK) {
+			wm_log(LOG_WARNING, "message %lld of %s: %s", id,
+			    p->sess->principal, err.msg);
+			wm_web_error(p->w, 500, "This message cannot be shown: "
+			    "reading it failed (the parser " "crashed, took too long "
+			    "or needed too much memory). Your other messages are not "
+			    "affected.");
+			return -1;
+		}
 		/* The file went (deleted meanwhile): as if the row were gone. */
 		if (err.code == EX_NOINPUT) {
 			wm_web_error(p->w, 404, "There is no such message.");
@@ -1209,7 +1336,8 @@ r_msg(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	message_vars(p, args[0], v);
 	wm_web_set(w, "Page.section", m->folder);
@@ -1259,7 +1387,8 @@ r_msg_body(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_BODY, 0, &m,
+	    &v) == -1)
 		return -1;
 	wm_buf_init(&html);
 	rc = wm_view_html(v, &html, NULL, &err);
@@ -1296,7 +1425,8 @@ r_msg_part(struct wm_web *w, void *ctx, const long long *args)
 	struct wm_err err;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0],
+	    WM_VIEW_PART, args[1] > 1000000 ? 0 : (int)args[1], &m, &v) == -1)
 		return -1;
 	wm_buf_init(&data);
 	if (args[1] > 1000000 || wm_view_part(v, (int)args[1], &data, &type,
@@ -1326,7 +1456,8 @@ r_msg_eml(struct wm_web *w, void *ctx, const long long *args)
 	size_t len;
 	int rc;
 
-	if (require_user(p) == -1 || open_message(p, args[0], &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, args[0], WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	raw = wm_view_raw(v, &len);
 	rc = download(p, "message/rfc822", wm_view_eml_filename(v), raw, len);
@@ -1352,8 +1483,13 @@ static int
 compose_page(struct portal *p, const struct wm_compose *c, const char *action,
     int status, const char *error)
 {
-	long long max = wm_compose_max_attachment(p->db, p->sess->principal);
+	struct wm_err err;
+	long long max = 0;
 	char size[32];
+
+	if (wm_compose_max_attachment(p->db, p->sess->principal, &max,
+	    &err) == -1)
+		return fail(p, &err);
 
 	compose_vars(p, c, action);
 	/* A refused form comes back as typed, not as far as it was taken. */
@@ -1414,9 +1550,12 @@ compose_fields(struct portal *p, struct wm_compose *c, struct wm_err *err)
 	const char *cc = wm_web_param(p->w, "cc");
 	const char *subject = wm_web_param(p->w, "subject");
 	const char *body = wm_web_param(p->w, "body");
+	long long max;
 
-	wm_compose_set_max_attachment(c,
-	    wm_compose_max_attachment(p->db, p->sess->principal));
+	if (wm_compose_max_attachment(p->db, p->sess->principal, &max,
+	    err) == -1)
+		return -1;
+	wm_compose_set_max_attachment(c, max);
 	if (wm_compose_set_to(c, to ? to : "", err) == -1 ||
 	    wm_compose_set_cc(c, cc ? cc : "", err) == -1 ||
 	    wm_compose_set_subject(c, subject ? subject : "", err) == -1 ||
@@ -1461,7 +1600,10 @@ compose_start(struct portal *p, struct wm_compose **cp)
 
 	if (require_user(p) == -1)
 		return -1;
-	if (!may_compose(p)) {
+	switch (may_compose(p, &err)) {
+	case -1:
+		return fail(p, &err);
+	case 0:
 		wm_web_error(p->w, 403, "You may not send new mail from here.");
 		return -1;
 	}
@@ -1513,7 +1655,8 @@ reply_start(struct portal *p, long long id, struct wm_compose **cp,
 	struct wm_err err;
 
 	*cp = NULL;
-	if (require_user(p) == -1 || open_message(p, id, &m, &v) == -1)
+	if (require_user(p) == -1 || open_message(p, id, WM_VIEW_PAGE, 0, &m,
+	    &v) == -1)
 		return -1;
 	if ((*cp = wm_compose_new(p->sess->principal, &err)) == NULL ||
 	    wm_compose_reply(*cp, v, to_all, &err) == -1) {
@@ -1610,9 +1753,9 @@ static const struct wm_route routes[] = {
 	{ "GET",  "/msg/#/part/#",	r_msg_part },
 	{ "GET",  "/msg/#/eml",		r_msg_eml },
 	{ "GET",  "/compose",		r_compose_form },
-	{ "POST", "/compose",		r_compose },
+	{ "POST", "/compose",		r_compose, 1 },
 	{ "GET",  "/reply/#",		r_reply_form },
-	{ "POST", "/reply/#",		r_reply },
+	{ "POST", "/reply/#",		r_reply, 1 },
 	{ NULL,   NULL,			NULL }
 };
 
@@ -1647,7 +1790,15 @@ open_instance(struct portal *p, struct wm_err *err)
 		return -1;
 	wm_log_file(wm_config_path(p->cfg, "log"));
 	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
-	return p->db == NULL ? -1 : 0;
+	if (p->db == NULL)
+		return -1;
+	/* The portal parses hostile input: its connection sees no key. */
+	if (wm_db_deny_secrets(p->db, err) == -1) {
+		wm_db_close(p->db);
+		p->db = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -1659,28 +1810,52 @@ close_instance(struct portal *p)
 	p->cfg = NULL;
 }
 
-/* Templates and the request body; answers 413/400 itself. */
+/*
+ * Limits of the body by route: before login a small form; uploads only on
+ * the routes that take them, after login.
+ */
+static int
+body_limits(struct portal *p, struct wm_web_limits *lim, struct wm_err *err)
+{
+	const struct wm_route *r = wm_web_route(p->w, routes);
+	long long max;
+
+	lim->uploads = 0;
+	if (!logged_in(p)) {
+		lim->max_body = WM_WEB_ANON_BODY;
+		lim->max_fields = WM_WEB_ANON_FIELDS;
+		return 0;
+	}
+	lim->max_body = WM_WEB_FORM_BODY;
+	lim->max_fields = WM_WEB_MAX_FIELDS;
+	if (r == NULL || !r->uploads)
+		return 0;
+	if (wm_pref_user_num(p->db, p->sess->principal, "max-attachment-size",
+	    &max, err) == -1)
+		return -1;
+	/* Room for the largest attachment, base64 on the way, and the rest. */
+	lim->uploads = 1;
+	lim->max_body = (size_t)(max > 0 ? max : 10485760LL) * 2 + 1048576;
+	return 0;
+}
+
+/* Templates and the request body; answers a refused request itself. */
 static int
 read_request(struct portal *p, struct wm_err *err)
 {
 	const char *tdir = wm_config_path(p->cfg, "templates");
+	struct wm_web_limits lim;
 	char *html;
-	long long max;
 
 	html = wm_asprintf("%s/html", tdir ? tdir : "/usr/share/wm/templates");
 	if (html == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	wm_web_set(p->w, "hdf.loadpaths.0", html);
 	free(html);
-	/* Room for the largest attachment plus the rest of a compose form. */
-	max = wm_pref_user_num(p->db, NULL, "max-attachment-size", 10485760LL);
-	if (wm_web_parse(p->w, (size_t)(max * 2 + 1048576), err) == -1) {
-		wm_web_error(p->w, strstr(err->msg, "larger") ? 413 : 400,
-		    strstr(err->msg, "larger") ? "This request is too large." :
-		    "This request could not be read.");
+	strip_base(p->w);
+	if (body_limits(p, &lim, err) == -1)
 		return -1;
-	}
-	return 0;
+	return wm_web_parse_limits(p->w, &lim, err);
 }
 
 /*
@@ -1722,56 +1897,49 @@ serve(struct portal *p)
 		wm_web_error(p->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else if (read_request(p, &err) == -1) {
-		wm_log_err(&err);
+		/* A refused request is the client's doing, not the box's. */
+		if (err.code == EX_DATAERR)
+			wm_log(LOG_NOTICE, "%s", err.msg);
+		else
+			wm_log_err(&err);
 		wm_web_error(p->w, 503, MSG_TRY_LATER);	/* unless answered */
 	} else {
 		load_pre_token(p);
 		wm_web_set(p->w, "Page.base", BASE);
 		wm_web_set(p->w, "Page.csrf", csrf_token(p));
-		strip_base(p->w);
 		wm_web_dispatch(p->w, routes, csrf_token(p), p);
 		wm_web_error(p->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}
 	end_request(p, failed);
 }
 
+static void
+serve_one(void *ctx)
+{
+	serve(ctx);
+}
+
+static void
+after_one(void *ctx)
+{
+	reset_send(ctx);
+}
+
+static void
+close_one(void *ctx)
+{
+	close_instance(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct portal p;
-	const char *env = getenv("WM_PORTAL_REQUESTS");	/* tests: fewer */
-	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
+	struct wm_web_app app = { "WM_PORTAL_REQUESTS", FCGI_REQUESTS,
+	    serve_one, close_one, &p, after_one };
 
 	memset(&p, 0, sizeof(p));
 	wm_log_open("portal.cgi");
 	wm_log_stderr(0);
-	if (!wm_web_fcgi()) {
-		wm_web_std_io(argc, argv, environ);
-		serve(&p);
-		close_instance(&p);
-		return 0;
-	}
-	/*
-	 * A fresh process now and then bounds whatever a request left behind.
-	 * It starts in place: exiting would drop the connections lighttpd has
-	 * queued on the socket.
-	 */
-	if (max <= 0 || max > FCGI_REQUESTS)
-		max = FCGI_REQUESTS;
-	for (n = 0; n < max; n++) {
-		if (wm_web_fcgi_accept() == -1) {
-			close_instance(&p);
-			return 0;
-		}
-		serve(&p);
-		if (wm_web_fcgi_finish() == -1) {
-			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
-			break;
-		}
-	}
-	wm_log(LOG_INFO, "restarting after %ld requests", n);
-	close_instance(&p);
-	wm_web_fcgi_restart(argv);
-	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
-	return 0;
+	return wm_web_main(&app, argc, argv, environ);
 }

@@ -131,10 +131,13 @@ age_policy(struct wm_db *db, time_t now, int *by_age, time_t *cutoff,
 {
 	long long secs;
 	char *v;
+	int on;
 
 	*by_age = 0;
 	*cutoff = 0;
-	if (!wm_pref_user_bool(db, NULL, "auto-cleanup-enabled"))
+	if (wm_pref_user_bool(db, NULL, "auto-cleanup-enabled", &on, err) == -1)
+		return -1;
+	if (!on)
 		return 0;
 	v = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "cleanup-interval", NULL, err);
 	if (v == NULL)

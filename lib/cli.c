@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
@@ -40,6 +41,9 @@ void
 wm_cli_init(struct wm_cli *cli, const char *prog, const char *usage)
 {
 	memset(cli, 0, sizeof(*cli));
+	/* GNU option order for every program, even one that calls
+	 * getopt_long itself: options may follow operands. */
+	unsetenv("POSIXLY_CORRECT");
 	cli->prog = prog;
 	cli->usage = usage;
 	set_actor(cli);
@@ -52,6 +56,24 @@ wm_cli_audit(struct wm_cli *cli, const char *action, const char *detail,
 {
 	wm_log(LOG_INFO, "%s %s by %s", action, detail, cli->actor);
 	if (wm_db_audit(cli->db, cli->actor, action, detail, err) == -1)
+		return wm_err_wrap(err, "done, but not recorded in the audit log");
+	return 0;
+}
+
+int
+wm_cli_audit_change(struct wm_cli *cli, const char *action, const char *object,
+    const char *old_value, const char *new_value, struct wm_err *err)
+{
+	struct wm_audit a = { 0 };
+
+	wm_log(LOG_INFO, "%s %s%s%s by %s", action, object, new_value ? ": " :
+	    "", new_value ? new_value : "", cli->actor);
+	a.actor = cli->actor;
+	a.action = action;
+	a.object = object;
+	a.old_value = old_value;
+	a.new_value = new_value;
+	if (wm_audit_add(cli->db, &a, err) == -1)
 		return wm_err_wrap(err, "done, but not recorded in the audit log");
 	return 0;
 }
@@ -93,6 +115,39 @@ wm_cli_option(struct wm_cli *cli, int ch, const char *arg)
 		exit(0);
 	}
 	return 0;
+}
+
+/* Moves the operands gathered at argv[1..n] to just before optind. */
+static void
+gather_operands(struct wm_cli *cli, char **argv)
+{
+	int i, n = cli->noperands;
+
+	for (i = n - 1; i >= 0; i--)
+		argv[optind - n + i] = argv[1 + i];
+	optind -= n;
+	cli->noperands = 0;
+}
+
+int
+wm_cli_getopt(struct wm_cli *cli, int argc, char **argv,
+    const char *shortopts, const struct option *longopts)
+{
+	char opts[128];
+	int ch;
+
+	shortopts += strspn(shortopts, "+-");
+	if (strlen(shortopts) + 2 > sizeof(opts))
+		abort();	/* a program's fixed option string: a bug */
+	/* '-' returns operands in order as option 1 (whatever
+	 * POSIXLY_CORRECT says); they are kept in the consumed slots. */
+	opts[0] = '-';
+	strcpy(opts + 1, shortopts);
+	while ((ch = getopt_long(argc, argv, opts, longopts, NULL)) == 1)
+		argv[1 + cli->noperands++] = optarg;
+	if (ch == -1)
+		gather_operands(cli, argv);
+	return ch;
 }
 
 void

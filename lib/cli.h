@@ -22,6 +22,7 @@ struct wm_cli {
 	struct wm_config	*cfg;
 	struct wm_db		*db;
 	char			 actor[64];	/* who, for the audit log */
+	int			 noperands;	/* wm_cli_getopt: operands seen */
 };
 
 /* Long options shared by every program; append yours after these. */
@@ -32,15 +33,25 @@ struct wm_cli {
 	{ "help",    no_argument,       NULL, 'h' }, \
 	{ "version", no_argument,       NULL, 'V' }
 
-/* Short options matching WM_CLI_LONGOPTS, for the getopt_long optstring. */
-#define WM_CLI_SHORTOPTS "+c:vh"
+/* Short options matching WM_CLI_LONGOPTS, for the wm_cli_getopt optstring. */
+#define WM_CLI_SHORTOPTS "c:vh"
 
+/* Also unsets POSIXLY_CORRECT, so that getopt_long permutes. */
 void	 wm_cli_init(struct wm_cli *, const char *prog, const char *usage);
 /*
  * Handles one of the common option characters; returns 1 when handled, 0 when
  * ch is not common.  --help and --version print and exit(0).
  */
 int	 wm_cli_option(struct wm_cli *, int ch, const char *arg);
+/*
+ * getopt_long for every program: options may come before and after operands
+ * (GNU style, also under POSIXLY_CORRECT) and "--" ends options.  When it
+ * returns -1 the operands are argv[optind..argc-1] in their original order,
+ * so callers use optind as with getopt_long.  A leading '+' or '-' in
+ * shortopts is ignored.
+ */
+int	 wm_cli_getopt(struct wm_cli *, int argc, char **argv,
+	    const char *shortopts, const struct option *longopts);
 /* Prints usage to stderr and exits EX_USAGE. */
 void	 wm_cli_usage(const struct wm_cli *) __attribute__((noreturn));
 /* Loads wm.conf, points logging at the instance log and opens the database. */
@@ -50,6 +61,13 @@ void	 wm_cli_close(struct wm_cli *);
 int	 wm_cli_fail(const struct wm_cli *, const struct wm_err *);
 /* Logs "action detail by actor" and appends it to the audit table. */
 int	 wm_cli_audit(struct wm_cli *, const char *action, const char *detail,
+	    struct wm_err *);
+/*
+ * Logs and audits a change: object is what changed ("admin bob"), old and
+ * new its values (NULL: none; secrets as WM_AUDIT_MASKED).
+ */
+int	 wm_cli_audit_change(struct wm_cli *, const char *action,
+	    const char *object, const char *old_value, const char *new_value,
 	    struct wm_err *);
 /* Prints an epoch time as RFC 3339 (a JSON string with json), 0 as never
  * (JSON null). */

@@ -24,6 +24,7 @@
 #include "message.h"
 #include "mime.h"
 #include "notify.h"
+#include "outbound.h"
 #include "prefs.h"
 #include "util.h"
 #include "view.h"
@@ -50,6 +51,8 @@ struct wm_compose {
 	char			*references;
 	char			*message_id;
 	int			 is_reply;
+	/* Who a reply may go to when new mail is not allowed (M4). */
+	InternetAddressList	*reply_set;
 	struct att		*att;
 	size_t			 natt;
 	long long		 max;
@@ -141,6 +144,8 @@ wm_compose_free(struct wm_compose *c)
 		g_object_unref(c->to_list);
 	if (c->cc_list != NULL)
 		g_object_unref(c->cc_list);
+	if (c->reply_set != NULL)
+		g_object_unref(c->reply_set);
 	free_rcpts(c);
 	free(c->in_reply_to);
 	free(c->references);
@@ -162,15 +167,11 @@ wm_compose_set_max_attachment(struct wm_compose *c, long long bytes)
 	c->max = bytes > 0 ? bytes : 0;
 }
 
-long long
-wm_compose_max_attachment(struct wm_db *db, const char *user)
+int
+wm_compose_max_attachment(struct wm_db *db, const char *user, long long *bytes,
+    struct wm_err *err)
 {
-	const struct wm_pref_def *d = wm_pref_find("max-attachment-size");
-	long long dflt = 0;
-
-	if (d != NULL)
-		wm_parse_size(d->def, &dflt);
-	return wm_pref_user_num(db, user, "max-attachment-size", dflt);
+	return wm_pref_user_num(db, user, "max-attachment-size", bytes, err);
 }
 
 static void
@@ -824,6 +825,11 @@ wm_compose_reply(struct wm_compose *c, const struct wm_view *orig, int all,
 		free(irt);
 		return oom(err);
 	}
+	if (c->reply_set != NULL)
+		g_object_unref(c->reply_set);
+	c->reply_set = internet_address_list_new();
+	internet_address_list_append(c->reply_set, to);
+	internet_address_list_append(c->reply_set, cc);
 	g_object_unref(c->to_list);
 	g_object_unref(c->cc_list);
 	c->to_list = to;
@@ -953,7 +959,10 @@ wm_compose_build(struct wm_compose *c, struct wm_buf *out, struct wm_err *err)
 	m = g_mime_message_new(TRUE);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, NULL, c->from);
 	internet_address_list_append(g_mime_message_get_to(m), c->to_list);
-	internet_address_list_append(g_mime_message_get_cc(m), c->cc_list);
+	/* An empty list would still write an empty "Cc: " header. */
+	if (internet_address_list_length(c->cc_list) > 0)
+		internet_address_list_append(g_mime_message_get_cc(m),
+		    c->cc_list);
 	g_mime_message_set_subject(m, c->subject, "utf-8");
 	dt = g_date_time_new_from_unix_utc((gint64)wm_now());
 	g_mime_message_set_date(m, dt);
@@ -1053,6 +1062,24 @@ done:
 	return rc;
 }
 
+/*
+ * Without compose-allowed a reply is no way to mail anyone: every recipient
+ * must be one of the mail answered (its sender; with reply-all its
+ * recipients), whatever the form says.
+ */
+static int
+reply_elsewhere(const struct wm_compose *c, struct wm_err *err)
+{
+	const char *const *r;
+
+	for (r = wm_compose_recipients(c); *r != NULL; r++)
+		if (c->reply_set == NULL || !list_has(c->reply_set, *r))
+			return wm_err_set(err, EX_NOPERM, "a reply can only go to "
+			    "the people of the mail you answer; %s is not one of "
+			    "them", *r);
+	return 0;
+}
+
 int
 wm_compose_send(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
     long long *sent_id, struct wm_err *err)
@@ -1060,13 +1087,20 @@ wm_compose_send(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
 	struct wm_buf mail;
 	struct wm_err e2;
 	long long id = 0;
+	int allowed;
 
 	if (sent_id != NULL)
 		*sent_id = 0;
-	if (!c->is_reply && !wm_pref_user_bool(db, c->from, "compose-allowed"))
+	if (wm_pref_user_bool(db, c->from, "compose-allowed", &allowed,
+	    err) == -1)
+		return -1;
+	if (!c->is_reply && !allowed)
 		return wm_err_set(err, EX_NOPERM, "writing new mail is not "
 		    "enabled; you can reply to the mail you received");
-	c->max = wm_compose_max_attachment(db, c->from);
+	if (!allowed && reply_elsewhere(c, err) == -1)
+		return -1;
+	if (wm_compose_max_attachment(db, c->from, &c->max, err) == -1)
+		return -1;
 	if (check_all_sizes(c, err) == -1)
 		return -1;
 	wm_buf_init(&mail);
@@ -1074,8 +1108,8 @@ wm_compose_send(struct wm_config *cfg, struct wm_db *db, struct wm_compose *c,
 		wm_buf_free(&mail);
 		return -1;
 	}
-	if (wm_sendmail(cfg, c->from, wm_compose_recipients(c), mail.data,
-	    mail.len, err) == -1) {
+	if (wm_outbound_submit(cfg, db, c->from, wm_compose_recipients(c),
+	    mail.data, mail.len, err) == -1) {
 		wm_buf_free(&mail);
 		return -1;
 	}

@@ -31,8 +31,9 @@ void	 wm_compose_free(struct wm_compose *);
  * max-attachment-size itself.
  */
 void	 wm_compose_set_max_attachment(struct wm_compose *, long long bytes);
-/* The user's max-attachment-size setting (0: no limit). */
-long long wm_compose_max_attachment(struct wm_db *, const char *user);
+/* The user's max-attachment-size setting (0: no limit); -1 when unreadable. */
+int	 wm_compose_max_attachment(struct wm_db *, const char *user,
+	    long long *bytes, struct wm_err *);
 
 /*
  * Prepares a reply to orig: To = its Reply-To or else From, with all set

@@ -33,12 +33,15 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "dkim.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
 
-#define MAX_ARGS	32
+#define MAX_ARGS	64
 #define WAIT_MS		15000
+#define RUN_QUIET	0x1
+#define RUN_STDERR	0x2
 
 int
 wm_ctl_parse(const char *name)
@@ -49,8 +52,12 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_SINK;
 	if (strcmp(name, "lighttpd") == 0)
 		return WM_SVC_LIGHTTPD;
+	if (strcmp(name, "cron") == 0)
+		return WM_SVC_CRON;
 	if (strcmp(name, "notify") == 0)
 		return WM_SVC_NOTIFY;
+	if (strcmp(name, "opendkim") == 0)
+		return WM_SVC_DKIM;
 	if (strcmp(name, "lmtp") == 0)
 		return WM_SVC_LMTP;
 	if (strcmp(name, "all") == 0)
@@ -104,21 +111,24 @@ build_argv(const struct wm_config *cfg, const char *cmd, char *store, size_t len
 
 /*
  * Runs a command and waits for it.  out (may be NULL) collects its standard
- * output; quiet sends standard error to /dev/null.  Without out, standard
+ * output (and standard error too with RUN_STDERR); RUN_QUIET sends standard
+ * error to /dev/null.  Without out, standard
  * output and error go to logdir/ctl.log: daemons keep them open long after
  * wm-ctl exits, and must not write into (or over) whatever file the person or
  * test running wm-ctl pointed them at.  Returns the exit status, or -1 when
  * it could not run.
  */
 static int
-run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int quiet,
+run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int flags,
     struct wm_err *err)
 {
+	int quiet = flags & RUN_QUIET;
 	int pfd[2] = { -1, -1 }, status, nul, logfd = -1;
 	char *log = NULL;
 	pid_t pid;
 
-	if (out == NULL && cfg != NULL &&
+	/* What is not collected goes to the log, never to our caller's tty. */
+	if (cfg != NULL && (out == NULL || !(flags & RUN_STDERR)) &&
 	    (log = wm_asprintf("%s/ctl.log", wm_config_path(cfg, "logdir"))) != NULL) {
 		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		free(log);
@@ -141,7 +151,9 @@ run(const struct wm_config *cfg, char **argv, struct wm_buf *out, int quiet,
 			dup2(logfd, STDOUT_FILENO);
 		if (quiet && nul != -1)
 			dup2(nul, STDERR_FILENO);
-		else if (out == NULL && logfd != -1)
+		else if (out != NULL && (flags & RUN_STDERR))
+			dup2(pfd[1], STDERR_FILENO);
+		else if (logfd != -1)
 			dup2(logfd, STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
@@ -413,10 +425,18 @@ sink_pid(const struct wm_config *cfg)
 	return pid_is(pid, "smtp-sink", listen) ? pid : 0;
 }
 
+/*
+ * The child side of a daemon we start: own session, output to logdir/NAME,
+ * and, with as_user, the instance user's identity (the one wm-deliver runs
+ * as, owner of the database).
+ */
 static void
-sink_exec(const struct wm_config *cfg, char **argv)
+daemon_exec(const struct wm_config *cfg, char **argv, const char *name,
+    int as_user)
 {
-	char *log = wm_asprintf("%s/sink.log", wm_config_path(cfg, "logdir"));
+	char *log = wm_asprintf("%s/%s", wm_config_path(cfg, "logdir"), name);
+	const char *user = wm_config_get(cfg, "instance", "user");
+	struct passwd *pw;
 	int fd;
 
 	setsid();
@@ -427,6 +447,10 @@ sink_exec(const struct wm_config *cfg, char **argv)
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 	}
+	if (as_user && geteuid() == 0 && user != NULL &&
+	    (pw = getpwnam(user)) != NULL && (setgroups(0, NULL) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1))
+		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -459,7 +483,7 @@ sink_start(const struct wm_config *cfg, struct wm_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		sink_exec(cfg, argv);
+		daemon_exec(cfg, argv, "sink.log", 0);
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
 	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
 		kill(pid, SIGTERM);
@@ -546,125 +570,27 @@ lighttpd_stop(const struct wm_config *cfg, struct wm_err *err)
 }
 
 /*
- * Our own daemons, wm-notify serve (the notice sender) and wm-lmtpd (the
- * LMTP delivery service): like the sink, started here in their own session
- * with their pid in the run directory, as the instance user (the one
- * wm-deliver runs as, owner of the database).
+ * Our own long-running helpers of an instance, started and stopped like the
+ * sink, each in its own session with its pid in the run directory.
  */
-struct daemon {
-	const char	*exe;		/* program in [paths] bin */
-	const char	*name;		/* pid file run/NAME.pid, log/NAME.log */
-	const char	*verb;		/* argument after -c FILE, or NULL */
+struct helper {
+	int		 svc;
+	const char	*prog;		/* in [paths] bin */
+	const char	*verb;
+	const char	*name;		/* NAME.pid, NAME.log */
+	int		 as_user;	/* runs as the instance user */
+	int		 production;	/* also on a production box */
 };
 
-static const struct daemon notifyd = { "wm-notify", "notify", "serve" };
-static const struct daemon lmtpd = { "wm-lmtpd", "lmtpd", NULL };
-
-static char *
-daemon_pidfile(const struct wm_config *cfg, const struct daemon *dm)
-{
-	return wm_asprintf("%s/%s.pid", wm_config_path(cfg, "run"), dm->name);
-}
-
-static pid_t
-daemon_pid(const struct wm_config *cfg, const struct daemon *dm)
-{
-	char *path = daemon_pidfile(cfg, dm);
-	pid_t pid;
-
-	if (path == NULL)
-		return 0;
-	pid = read_pid(path);
-	free(path);
-	return pid_is(pid, dm->exe, wm_config_file(cfg)) ? pid : 0;
-}
-
-static void
-daemon_exec(const struct wm_config *cfg, const struct daemon *dm, char **argv)
-{
-	const char *user = wm_config_get(cfg, "instance", "user");
-	char *log = wm_asprintf("%s/%s.log", wm_config_path(cfg, "logdir"),
-	    dm->name);
-	struct passwd *pw;
-	int fd;
-
-	setsid();
-	if ((fd = open("/dev/null", O_RDONLY)) != -1)
-		dup2(fd, STDIN_FILENO);
-	if (log != NULL &&
-	    (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0640)) != -1) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
-	if (geteuid() == 0 && user != NULL && (pw = getpwnam(user)) != NULL &&
-	    (setgroups(0, NULL) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1))
-		_exit(126);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-/* Running for half a second: it opened the database and serves. */
-static int
-daemon_wait(const struct wm_config *cfg, const struct daemon *dm,
-    struct wm_err *err)
-{
-	int ms;
-
-	for (ms = 0; ms < 500; ms += 50) {
-		nap();
-		if (daemon_pid(cfg, dm) == 0)
-			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
-			    "%s/%s.log)", dm->exe, wm_config_path(cfg, "logdir"),
-			    dm->name);
-	}
-	return 0;
-}
-
-static int
-daemon_start(const struct wm_config *cfg, const struct daemon *dm,
-    struct wm_err *err)
-{
-	char *prog = NULL, *pidfile = NULL, pidbuf[32];
-	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg),
-	    (char *)dm->verb, NULL };
-	pid_t pid;
-	int rc = -1;
-
-	if (daemon_pid(cfg, dm) != 0)
-		return 0;
-	if ((prog = wm_asprintf("%s/%s", wm_config_path(cfg, "bin"), dm->exe)) ==
-	    NULL || (pidfile = daemon_pidfile(cfg, dm)) == NULL ||
-	    argv[2] == NULL) {
-		wm_err_set(err, EX_TEMPFAIL, "out of memory");
-		goto out;
-	}
-	argv[0] = prog;
-	if ((pid = fork()) == -1) {
-		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		daemon_exec(cfg, dm, argv);
-	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
-	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
-		kill(pid, SIGTERM);
-		goto out;
-	}
-	rc = daemon_wait(cfg, dm, err);
-out:
-	free(prog);
-	free(pidfile);
-	return rc;
-}
-
-static int
-daemon_stop(const struct wm_config *cfg, const struct daemon *dm,
-    struct wm_err *err)
-{
-	return stop_pidfile(cfg, daemon_pid(cfg, dm), daemon_pidfile(cfg, dm),
-	    dm->exe, wm_config_file(cfg), err);
-}
+static const struct helper helpers[] = {
+	/* wm-cron loop: the jobs every minute (production uses cron.d) */
+	{ WM_SVC_CRON, "wm-cron", "loop", "cron", 0, 0 },
+	/* wm-notify serve: the notice sender */
+	{ WM_SVC_NOTIFY, "wm-notify", "serve", "notify", 1, 1 },
+	/* wm-lmtpd: the LMTP delivery service (transport = lmtp) */
+	{ WM_SVC_LMTP, "wm-lmtpd", NULL, "lmtpd", 1, 1 },
+	{ 0, NULL, NULL, NULL, 0, 0 }
+};
 
 /* transport = lmtp: Postfix delivers to wm-lmtpd, which must run. */
 static int
@@ -673,6 +599,166 @@ lmtp_wanted(const struct wm_config *cfg)
 	const char *t = wm_config_get(cfg, "instance", "transport");
 
 	return t != NULL && strcmp(t, "lmtp") == 0;
+}
+
+static const struct helper *
+helper_of(int svc)
+{
+	const struct helper *h;
+
+	for (h = helpers; h->prog != NULL; h++)
+		if (h->svc == svc)
+			return h;
+	return NULL;
+}
+
+static char *
+helper_pidfile(const struct wm_config *cfg, const struct helper *h)
+{
+	return wm_asprintf("%s/%s.pid", wm_config_path(cfg, "run"), h->name);
+}
+
+static pid_t
+helper_pid(const struct wm_config *cfg, const struct helper *h)
+{
+	char *path = helper_pidfile(cfg, h);
+	pid_t pid;
+
+	if (path == NULL)
+		return 0;
+	pid = read_pid(path);
+	free(path);
+	return pid_is(pid, h->prog, wm_config_file(cfg)) ? pid : 0;
+}
+
+/* Running for half a second: it opened what it needs and serves. */
+static int
+helper_wait(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
+{
+	int ms;
+
+	for (ms = 0; ms < 500; ms += 50) {
+		nap();
+		if (helper_pid(cfg, h) == 0)
+			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
+			    "%s/%s.log)", h->prog, wm_config_path(cfg, "logdir"),
+			    h->name);
+	}
+	return 0;
+}
+
+static int
+helper_start(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
+{
+	char *prog, *pidfile, *log, pidbuf[32];
+	char *argv[] = { NULL, "-c", (char *)wm_config_file(cfg),
+	    (char *)h->verb, NULL };
+	pid_t pid;
+	int rc = -1;
+
+	if ((!h->production && wm_config_bool(cfg, "instance", "production")) ||
+	    helper_pid(cfg, h) != 0)
+		return 0;
+	prog = wm_asprintf("%s/%s", wm_config_path(cfg, "bin"), h->prog);
+	pidfile = helper_pidfile(cfg, h);
+	log = wm_asprintf("%s.log", h->name);
+	if (prog == NULL || pidfile == NULL || log == NULL ||
+	    access(prog, X_OK) == -1) {
+		wm_err_set(err, EX_CONFIG, "no %s in [paths] bin", h->prog);
+		goto out;
+	}
+	argv[0] = prog;
+	if ((pid = fork()) == -1) {
+		wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		daemon_exec(cfg, argv, log, h->as_user);
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	if (wm_write_file_atomic(pidfile, pidbuf, strlen(pidbuf), 0644, err) == -1) {
+		kill(pid, SIGTERM);
+		goto out;
+	}
+	rc = helper_wait(cfg, h, err);
+out:
+	free(prog);
+	free(pidfile);
+	free(log);
+	return rc;
+}
+
+static int
+helper_stop(const struct wm_config *cfg, const struct helper *h,
+    struct wm_err *err)
+{
+	return stop_pidfile(cfg, helper_pid(cfg, h), helper_pidfile(cfg, h),
+	    h->prog, wm_config_file(cfg), err);
+}
+
+/* OpenDKIM: runs when signing is on, i.e. when its configuration exists. */
+
+static char *
+dkim_pidfile(const struct wm_config *cfg)
+{
+	return wm_asprintf("%s/opendkim.pid", wm_config_path(cfg, "run"));
+}
+
+static pid_t
+dkim_pid(const struct wm_config *cfg)
+{
+	char *path = dkim_pidfile(cfg), *conf = wm_dkim_conf_path(cfg);
+	pid_t pid = 0;
+
+	if (path != NULL && conf != NULL)
+		pid = read_pid(path);
+	if (pid != 0 && !pid_is(pid, "opendkim", conf))
+		pid = 0;
+	free(path);
+	free(conf);
+	return pid;
+}
+
+static int
+dkim_start(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *conf = wm_dkim_conf_path(cfg), store[1024], *argv[MAX_ARGS];
+	const char *extra[] = { "-x", conf, NULL };
+	int rc = -1, ms;
+
+	if (conf == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (!wm_path_exists(conf) || dkim_pid(cfg) != 0) {
+		free(conf);
+		return 0;
+	}
+	if (build_argv(cfg, "opendkim", store, sizeof(store), argv, extra, err) == 0 &&
+	    (rc = run(cfg, argv, NULL, 0, err)) > 0)
+		rc = wm_err_set(err, EX_UNAVAILABLE, "opendkim -x %s failed (exit %d; "
+		    "see %s/ctl.log)", conf, rc, wm_config_path(cfg, "logdir"));
+	free(conf);
+	if (rc != 0)
+		return -1;
+	/* It forks: wait for its socket, which Postfix connects to. */
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
+		if (wm_dkim_listening(cfg))
+			return 0;
+		nap();
+	}
+	return wm_err_set(err, EX_UNAVAILABLE, "opendkim does not listen");
+}
+
+static int
+dkim_stop(const struct wm_config *cfg, struct wm_err *err)
+{
+	char *conf = wm_dkim_conf_path(cfg);
+	int rc;
+
+	rc = stop_pidfile(cfg, dkim_pid(cfg), dkim_pidfile(cfg), "opendkim",
+	    conf, err);
+	free(conf);
+	return rc;
 }
 
 static int
@@ -687,15 +773,22 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 	/* The sink first: Postfix may flush its queue into it at once. */
 	if ((svc & WM_SVC_SINK) && capture(cfg) && sink_start(cfg, err) == -1)
 		return -1;
+	/* The signer before Postfix: mail is not sent unsigned meanwhile. */
+	if ((svc & WM_SVC_DKIM) && dkim_start(cfg, err) == -1)
+		return -1;
 	/* The delivery service before Postfix, which will connect to it. */
 	if ((svc & WM_SVC_LMTP) && lmtp_wanted(cfg) &&
-	    daemon_start(cfg, &lmtpd, err) == -1)
+	    helper_start(cfg, helper_of(WM_SVC_LMTP), err) == -1)
 		return -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
 		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
-	if ((svc & WM_SVC_NOTIFY) && daemon_start(cfg, &notifyd, err) == -1)
+	if ((svc & WM_SVC_CRON) && helper_start(cfg, helper_of(WM_SVC_CRON),
+	    err) == -1)
+		return -1;
+	if ((svc & WM_SVC_NOTIFY) && helper_start(cfg,
+	    helper_of(WM_SVC_NOTIFY), err) == -1)
 		return -1;
 	return 0;
 }
@@ -706,7 +799,11 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	int rc = 0;
 
 	/* Try every service even when one fails: stop means stop. */
-	if ((svc & WM_SVC_NOTIFY) && daemon_stop(cfg, &notifyd, err) == -1)
+	if ((svc & WM_SVC_CRON) && helper_stop(cfg, helper_of(WM_SVC_CRON),
+	    err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_NOTIFY) && helper_stop(cfg, helper_of(WM_SVC_NOTIFY),
+	    err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
 		rc = -1;
@@ -714,7 +811,10 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 		rc = -1;
 	if ((svc & WM_SVC_SINK) && sink_stop(cfg, err) == -1)
 		rc = -1;
-	if ((svc & WM_SVC_LMTP) && daemon_stop(cfg, &lmtpd, err) == -1)
+	if ((svc & WM_SVC_DKIM) && dkim_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_LMTP) && helper_stop(cfg, helper_of(WM_SVC_LMTP),
+	    err) == -1)
 		rc = -1;
 	return rc;
 }
@@ -753,16 +853,79 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 	st->postfix = st->postfix_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->lighttpd_pid = lighttpd_pid(cfg);
 	st->lighttpd = st->lighttpd_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	st->notify_pid = helper_pid(cfg, helper_of(WM_SVC_NOTIFY));
+	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	st->lmtp_pid = helper_pid(cfg, helper_of(WM_SVC_LMTP));
+	st->lmtp = !lmtp_wanted(cfg) ? WM_SVC_DISABLED :
+	    st->lmtp_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	if (capture(cfg)) {
 		st->sink_pid = sink_pid(cfg);
 		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	} else
 		st->sink = WM_SVC_DISABLED;
-	st->notify_pid = daemon_pid(cfg, &notifyd);
-	st->lmtp_pid = daemon_pid(cfg, &lmtpd);
-	st->lmtp = !lmtp_wanted(cfg) ? WM_SVC_DISABLED :
-	    st->lmtp_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
-	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->queue = queue_count(cfg);
 	return 0;
+}
+
+int
+wm_ctl_command(const struct wm_config *cfg, const char *key,
+    const char *const *extra, struct wm_buf *out, struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+
+	if (build_argv(cfg, key, store, sizeof(store), argv, extra, err) == -1)
+		return -1;
+	return run(cfg, argv, out, 0, err);
+}
+
+int
+wm_ctl_command_detached(const struct wm_config *cfg, const char *key,
+    struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+	pid_t pid;
+	int status;
+
+	if (build_argv(cfg, key, store, sizeof(store), argv, NULL, err) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return wm_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* A grandchild in its own session outlives us and our server. */
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		/* Nor holds the connection of the request that asked for it. */
+		close_range(3, ~0U, 0);
+		run(cfg, argv, NULL, 0, err);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return wm_err_set(err, EX_OSERR, "waitpid: %s",
+			    strerror(errno));
+	return 0;
+}
+
+int
+wm_ctl_command_all(const struct wm_config *cfg, const char *cmd,
+    const char *const *args, struct wm_buf *out, struct wm_err *err)
+{
+	char store[1024], *argv[MAX_ARGS];
+
+	if (build_argv(cfg, cmd, store, sizeof(store), argv, args, err) == -1)
+		return -1;
+	return run(cfg, argv, out, out != NULL ? RUN_STDERR : 0, err);
+}
+
+int
+wm_ctl_postfix_running(const struct wm_config *cfg)
+{
+	return postfix_pid(cfg) != 0;
+}
+
+int
+wm_ctl_dkim_running(const struct wm_config *cfg)
+{
+	return dkim_pid(cfg) != 0;
 }

@@ -16,17 +16,23 @@ struct wm_err;
 #define WM_SVC_POSTFIX	0x01
 #define WM_SVC_SINK	0x02
 #define WM_SVC_LIGHTTPD	0x04
-#define WM_SVC_NOTIFY	0x08	/* wm-notify serve, the notice sender */
-#define WM_SVC_LMTP	0x10	/* wm-lmtpd, when [instance] transport = lmtp */
-#define WM_SVC_ALL	0x1f
+#define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
+#define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
+#define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
+#define WM_SVC_LMTP	0x40	/* wm-lmtpd, when [instance] transport = lmtp */
+#define WM_SVC_ALL	0x7f
 
-/* "postfix", "sink", "lighttpd", "notify", "lmtp" or "all" -> a WM_SVC_ mask; -1 if unknown. */
+/*
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "lmtp" or
+ * "all" -> a WM_SVC_ mask; -1 if unknown.
+ */
 int	 wm_ctl_parse(const char *name);
 
 /*
  * Starting what already runs and stopping what is stopped succeed.  Start
  * returns once the listeners accept connections; stop once the processes are
- * gone.  The sink is skipped unless capture-outbound is yes.
+ * gone.  The sink is skipped unless capture-outbound is yes, the cron loop
+ * in production (where /etc/cron.d/wm runs wm-cron).
  */
 int	 wm_ctl_start(const struct wm_config *, int services, struct wm_err *);
 int	 wm_ctl_stop(const struct wm_config *, int services, struct wm_err *);
@@ -50,5 +56,27 @@ struct wm_ctl_status {
 int	 wm_ctl_status(const struct wm_config *, struct wm_ctl_status *,
 	    struct wm_err *);
 const char *wm_ctl_state_name(enum wm_svc_state);
+
+struct wm_buf;
+
+/*
+ * Runs the [commands] entry key of wm.conf (split at blanks) with extra
+ * arguments appended, and waits: its exit status, or -1 when it could not
+ * run.  out (may be NULL) collects standard output; without it output goes
+ * to logdir/ctl.log.
+ */
+int	 wm_ctl_command(const struct wm_config *, const char *key,
+	    const char *const *extra, struct wm_buf *out, struct wm_err *);
+/*
+ * The same, detached (its own session, not waited for): for a restart or a
+ * reboot that ends the very process asking for it.
+ */
+int	 wm_ctl_command_detached(const struct wm_config *, const char *key,
+	    struct wm_err *);
+/* The same, output collecting standard output and error (messages). */
+int	 wm_ctl_command_all(const struct wm_config *, const char *cmd,
+	    const char *const *args, struct wm_buf *out, struct wm_err *);
+int	 wm_ctl_postfix_running(const struct wm_config *);
+int	 wm_ctl_dkim_running(const struct wm_config *);
 
 #endif

@@ -44,4 +44,12 @@ const char *wm_db_text(sqlite3_stmt *, int i);
 int	 wm_db_audit(struct wm_db *, const char *actor, const char *action,
 	    const char *detail, struct wm_err *);
 
+/*
+ * Confines the connection of a program that parses hostile input (the
+ * portal): from then on no statement on it reads or writes the relay private
+ * keys or the administrators' credentials, and no other database file can be
+ * attached.  Defence in depth beside the file permissions of the key store.
+ */
+int	 wm_db_deny_secrets(struct wm_db *, struct wm_err *);
+
 #endif

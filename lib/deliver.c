@@ -27,6 +27,7 @@
 #include "err.h"
 #include "log.h"
 #include "mailbox.h"
+#include "metrics.h"
 #include "message.h"
 #include "mime.h"
 #include "notice.h"
@@ -58,6 +59,8 @@ struct job {
 	struct wm_mime_info	 info;
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
 	pid_t			 writer;	/* our parent, writing the input; 0: a file */
+	int			 stored_lf;	/* stored with LF line ends */
+	long long		 stored_size;	/* bytes in the maildir */
 	struct wm_deliverer	*dv;
 };
 
@@ -190,6 +193,7 @@ refuse(struct job *j, const char *reason, struct wm_err *err)
 	}
 	wm_log(LOG_ERR, "tunnel from <%s> refused: %s; sent to the postmaster",
 	    j->sender, reason);
+	wm_metric_note(j->db, WM_METRIC_POSTMASTER, 1);
 	return 0;
 }
 
@@ -197,16 +201,11 @@ refuse(struct job *j, const char *reason, struct wm_err *err)
 static int
 quota_of(struct job *j, const char *rcpt, long long *quota, struct wm_err *err)
 {
-	char *v;
-	int rc;
-
-	if ((v = wm_pref_user(j->db, rcpt, "quota", err)) == NULL)
-		return wm_err_set(err, EX_TEMPFAIL, "quota of %s: %s", rcpt,
-		    err->msg);
-	rc = wm_parse_size(v, quota);
-	free(v);
-	if (rc == -1)
-		return wm_err_set(err, EX_TEMPFAIL, "quota of %s unreadable", rcpt);
+	/* Fail closed: an unreadable quota defers, it never means unlimited. */
+	if (wm_pref_user_num(j->db, rcpt, "quota", quota, err) == -1) {
+		wm_err_wrap(err, "quota of %s", rcpt);
+		return tempfail(err);
+	}
 	return 0;
 }
 
@@ -221,7 +220,7 @@ over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
 		return 0;
 	if (wm_message_totals(j->db, rcpt, NULL, NULL, NULL, usage, err) == -1)
 		return -1;
-	return *usage + (long long)j->t->original_len > *quota;
+	return *usage + j->stored_size > *quota;
 }
 
 static int
@@ -243,11 +242,12 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.message_id = *j->info.message_id ? j->info.message_id : NULL;
 	m.date = j->info.date;
 	m.received = wm_now();
-	m.size = (long long)j->t->original_len;
+	m.size = j->stored_size;	/* what the maildir holds: quota agrees */
 	m.has_attachments = j->info.has_attachments;
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
 	m.header_error = j->info.header_error;
+	m.stored_lf = j->stored_lf;
 	return wm_message_insert(j->db, &m, err);
 }
 
@@ -345,6 +345,7 @@ commit_one(struct job *j, const char *rcpt, const char *key, const char *tmp,
 	}
 	wm_log(LOG_INFO, "recipient=%s key=%s stored %s (%zu bytes) from <%s>",
 	    rcpt, key, file, j->t->original_len, j->t->sender);
+	wm_metric_note(j->db, WM_METRIC_DELIVERED, 1);
 	return 0;
 fail:
 	wm_db_rollback(j->db);
@@ -368,7 +369,7 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 	}
 	/* Written and synced before the lock: writing holds no one up. */
 	if (wm_mailbox_stage(j->root, rcpt, key, j->t->original,
-	    j->t->original_len, &tmp, err) == -1)
+	    j->t->original_len, j->stored_lf, &tmp, err) == -1)
 		return -1;
 	rc = commit_one(j, rcpt, key, tmp, err);
 	wm_mailbox_discard(tmp);	/* gone already when published */
@@ -386,6 +387,8 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 		return -1;
 	if ((j->key_base = key_base(j->t->original, j->t->original_len)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
+	j->stored_size = wm_mailbox_stored_size(j->t->original,
+	    j->t->original_len, &j->stored_lf);
 	for (i = 0; i < j->t->nrecipients; i++) {
 		if (deliver_one(j, j->t->recipients[i], err) == -1) {
 			wm_log(LOG_WARNING, "recipient=%s not stored: %s; will "
@@ -398,6 +401,22 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 
 static int spool_open(struct wm_config *, struct wm_err *);
 
+/* A setting that cannot be read defers: it may be what lets this tunnel in. */
+static int
+cipher_flags(struct job *j, struct wm_err *err)
+{
+	char *v;
+	int legacy;
+
+	if ((v = wm_pref_user(j->db, NULL, "legacy-content-ciphers", err)) == NULL) {
+		wm_err_wrap(err, "setting legacy-content-ciphers");
+		return tempfail(err);
+	}
+	legacy = strcmp(v, "yes") == 0;
+	free(v);
+	return legacy ? WM_SMIME_LEGACY_CIPHERS : 0;
+}
+
 /*
  * Decrypts and verifies into sig; a tunnel in a file is decrypted into
  * another unnamed file, so the plaintext never sits in memory beside what
@@ -409,12 +428,16 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
     struct wm_err *err)
 {
 	struct wm_buf plain;
-	int pfd, rc;
+	int flags, pfd, rc;
 
+	if ((flags = cipher_flags(j, err)) == -1) {
+		*why = *err;
+		return -1;
+	}
 	if (j->in.mem != NULL) {
 		wm_buf_init(&plain);
-		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, &plain,
-		    why);
+		rc = wm_smime_decrypt(j->in.mem, j->in.len, keys, nkeys, flags,
+		    &plain, why);
 		if (rc == 0)
 			rc = wm_smime_verify(plain.data, plain.len, store, sig, why);
 		/* The signed bytes live in sig now; the plaintext can go. */
@@ -425,7 +448,7 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
 		*why = *err;
 		return -1;
 	}
-	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, pfd, why);
+	rc = wm_smime_decrypt_fd(j->in.fd, keys, nkeys, flags, pfd, why);
 	if (rc == 0)
 		rc = wm_smime_verify_fd(pfd, store, sig, why);
 	close(pfd);

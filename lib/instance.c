@@ -32,12 +32,16 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "admins.h"
 #include "config.h"
 #include "ctl.h"
 #include "db.h"
 #include "err.h"
 #include "instance.h"
+#include "pathcheck.h"
 #include "log.h"
+#include "mta.h"
+#include "dkim.h"
 #include "pki.h"
 #include "prefs.h"
 #include "util.h"
@@ -153,18 +157,21 @@ char *
 wm_instance_datadir(const char *bindir, const char *which)
 {
 	char up[PATH_MAX], top[PATH_MAX], *templ, *marker;
-	int source;
+	int i, source;
 
-	/* bindir is BUILD/bin; the source tree is BUILD/.. */
-	snprintf(up, sizeof(up), "%s/../..", bindir);
-	if (realpath(up, top) == NULL)
-		top[0] = '\0';
-	templ = wm_asprintf("%s/templates/html", top);
-	marker = wm_asprintf("%s/lib/instance.h", top);
-	source = top[0] != '\0' && templ != NULL && marker != NULL &&
-	    is_dir(templ) && wm_path_exists(marker);
-	free(templ);
-	free(marker);
+	/* bindir is BUILD/bin or BUILD/san/bin; the source tree is above. */
+	for (source = 0, i = 2; !source && i <= 3; i++) {
+		snprintf(up, sizeof(up), "%s%s", bindir, i == 2 ? "/../.." :
+		    "/../../..");
+		if (realpath(up, top) == NULL)
+			top[0] = '\0';
+		templ = wm_asprintf("%s/templates/html", top);
+		marker = wm_asprintf("%s/lib/instance.h", top);
+		source = top[0] != '\0' && templ != NULL && marker != NULL &&
+		    is_dir(templ) && wm_path_exists(marker);
+		free(templ);
+		free(marker);
+	}
 	if (strcmp(which, "cgi") == 0) {
 		snprintf(up, sizeof(up), "%s/..", bindir);
 		if (source && realpath(up, top) != NULL)
@@ -314,23 +321,6 @@ out:
 	return rc;
 }
 
-/* transport = lmtp: Postfix hands tunnels to wm-lmtpd, not to the pipe. */
-static int
-lmtp_transport(const struct wm_config *cfg)
-{
-	const char *t = wm_config_get(cfg, "instance", "transport");
-
-	return t != NULL && strcmp(t, "lmtp") == 0;
-}
-
-static const char *
-domain_of(const char *address)
-{
-	const char *at = strrchr(address, '@');
-
-	return at ? at + 1 : address;
-}
-
 static int
 port_of(const struct wm_config *cfg, const char *key)
 {
@@ -344,10 +334,10 @@ port_of(const struct wm_config *cfg, const char *key)
 }
 
 static void
-main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
+main_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta,
+    const char *rcpt)
 {
 	const char *dir = wm_config_dir(cfg), *pf = wm_config_path(cfg, "postfix");
-	int capture = wm_config_bool(cfg, "instance", "capture-outbound");
 
 	wm_buf_printf(b,
 	    "# main.cf of the private Postfix of wm instance %s, written by\n"
@@ -365,8 +355,7 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    wm_config_path(cfg, "queue"), dir, pf,
 	    wm_config_path(cfg, "logdir"), wm_config_path(cfg, "logdir"),
 	    wm_config_get(cfg, "instance", "name"));
-	wm_buf_printf(b,
-	    "myhostname = %s\n"
+	wm_buf_puts(b,
 	    "myorigin = $myhostname\n"
 	    "mydestination =\n"
 	    "local_recipient_maps =\n"
@@ -375,39 +364,45 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const char *rcpt)
 	    "alias_database =\n"
 	    "biff = no\n"
 	    "inet_interfaces = 127.0.0.1\n"
-	    "inet_protocols = ipv4\n"
-	    "mynetworks = 127.0.0.0/8\n",
-	    domain_of(rcpt));
-	/* Tunnels come for exactly one address: the relay recipient. */
-	wm_buf_printf(b,
-	    "relay_domains = %s\n"
-	    "relay_recipient_maps = inline:{ %s=ok }\n", domain_of(rcpt), rcpt);
-	if (lmtp_transport(cfg))
-		wm_buf_printf(b, "transport_maps = inline:{ %s=lmtp:unix:%s }\n"
-		    "lmtp_destination_recipient_limit = 1\n", rcpt,
-		    wm_config_path(cfg, "lmtp"));
-	else
-		wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver: }\n"
-		    "wmdeliver_destination_recipient_limit = 1\n", rcpt);
-	wm_buf_printf(b,
-	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
-	    "header_checks = regexp:%s/header_checks\n"
-	    "message_size_limit = 104857600\n"
-	    "mailbox_size_limit = 0\n", pf);
+	    "inet_protocols = ipv4\n");
 	/* A private instance is for tests and demos: retry quickly. */
 	wm_buf_puts(b,
 	    "queue_run_delay = 1s\n"
 	    "minimal_backoff_time = 1s\n"
 	    "maximal_backoff_time = 5s\n");
-	if (capture)
-		wm_buf_printf(b, "relayhost = [127.0.0.1]:%d\n",
-		    port_of(cfg, "sink"));
-	else
-		wm_buf_puts(b, "relayhost =\n");
+	/* Routing, relaying and limits: what wm-mtacfg apply also writes. */
+	wm_buf_puts(b, "\n# Generated from the MTA fields (wm-mtacfg(8)) and the relay recipient.\n");
+	wm_mta_main_cf(b, mta, cfg, rcpt);
+}
+
+/*
+ * smtp_header_checks of every SMTP client: the routing mark has done its
+ * work in cleanup (header_checks) and must not reach the next hop.
+ */
+static int
+write_smtp_checks(const char *pf, struct wm_err *err)
+{
+	struct wm_buf b;
+	char *path;
+	int rc = -1;
+
+	wm_buf_init(&b);
+	if (wm_buf_printf(&b,
+	    "# Written by wm-init(8).  The routing header of mail of webmail\n"
+	    "# users (see header_checks) never leaves the box.\n"
+	    "/^%s:/ IGNORE\n", WM_RELAY_HEADER) == -1 ||
+	    (path = wm_asprintf("%s/smtp_header_checks", pf)) == NULL) {
+		wm_buf_free(&b);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	rc = write_text(path, &b, 0644, err);
+	free(path);
+	wm_buf_free(&b);
+	return rc;
 }
 
 static void
-master_cf(struct wm_buf *b, const struct wm_config *cfg)
+master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta)
 {
 	static const char *services =
 	    "pickup    unix  n       -       n       60      1       pickup\n"
@@ -444,6 +439,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "  -o syslog_name=postfix-%s/smtp\n"
 	    "  -o receive_override_options=no_header_body_checks\n",
 	    port_of(cfg, "smtp"), name);
+	wm_mta_master_opts(b, mta, cfg, "smtp");
 	/* Mail of webmail users: leaves through the webmail relay host. */
 	wm_buf_printf(b,
 	    "127.0.0.1:%d inet n - n - - smtpd\n"
@@ -451,9 +447,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg)
 	    "  -o receive_override_options=no_header_body_checks\n"
 	    "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
 	    port_of(cfg, "relay"), name);
-	if (wm_config_bool(cfg, "instance", "capture-outbound"))
-		wm_buf_printf(b, "  -o content_filter=smtp:[127.0.0.1]:%d\n",
-		    port_of(cfg, "sink"));
+	wm_mta_master_opts(b, mta, cfg, "relay");
 	wm_buf_puts(b, services);
 	wm_buf_printf(b,
 	    "wmdeliver unix  -       n       n       -       -       pipe\n"
@@ -508,24 +502,29 @@ postfix_bin(const char *bindir, struct wm_err *err)
 }
 
 int
-wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
-    struct wm_err *err)
+wm_instance_write_postfix(const struct wm_config *cfg, const struct wm_mta *given,
+    const char *rcpt, struct wm_err *err)
 {
 	const char *pf = wm_config_path(cfg, "postfix");
+	struct wm_mta *dflt = NULL;
+	const struct wm_mta *mta = given;
 	struct wm_buf b;
 	char *path = NULL, *bindir = NULL;
 	int rc = -1;
 
 	wm_buf_init(&b);
-	if (make_dir(pf, 0755, 0, 0, 0, err) == -1)
+	if (mta == NULL && (mta = dflt = wm_mta_defaults()) == NULL)
 		goto out;
-	main_cf(&b, cfg, rcpt);
+	if (make_dir(pf, 0755, 0, 0, 0, err) == -1 ||
+	    wm_dkim_configure(cfg, mta, err) == -1)
+		goto out;
+	main_cf(&b, cfg, mta, rcpt);
 	if ((path = wm_asprintf("%s/main.cf", pf)) == NULL ||
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
 	free(path);
 	wm_buf_free(&b);
-	master_cf(&b, cfg);
+	master_cf(&b, cfg, mta);
 	if ((path = wm_asprintf("%s/master.cf", pf)) == NULL ||
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
@@ -537,7 +536,8 @@ wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
 	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
 	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
 	if ((path = wm_asprintf("%s/header_checks", pf)) == NULL ||
-	    write_text(path, &b, 0644, err) == -1)
+	    write_text(path, &b, 0644, err) == -1 ||
+	    write_smtp_checks(pf, err) == -1)
 		goto out;
 	if ((bindir = wm_asprintf("%s/bin", pf)) == NULL ||
 	    make_dir(bindir, 0755, 0, 0, 0, err) == -1 ||
@@ -547,89 +547,225 @@ wm_instance_write_postfix(const struct wm_config *cfg, const char *rcpt,
 out:
 	if (rc == -1 && err != NULL && err->code == 0)
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	wm_mta_free(dflt);
 	free(bindir);
 	free(path);
 	wm_buf_free(&b);
 	return rc;
 }
 
-static void
-lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
-{
-	const char *tls = wm_config_path(cfg, "tls-cert");
-	const char *cgi = wm_config_path(cfg, "cgi");
-	char *fcgi = NULL;
+#ifndef WM_SYSCONFDIR
+#define WM_SYSCONFDIR "/etc"
+#endif
 
+static int
+production(const struct wm_config *cfg)
+{
+	return wm_config_bool(cfg, "instance", "production") == 1;
+}
+
+/* The wm.conf the web programs read: production's where it is installed. */
+static const char *
+conf_file(const struct wm_config *cfg)
+{
+	return production(cfg) ? WM_SYSCONFDIR "/wm/wm.conf" :
+	    wm_config_file(cfg);
+}
+
+/* Uploads beside the data: DIR/tmp of an instance, /var/lib/wm/tmp. */
+static char *
+upload_dir(const struct wm_config *cfg)
+{
+	char *db = wm_strdup(wm_config_path(cfg, "database")), *slash, *dir;
+
+	if (!production(cfg) || db == NULL) {
+		free(db);
+		return wm_asprintf("%s/tmp", wm_config_dir(cfg));
+	}
+	/* .../db/wm.db -> .../tmp */
+	if ((slash = strrchr(db, '/')) != NULL)
+		*slash = '\0';
+	if ((slash = strrchr(db, '/')) != NULL)
+		*slash = '\0';
+	dir = wm_asprintf("%s/tmp", db);
+	free(db);
+	return dir;
+}
+
+/* The host part of a [listen] address ("0.0.0.0", "127.0.0.1"). */
+static void
+host_of(const struct wm_config *cfg, const char *key, char *host, size_t len)
+{
+	int port;
+
+	if (wm_config_hostport(wm_config_get(cfg, "listen", key), host, len,
+	    &port) == -1)
+		snprintf(host, len, "127.0.0.1");
+}
+
+/*
+ * Bounds against slow and many clients (M1): every connection must send its
+ * request within max-read-idle, idle keep-alives go after 5 s, and there is
+ * room for thousands of connections so that slow ones do not crowd out the
+ * rest.  Debian's lighttpd has no mod_evasive: the per-client bound is the
+ * request size and field bounds here and the per-address login throttle.
+ */
+static void
+lighttpd_limits(struct wm_buf *b)
+{
+	wm_buf_puts(b,
+	    "server.max-fds = 16384\n"
+	    "server.max-connections = 8192\n"
+	    "server.listen-backlog = 1024\n"
+	    "server.max-read-idle = 10\n"
+	    "server.max-write-idle = 60\n"
+	    "server.max-keep-alive-idle = 5\n"
+	    "server.max-request-field-size = 8192\n"
+	    "server.max-request-size = 65536\n");
+}
+
+/*
+ * TLS without CCM8 (I3); headers on every answer, lighttpd's own error pages
+ * too (L2 HSTS, nosniff, a baseline CSP that pages can only tighten).
+ */
+static void
+lighttpd_tls(struct wm_buf *b, const char *pem)
+{
 	wm_buf_printf(b,
-	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
-	    "# Two HTTPS listeners on loopback: the portal and the admin console.\n"
-	    "# Everything but /static/ goes to the program of the listener, which\n"
-	    "# routes on PATH_INFO: the portal's runs as a FastCGI application\n"
-	    "# (started and restarted by lighttpd), the admin console's as a CGI.\n\n",
-	    wm_config_get(cfg, "instance", "name"));
+	    "ssl.engine = \"enable\"\n"
+	    "ssl.pemfile = \"%s\"\n"
+	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\",\n"
+	    "    \"CipherString\" => \"%s\",\n"
+	    "    \"Ciphersuites\" => \"%s\" )\n"
+	    "setenv.set-response-header = (\n"
+	    "    \"Strict-Transport-Security\" => \"max-age=31536000\",\n"
+	    "    \"X-Content-Type-Options\" => \"nosniff\" )\n"
+	    /* The programs send their own policies; the rest is lighttpd's. */
+	    "$HTTP[\"url\"] !~ \"^/(portal|admin)\\.cgi\" {\n"
+	    "\tsetenv.set-response-header += (\n"
+	    "\t    \"Content-Security-Policy\" => \"%s\" )\n"
+	    "}\n",
+	    pem, WM_TLS12_CIPHERS, WM_TLS13_SUITES, WM_BASE_CSP);
+}
+
+/*
+ * The FastCGI block of one program (portal or admin), the same for both.
+ * lighttpd refuses to start when a FastCGI bin-path is missing, but serves
+ * the rest without a CGI: a tree without the program built keeps the CGI
+ * route.  Production's is installed with the configuration.  Returns 1 when
+ * written, 0 when the program is not there.
+ */
+static int
+lighttpd_fcgi(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
+    const char *indent)
+{
+	char *bin = wm_asprintf("%s/%s.cgi", wm_config_path(cfg, "cgi"), prog);
+	int ok = bin != NULL && (production(cfg) || access(bin, X_OK) == 0);
+
+	if (ok)
+		wm_buf_printf(b,
+		    "%sfastcgi.server = ( \"/%s.cgi\" => ( (\n"
+		    "%s    \"bin-path\" => \"%s\",\n"
+		    "%s    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
+		    "%s    \"socket\" => \"%s/%s/%s.sock\",\n"
+		    "%s    \"max-procs\" => 2,\n"
+		    "%s    \"check-local\" => \"disable\" ) ) )\n",
+		    indent, prog, indent, bin, indent, conf_file(cfg),
+		    indent, wm_config_path(cfg, "run"), prog, prog, indent,
+		    indent);
+	free(bin);
+	return ok;
+}
+
+static void
+lighttpd_server(struct wm_buf *b, const struct wm_config *cfg,
+    const char *group)
+{
+	char host[64], *up = upload_dir(cfg);
+
+	host_of(cfg, "portal", host, sizeof(host));
 	wm_buf_printf(b,
 	    "server.modules = ( \"mod_access\", \"mod_alias\", \"mod_rewrite\",\n"
 	    "    \"mod_setenv\", \"mod_fastcgi\", \"mod_cgi\", \"mod_openssl\" )\n"
-	    "server.bind = \"127.0.0.1\"\n"
+	    "server.bind = \"%s\"\n"
 	    "server.port = %d\n"
 	    "server.username = \"%s\"\n"
 	    "server.groupname = \"%s\"\n"
 	    "server.document-root = \"%s\"\n"
 	    "server.pid-file = \"%s/lighttpd.pid\"\n"
 	    "server.errorlog = \"%s/lighttpd.log\"\n"
-	    "server.upload-dirs = ( \"%s/tmp\" )\n"
-	    "server.max-request-size = 102400\n"
+	    "server.upload-dirs = ( \"%s\" )\n"
 	    "server.tag = \"wm\"\n"
-	    "server.follow-symlink = \"disable\"\n",
-	    port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
+	    "server.follow-symlink = \"disable\"\n"
+	    /* Errors found before a request is routed bypass setenv: these
+	     * pages carry their CSP inside. */
+	    "server.errorfile-prefix = \"%s/error-\"\n",
+	    host, port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
 	    group, wm_config_path(cfg, "static"),
 	    wm_config_path(cfg, "run"), wm_config_path(cfg, "logdir"),
-	    wm_config_dir(cfg));
+	    up != NULL ? up : "/var/tmp", wm_config_path(cfg, "static"));
+	free(up);
+	lighttpd_limits(b);
 	wm_buf_puts(b,
 	    "mimetype.assign = ( \".css\" => \"text/css; charset=utf-8\",\n"
 	    "    \".js\" => \"text/javascript; charset=utf-8\",\n"
 	    "    \".png\" => \"image/png\", \".svg\" => \"image/svg+xml\",\n"
 	    "    \".ico\" => \"image/x-icon\", \".woff2\" => \"font/woff2\",\n"
 	    "    \".txt\" => \"text/plain; charset=utf-8\" )\n");
+}
+
+/* The one generator of lighttpd.conf: instances and production alike. */
+static void
+lighttpd_cf(struct wm_buf *b, const struct wm_config *cfg, const char *group)
+{
+	const char *tls = wm_config_path(cfg, "tls-cert");
+	const char *cgi = wm_config_path(cfg, "cgi");
+	char host[64];
+
 	wm_buf_printf(b,
-	    "ssl.engine = \"enable\"\n"
-	    "ssl.pemfile = \"%s\"\n"
-	    "ssl.openssl.ssl-conf-cmd = ( \"MinProtocol\" => \"TLSv1.2\" )\n"
+	    "# lighttpd.conf of wm instance %s, written by wm-init(8).\n"
+	    "# Two HTTPS listeners: the portal and the admin console.\n"
+	    "# Everything but /static/ goes to the program of the listener, which\n"
+	    "# routes on PATH_INFO; both run as FastCGI applications (started and\n"
+	    "# restarted by lighttpd), or as CGIs when not built.\n\n",
+	    wm_config_get(cfg, "instance", "name"));
+	lighttpd_server(b, cfg, group);
+	lighttpd_tls(b, tls);
+	wm_buf_printf(b,
 	    "setenv.add-environment = ( \"WM_CONFIG\" => \"%s\" )\n"
 	    "cgi.assign = ( \".cgi\" => \"\" )\n"
 	    "alias.url = ( \"/static/\" => \"%s/\",\n"
 	    "    \"/portal.cgi\" => \"%s/portal.cgi\" )\n"
 	    "url.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
 	    "    \"^/(.*)$\" => \"/portal.cgi/$1\" )\n",
-	    tls, wm_config_file(cfg), wm_config_path(cfg, "static"), cgi);
-	/*
-	 * lighttpd refuses to start when a FastCGI bin-path is missing, but
-	 * serves the rest without a CGI: a tree without portal.cgi built keeps
-	 * the CGI route.
-	 */
-	fcgi = wm_asprintf("%s/portal.cgi", cgi);
-	if (fcgi != NULL && access(fcgi, X_OK) == 0)
-		wm_buf_printf(b,
-		    "fastcgi.server = ( \"/portal.cgi\" => ( (\n"
-		    "    \"bin-path\" => \"%s\",\n"
-		    "    \"bin-environment\" => ( \"WM_CONFIG\" => \"%s\" ),\n"
-		    "    \"socket\" => \"%s/portal/portal.sock\",\n"
-		    "    \"max-procs\" => 2,\n"
-		    "    \"check-local\" => \"disable\" ) ) )\n",
-		    fcgi, wm_config_file(cfg), wm_config_path(cfg, "run"));
-	wm_buf_puts(b, "\n");
-	free(fcgi);
+	    conf_file(cfg), wm_config_path(cfg, "static"), cgi);
+	lighttpd_fcgi(b, cfg, "portal", "");
+	host_of(cfg, "admin", host, sizeof(host));
 	wm_buf_printf(b,
-	    "$SERVER[\"socket\"] == \"127.0.0.1:%d\" {\n"
+	    "\n$SERVER[\"socket\"] == \"%s:%d\" {\n"
 	    "\tssl.engine = \"enable\"\n"
 	    "\tssl.pemfile = \"%s\"\n"
 	    "\talias.url = ( \"/static/\" => \"%s/\",\n"
 	    "\t    \"/admin.cgi\" => \"%s/admin.cgi\" )\n"
 	    "\turl.rewrite-once = ( \"^/static/.*$\" => \"$0\",\n"
-	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n"
-	    "\tfastcgi.server = ( )\n"
-	    "}\n",
-	    port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
+	    "\t    \"^/(.*)$\" => \"/admin.cgi/$1\" )\n",
+	    host, port_of(cfg, "admin"), tls, wm_config_path(cfg, "static"), cgi);
+	/* Replaces the portal's inside this block: no portal page here. */
+	if (lighttpd_fcgi(b, cfg, "admin", "\t") == 0)
+		wm_buf_puts(b, "\tfastcgi.server = ( )\n");
+	wm_buf_puts(b, "}\n");
+}
+
+int
+wm_instance_lighttpd_conf(const struct wm_config *cfg, struct wm_buf *b,
+    struct wm_err *err)
+{
+	struct owner ow;
+
+	if (owner_lookup(wm_config_get(cfg, "instance", "user"), &ow, err) == -1)
+		return -1;
+	lighttpd_cf(b, cfg, ow.group);
+	return 0;
 }
 
 int
@@ -685,6 +821,23 @@ set_listen(struct ctx *c, int i)
 	return wm_config_set(c->cfg, "listen", listen_keys[i], v);
 }
 
+/* A private instance "reboots" its own services, never the machine. */
+static int
+set_power(struct ctx *c, const char *bin)
+{
+	char *reboot, *shutdown;
+	int rc;
+
+	reboot = wm_asprintf("%s/wm-ctl -c %s/wm.conf restart", bin, c->dir);
+	shutdown = wm_asprintf("%s/wm-ctl -c %s/wm.conf stop", bin, c->dir);
+	rc = reboot == NULL || shutdown == NULL ||
+	    wm_config_set(c->cfg, "commands", "system-reboot", reboot) != 0 ||
+	    wm_config_set(c->cfg, "commands", "system-shutdown", shutdown) != 0;
+	free(reboot);
+	free(shutdown);
+	return rc;
+}
+
 static int
 fill_config(struct ctx *c, const char *bin, const char *templates,
     struct wm_err *err)
@@ -726,6 +879,7 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc |= set_listen(c, i);
 	rc |= wm_config_set(c->cfg, "commands", "sendmail", sendmail);
 	rc |= wm_config_set(c->cfg, "commands", "postqueue", postqueue);
+	rc |= set_power(c, bin);
 	free(name);
 	free(sendmail);
 	free(postqueue);
@@ -745,6 +899,7 @@ static const struct {
 	{ "log", 0750, 1 },
 	{ "run", 0755, 0 },
 	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
+	{ "run/admin", 0700, 1 },	/* the console's FastCGI socket */
 	{ "run/lmtp", 0755, 1 },	/* wm-lmtpd's socket, bound as wm */
 	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
 	{ "tls", 0700, 0 },
@@ -820,7 +975,7 @@ set_portal_url(struct wm_db *db, int port, struct wm_err *err)
 
 /* Settings the instance decides: its relay recipient and portal address. */
 static int
-init_database(struct ctx *c, char **rcpt, struct wm_err *err)
+init_database(struct ctx *c, char **rcpt, struct wm_mta **mta, struct wm_err *err)
 {
 	const char *path = wm_config_path(c->cfg, "database");
 	struct wm_keypair *kp = NULL;
@@ -833,6 +988,9 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 	if (wm_prefs_init_secrets(db, err) == -1)
 		goto out;
 	if (set_portal_url(db, c->ports[WM_LISTEN_PORTAL], err) == -1)
+		goto out;
+	/* The guide's admin/admin, which the console makes its owner change. */
+	if (wm_admin_add_default(db, err) == -1)
 		goto out;
 	if ((*rcpt = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
 	    NULL, err)) == NULL)
@@ -849,6 +1007,8 @@ init_database(struct ctx *c, char **rcpt, struct wm_err *err)
 	wm_pki_keypairs_free(kp, n);
 	if (n == 0 && wm_pki_create_relay_cert(db, *rcpt,
 	    NULL, NULL, err) == -1)
+		goto out;
+	if ((*mta = wm_mta_load(db, err)) == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -948,6 +1108,7 @@ static int
 create(struct ctx *c, struct wm_err *err)
 {
 	char *bin = NULL, *templates = NULL, *rcpt = NULL, *conf = NULL;
+	struct wm_mta *mta = NULL;
 	int rc = -1;
 
 	if ((bin = c->o->bin ? wm_strdup(c->o->bin) : wm_instance_self_dir(err)) == NULL)
@@ -962,12 +1123,12 @@ create(struct ctx *c, struct wm_err *err)
 	}
 	if (pick_ports(c, err) == -1 || make_dirs(c, err) == -1 ||
 	    fill_config(c, bin, templates, err) == -1 || make_log(c, err) == -1 ||
-	    init_database(c, &rcpt, err) == -1 || own_database(c, err) == -1)
+	    init_database(c, &rcpt, &mta, err) == -1 || own_database(c, err) == -1)
 		goto out;
 	if (!wm_path_exists(wm_config_path(c->cfg, "tls-cert")) &&
 	    wm_instance_tls_cert(wm_config_path(c->cfg, "tls-cert"), err) == -1)
 		goto out;
-	if (wm_instance_write_postfix(c->cfg, rcpt, err) == -1 ||
+	if (wm_instance_write_postfix(c->cfg, mta, rcpt, err) == -1 ||
 	    wm_instance_write_lighttpd(c->cfg, err) == -1)
 		goto out;
 	/* Only root can create a Postfix queue; wm-ctl start does it again. */
@@ -985,7 +1146,22 @@ out:
 	free(templates);
 	free(rcpt);
 	free(conf);
+	wm_mta_free(mta);
 	return rc;
+}
+
+/*
+ * Postfix, the instance user (lighttpd and wm-deliver), the web user and,
+ * capturing, smtp-sink's nobody must reach the instance: refuse now rather
+ * than let wm-ctl start fail on "Permission denied".
+ */
+static int
+check_parents(const struct wm_instance_opts *o, struct wm_err *err)
+{
+	const char *users[] = { "postfix", o->user ? o->user : "wm",
+	    "www-data", o->capture_outbound ? "nobody" : NULL, NULL };
+
+	return wm_path_check_search(o->dir, users, err);
 }
 
 int
@@ -1003,6 +1179,8 @@ wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 		return wm_err_set(err, EX_USAGE, "instance directory %s: no blanks, "
 		    "quotes, backslashes or dollars please (they end up in "
 		    "Postfix and lighttpd configurations)", o->dir);
+	if (check_parents(o, err) == -1)
+		return -1;
 	if (wm_mkdir_p(o->dir, 0755, err) == -1 || realpath(o->dir, abs) == NULL)
 		return wm_err_set(err, EX_CANTCREAT, "%s: %s", o->dir,
 		    strerror(errno));

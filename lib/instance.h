@@ -63,11 +63,30 @@ int	 wm_instance_tls_cert(const char *path, struct wm_err *);
 
 /*
  * (Re)writes the private Postfix main.cf, master.cf and header_checks from
- * wm.conf and the relay recipient address.
+ * wm.conf, the MTA fields (NULL: their defaults; see mta.h, which generates
+ * every routing parameter) and the relay recipient address.
  */
-int	 wm_instance_write_postfix(const struct wm_config *, const char *relay_recipient,
-	    struct wm_err *);
+struct wm_mta;
+int	 wm_instance_write_postfix(const struct wm_config *, const struct wm_mta *,
+	    const char *relay_recipient, struct wm_err *);
 int	 wm_instance_write_lighttpd(const struct wm_config *, struct wm_err *);
+/*
+ * The lighttpd configuration of an instance or of production (wm.conf
+ * [instance] production = yes: the FastCGI application always), appended
+ * to b: the one source of both, so production's cannot drift.
+ */
+struct wm_buf;
+int	 wm_instance_lighttpd_conf(const struct wm_config *, struct wm_buf *,
+	    struct wm_err *);
+
+/* TLS of the web listeners: AEAD suites with forward secrecy, no CCM8. */
+#define WM_TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:" \
+	"!aNULL:!eNULL:!CCM:!CCM8"
+#define WM_TLS13_SUITES	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:" \
+	"TLS_AES_128_GCM_SHA256"
+/* What lighttpd adds to its own answers (static files, its error pages). */
+#define WM_BASE_CSP	"default-src 'none'; style-src 'self'; img-src 'self'; " \
+	"form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 /*
  * The header a local submitter (the portal) puts on mail of webmail users so

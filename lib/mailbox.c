@@ -254,9 +254,11 @@ write_all(int fd, const void *data, size_t len)
 }
 
 /* Writes tmp/<name>, syncs it and moves it into new/<name>. */
+static int write_lf(int, const void *, size_t);
+
 static int
 store_file(const char *root, const char *path, const char *name,
-    const void *data, size_t len, struct wm_err *err)
+    const void *data, size_t len, int lf, struct wm_err *err)
 {
 	char *tmp, *dst;
 	int fd, e, rc = -1;
@@ -275,7 +277,8 @@ store_file(const char *root, const char *path, const char *name,
 		goto out;
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
-	    write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
+	    fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -297,7 +300,7 @@ out:
 
 int
 wm_mailbox_stage(const char *root, const char *address, const char *name,
-    const void *data, size_t len, char **tmp_out, struct wm_err *err)
+    const void *data, size_t len, int lf, char **tmp_out, struct wm_err *err)
 {
 	char uniq[128], *box, *tmp;
 	int fd, e;
@@ -321,8 +324,8 @@ wm_mailbox_stage(const char *root, const char *address, const char *name,
 		return wm_err_set(err, fs_code(e), "tmp file: %s", strerror(e));
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
-	    write_all(fd, data, len) == -1 || fsync(fd) == -1 ||
-	    close(fd) == -1) {
+	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -466,10 +469,28 @@ wm_mailbox_store(const char *root, const char *address, const void *data,
 	    err);
 }
 
+static int store_in(const char *, const char *, const char *, const void *,
+    size_t, int, char **, struct wm_err *);
+
 int
 wm_mailbox_store_folder(const char *root, const char *address,
     const char *folder, const void *data, size_t len, char **file_out,
     struct wm_err *err)
+{
+	return store_in(root, address, folder, data, len, 0, file_out, err);
+}
+
+int
+wm_mailbox_store_unix(const char *root, const char *address, const void *data,
+    size_t len, char **file_out, int *lf, struct wm_err *err)
+{
+	*lf = wm_mailbox_crlf_only(data, len);
+	return store_in(root, address, NULL, data, len, *lf, file_out, err);
+}
+
+static int
+store_in(const char *root, const char *address, const char *folder,
+    const void *data, size_t len, int lf, char **file_out, struct wm_err *err)
 {
 	char name[128], *box, *path, *newdir = NULL;
 	int rc = -1;
@@ -488,7 +509,7 @@ wm_mailbox_store_folder(const char *root, const char *address,
 		return -1;
 	}
 	if (unique_name(name, sizeof(name), err) == -1 ||
-	    store_file(root, path, name, data, len, err) == -1)
+	    store_file(root, path, name, data, len, lf, err) == -1)
 		goto out;
 	if ((newdir = wm_asprintf("%s/new", path)) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
@@ -536,6 +557,27 @@ wm_mailbox_file_ok(const char *file)
 	return *base != '\0' && *base != '.' && strchr(base, '/') == NULL;
 }
 
+static char *search_box(const char *, const char *, struct wm_err *);
+
+/* A stock reader may have moved it to cur/ or changed its flags. */
+static int
+remove_moved(const char *box, const char *file, struct wm_err *err)
+{
+	char *now, *full;
+	int rc = 0;
+
+	if ((now = search_box(box, file, err)) == NULL)
+		return -1;
+	if ((full = wm_asprintf("%s/%s", box, now)) == NULL)
+		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else if (unlink(full) == -1)
+		rc = wm_err_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+		    "%s: %s", full, strerror(errno));
+	free(full);
+	free(now);
+	return rc;
+}
+
 int
 wm_mailbox_remove(const char *root, const char *address, const char *file,
     struct wm_err *err)
@@ -550,8 +592,8 @@ wm_mailbox_remove(const char *root, const char *address, const char *file,
 	if ((full = wm_asprintf("%s/%s", path, file)) == NULL)
 		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	else if (unlink(full) == -1)
-		rc = wm_err_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
-		    "%s: %s", full, strerror(errno));
+		rc = errno == ENOENT ? remove_moved(path, file, err) :
+		    wm_err_set(err, EX_IOERR, "%s: %s", full, strerror(errno));
 	free(full);
 	free(path);
 	return rc;
@@ -640,4 +682,247 @@ wm_mailbox_foreach(const char *root,
 	free(list);
 	close(dfd);
 	return rc;
+}
+
+/* ---- Shared with stock maildir readers (Dovecot, mutt) ---- */
+
+/*
+ * A file name is "<unique>[:2,<flags>]".  Readers move a message from new/ to
+ * cur/ and rewrite the flags after the colon, but never the unique part: it
+ * is how a message is found again wherever it went.  pre gets the length of
+ * the folder prefix ("" or ".Sent/").
+ */
+static int
+split_file(const char *file, size_t *pre, const char **uniq, size_t *ulen)
+{
+	const char *base, *colon;
+
+	if (!wm_mailbox_file_ok(file))
+		return -1;
+	*pre = file[0] == '.' ? (size_t)(strchr(file, '/') - file) + 1 : 0;
+	base = file + *pre + 4;
+	colon = strchr(base, ':');
+	*uniq = base;
+	*ulen = colon != NULL ? (size_t)(colon - base) : strlen(base);
+	return *ulen > 0 ? 0 : -1;
+}
+
+const char *
+wm_mailbox_flags(const char *file)
+{
+	const char *base = strrchr(file, '/'), *info;
+
+	base = base != NULL ? base + 1 : file;
+	if ((info = strchr(base, ':')) == NULL || strncmp(info, ":2,", 3) != 0)
+		return "";
+	return info + 3;
+}
+
+int
+wm_mailbox_has_flag(const char *file, char flag)
+{
+	return strchr(wm_mailbox_flags(file), flag) != NULL && flag != '\0';
+}
+
+/* The entry of dir with this unique part, any flags: 1 found, 0 not, -1 error. */
+static int
+find_unique(const char *dir, const char *uniq, size_t ulen, char **name)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, uniq, ulen) != 0 ||
+		    (de->d_name[ulen] != '\0' && de->d_name[ulen] != ':'))
+			continue;
+		*name = wm_strdup(de->d_name);
+		closedir(d);
+		return *name != NULL ? 1 : -1;
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * new/ before cur/: a message a reader moves meanwhile goes from new/ to
+ * cur/, so it is seen in one or the other.
+ */
+static char *
+search_box(const char *box, const char *file, struct wm_err *err)
+{
+	static const char *const where[] = { "new", "cur" };
+	const char *uniq;
+	char *dir, *name = NULL, *found;
+	size_t pre, ulen, i;
+	int rc = 0;
+
+	if (split_file(file, &pre, &uniq, &ulen) == -1) {
+		wm_err_set(err, EX_DATAERR, "not a message file name");
+		return NULL;
+	}
+	for (i = 0; rc == 0 && i < 2; i++) {
+		dir = wm_asprintf("%s/%.*s%s", box, (int)pre, file, where[i]);
+		rc = dir != NULL ? find_unique(dir, uniq, ulen, &name) : -1;
+		free(dir);
+	}
+	if (rc != 1) {
+		wm_err_set(err, rc == 0 ? EX_NOINPUT : EX_IOERR, "message %.*s: %s",
+		    (int)ulen, uniq, rc == 0 ? "in neither new/ nor cur/" :
+		    strerror(errno));
+		return NULL;
+	}
+	found = wm_asprintf("%.*s%s/%s", (int)pre, file, where[i - 1], name);
+	free(name);
+	if (found == NULL)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return found;
+}
+
+char *
+wm_mailbox_locate(const char *root, const char *address, const char *file,
+    struct wm_err *err)
+{
+	struct stat st;
+	char *box, *full, *found;
+
+	if (!wm_mailbox_file_ok(file)) {
+		wm_err_set(err, EX_DATAERR, "not a message file name");
+		return NULL;
+	}
+	if ((box = box_path(root, address, err)) == NULL)
+		return NULL;
+	full = wm_asprintf("%s/%s", box, file);
+	if (full != NULL && lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+		found = wm_strdup(file);
+	else
+		found = search_box(box, file, err);
+	free(full);
+	free(box);
+	return found;
+}
+
+/* The flags of file with flag added or removed, in ASCII order as the spec asks. */
+static void
+new_flags(const char *file, char flag, int on, char *out, size_t outlen)
+{
+	const char *old = wm_mailbox_flags(file);
+	size_t o = 0;
+	int c;
+
+	for (c = 'A'; c <= 'z' && o + 1 < outlen; c++) {
+		if (c == flag ? on : strchr(old, c) != NULL)
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
+int
+wm_mailbox_set_flag(const char *root, const char *address, const char *file,
+    char flag, int on, char **file_out, struct wm_err *err)
+{
+	char flags[64], *cur, *box, *from = NULL, *to = NULL, *target = NULL;
+	const char *uniq;
+	size_t pre, ulen;
+	int rc = -1;
+
+	*file_out = NULL;
+	if ((cur = wm_mailbox_locate(root, address, file, err)) == NULL)
+		return -1;
+	if ((box = box_path(root, address, err)) == NULL || split_file(cur, &pre,
+	    &uniq, &ulen) == -1) {
+		free(cur);
+		free(box);
+		return box == NULL ? -1 : wm_err_set(err, EX_DATAERR, "bad name");
+	}
+	new_flags(cur, flag, on, flags, sizeof(flags));
+	target = wm_asprintf("%.*scur/%.*s:2,%s", (int)pre, cur, (int)ulen, uniq,
+	    flags);
+	from = wm_asprintf("%s/%s", box, cur);
+	to = target ? wm_asprintf("%s/%s", box, target) : NULL;
+	if (from == NULL || to == NULL)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else if (strcmp(cur, target) != 0 && rename(from, to) == -1)
+		wm_err_set(err, errno == ENOENT ? EX_TEMPFAIL : EX_IOERR,
+		    "%s: %s", from, strerror(errno));
+	else {
+		*file_out = target;
+		target = NULL;
+		rc = 0;
+	}
+	free(cur);
+	free(box);
+	free(from);
+	free(to);
+	free(target);
+	return rc;
+}
+
+/* ---- Unix line ends ---- */
+
+int
+wm_mailbox_crlf_only(const void *data, size_t len)
+{
+	const char *p = data, *end = p + len, *q;
+	int lines = 0;
+
+	while (p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (q == p || q[-1] != '\r' || memchr(p, '\r', (size_t)(q - p - 1)))
+			return 0;
+		lines++;
+		p = q + 1;
+	}
+	/* The last line may lack its line end, but not carry a lone CR. */
+	return lines > 0 && memchr(p, '\r', (size_t)(end - p)) == NULL;
+}
+
+long long
+wm_mailbox_stored_size(const void *data, size_t len, int *lf)
+{
+	const char *p = data, *end = p + len, *q;
+	long long n = (long long)len;
+
+	if (!(*lf = wm_mailbox_crlf_only(data, len)))
+		return n;
+	for (; p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL; p = q + 1)
+		n--;
+	return n;
+}
+
+/* Writes data with each CRLF as LF, through a buffer: one write per 64 KB. */
+static int
+write_lf(int fd, const void *data, size_t len)
+{
+	const char *p = data, *end = p + len;
+	char buf[65536];
+	size_t o = 0;
+
+	for (; p < end; p++) {
+		if (*p == '\r' && p + 1 < end && p[1] == '\n')
+			continue;
+		buf[o++] = *p;
+		if (o == sizeof(buf)) {
+			if (write_all(fd, buf, o) == -1)
+				return -1;
+			o = 0;
+		}
+	}
+	return write_all(fd, buf, o);
+}
+
+int
+wm_mailbox_restore_crlf(const void *data, size_t len, struct wm_buf *out)
+{
+	const char *p = data, *end = p + len, *q;
+
+	while (p < end) {
+		if ((q = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return wm_buf_append(out, p, (size_t)(end - p));
+		if (wm_buf_append(out, p, (size_t)(q - p)) == -1 ||
+		    wm_buf_append(out, "\r\n", 2) == -1)
+			return -1;
+		p = q + 1;
+	}
+	return 0;
 }

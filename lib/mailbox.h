@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
+struct wm_buf;
 struct wm_err;
 
 /* Encodes address into out; -1 when out is too small. */
@@ -33,10 +34,12 @@ int	 wm_mailbox_store(const char *root, const char *address, const void *data,
  * new/<name> (replacing a file an interrupted run left there, which holds
  * the same bytes) and fsyncs new/.  name is derived from the delivery key,
  * so a retry finds and adopts what an interrupted run stored instead of
- * adding a second copy.  *tmp_out is malloc'd; discard removes it.
+ * adding a second copy.  With lf, CRLF line ends are written as LF (see
+ * wm_mailbox_store_unix).  *tmp_out is malloc'd; discard removes it.
  */
 int	 wm_mailbox_stage(const char *root, const char *address, const char *name,
-	    const void *data, size_t len, char **tmp_out, struct wm_err *);
+	    const void *data, size_t len, int lf, char **tmp_out,
+	    struct wm_err *);
 int	 wm_mailbox_publish(const char *root, const char *address,
 	    const char *tmp, const char *name, struct wm_err *);
 void	 wm_mailbox_discard(const char *tmp);
@@ -58,12 +61,51 @@ int	 wm_mailbox_store_folder(const char *root, const char *address,
 	    const char *folder, const void *data, size_t len, char **file_out,
 	    struct wm_err *);
 /*
+ * The same for delivered mail, in the Unix maildir convention of Postfix and
+ * Dovecot: an original whose lines all end in CRLF is stored with LF line
+ * ends (*lf = 1; wm_mailbox_restore_crlf gives the original back); one with
+ * mixed or bare line ends is stored as it came (*lf = 0).
+ */
+int	 wm_mailbox_store_unix(const char *root, const char *address,
+	    const void *data, size_t len, char **file_out, int *lf,
+	    struct wm_err *);
+/*
+ * The bytes wm_mailbox_store_unix (or stage with *lf) writes for data; *lf
+ * gets whether it is stored with LF line ends.
+ */
+long long wm_mailbox_stored_size(const void *data, size_t len, int *lf);
+/* 1 when every line of data ends in CRLF and no CR stands alone. */
+int	 wm_mailbox_crlf_only(const void *data, size_t len);
+/* Appends data with every LF written as CRLF to out. */
+int	 wm_mailbox_restore_crlf(const void *data, size_t len, struct wm_buf *out);
+/*
  * 1 when file is a message file name this module makes: "new/X", "cur/X",
  * or the same below one ".Folder/", X one plain path component.  Anything
  * an index row names is checked with this before it is opened.
  */
 int	 wm_mailbox_file_ok(const char *file);
-/* Removes one stored message by its "new/..." or "cur/..." file name. */
+/*
+ * Stock readers (Dovecot, mutt) move a message from new/ to cur/ and write
+ * flags after its unique name ("cur/<unique>:2,S").  wm_mailbox_locate finds
+ * the message an index row names wherever it is now: the relative file name
+ * (malloc'd), NULL with EX_NOINPUT when it is in neither new/ nor cur/.
+ */
+char	*wm_mailbox_locate(const char *root, const char *address,
+	    const char *file, struct wm_err *);
+/* The flag letters of a file name ("" without ":2,"); whether one is set. */
+const char *wm_mailbox_flags(const char *file);
+int	 wm_mailbox_has_flag(const char *file, char flag);
+/*
+ * Sets or clears a standard flag (S seen, T trashed, F flagged, R replied)
+ * the way every maildir reader does: the file goes to cur/<unique>:2,<flags>.
+ * *file_out gets the new relative name (malloc'd).
+ */
+int	 wm_mailbox_set_flag(const char *root, const char *address,
+	    const char *file, char flag, int on, char **file_out, struct wm_err *);
+/*
+ * Removes one stored message by its "new/..." or "cur/..." file name, or
+ * wherever a stock reader moved it since.
+ */
 int	 wm_mailbox_remove(const char *root, const char *address, const char *file,
 	    struct wm_err *);
 /* Bytes of the files in tmp, new and cur (apparent size: st_size); 0 for a

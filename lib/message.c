@@ -13,7 +13,7 @@
 #define COLUMNS "id, mailbox, folder, file, delivery_key, envelope_sender, " \
 	"from_addr, to_addr, cc_addr, subject, message_id, date, received, " \
 	"size, has_attachments, expires, read_receipt, receipt_sent, seen, " \
-	"header_error"
+	"header_error, stored_lf, trashed"
 
 void
 wm_message_free(struct wm_message *m)
@@ -71,8 +71,8 @@ wm_message_insert(struct wm_db *db, struct wm_message *m, struct wm_err *err)
 	st = wm_db_prepare(db, "INSERT INTO messages (mailbox, folder, file, "
 	    "delivery_key, envelope_sender, from_addr, to_addr, cc_addr, "
 	    "subject, message_id, date, received, size, has_attachments, "
-	    "expires, read_receipt, receipt_sent, seen, header_error) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	    "expires, read_receipt, receipt_sent, seen, header_error, stored_lf, "
+	    "trashed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, m->mailbox);
@@ -94,6 +94,8 @@ wm_message_insert(struct wm_db *db, struct wm_message *m, struct wm_err *err)
 	sqlite3_bind_int(st, 17, m->receipt_sent != 0);
 	sqlite3_bind_int(st, 18, m->seen != 0);
 	bind_text(st, 19, m->header_error);
+	sqlite3_bind_int(st, 20, m->stored_lf != 0);
+	sqlite3_bind_int(st, 21, m->trashed != 0);
 	rc = sqlite3_step(st);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		sqlite3_finalize(st);
@@ -166,6 +168,8 @@ row(sqlite3_stmt *st)
 	m->receipt_sent = sqlite3_column_int(st, 17);
 	m->seen = sqlite3_column_int(st, 18);
 	m->header_error = col_dup(st, 19);
+	m->stored_lf = sqlite3_column_int(st, 20);
+	m->trashed = sqlite3_column_int(st, 21);
 	if (m->mailbox == NULL || m->folder == NULL || m->file == NULL) {
 		wm_message_free(m);
 		return NULL;

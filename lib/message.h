@@ -33,6 +33,8 @@ struct wm_message {
 	int		 receipt_sent;
 	int		 seen;
 	char		*header_error;	/* NULL when every header decoded */
+	int		 stored_lf;	/* original's CRLF stored as LF */
+	int		 trashed;	/* a stock reader flagged it Deleted (T) */
 };
 
 void	 wm_message_free(struct wm_message *);
@@ -75,5 +77,24 @@ int	 wm_message_set_file(struct wm_db *, long long id, const char *file,
 	    struct wm_err *);
 int	 wm_message_delete(struct wm_db *, const char *mailbox, long long id,
 	    struct wm_err *);
+
+/*
+ * Maildirs shared with stock readers.  A reader (Dovecot, mutt) may move a
+ * file from new/ to cur/ and change its flags; the index follows the
+ * message by its unique name.  wm_message_locate finds m's file now and
+ * adopts a move into the row and m (file, seen from S, trashed from T);
+ * EX_NOINPUT when the file is gone.
+ */
+int	 wm_message_locate(struct wm_db *, const char *mail_root,
+	    struct wm_message *m, struct wm_err *);
+/*
+ * The same for every message of a folder ("inbox", "sent") at once; cheap
+ * when nothing changed in new/ and cur/ since the last call.
+ */
+int	 wm_message_sync(struct wm_db *, const char *mail_root,
+	    const char *mailbox, const char *folder, struct wm_err *);
+/* Marks m seen in the index and with the maildir flag S, which readers see. */
+int	 wm_message_mark_seen(struct wm_db *, const char *mail_root,
+	    struct wm_message *m, struct wm_err *);
 
 #endif

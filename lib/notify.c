@@ -33,6 +33,7 @@
 #include "message.h"
 #include "notice.h"
 #include "notify.h"
+#include "outbound.h"
 #include "prefs.h"
 #include "template.h"
 #include "token.h"
@@ -390,7 +391,8 @@ submit(struct wm_config *cfg, struct wm_db *db, const char *from,
 	    WM_SYSMAIL_HEADER, sys, mail) == -1) {
 		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	} else {
-		rc = wm_sendmail(cfg, envelope, rcpts, out.data, out.len, err);
+		rc = wm_outbound_submit(cfg, db, envelope, rcpts, out.data,
+		    out.len, err);
 		if (rc == 0)
 			wm_log(LOG_INFO, "sent %s to %s", id, rcpts[0]);
 	}
@@ -432,17 +434,18 @@ link_with_token(const char *base, const char *token)
 static int
 send_link(struct wm_config *cfg, struct wm_db *db, const char *address,
     const char *tmpl, const char *purpose, const char *url_pref,
-    const char *validity_pref, long long dflt_minutes,
-    struct wm_err *err)
+    const char *validity_pref, struct wm_err *err)
 {
 	struct wm_tvars *v = NULL;
 	char *from = NULL, *url = NULL, *token = NULL, *link = NULL;
 	char when[32];
+	long long validity;
 	time_t expires;
 	int rc = -1;
 
-	expires = wm_now() + (time_t)wm_pref_user_num(db, address, validity_pref,
-	    dflt_minutes * 60);
+	if (wm_pref_user_num(db, address, validity_pref, &validity, err) == -1)
+		return -1;
+	expires = wm_now() + (time_t)validity;
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
 	    NULL || (url = required_pref(db, address, url_pref, err)) == NULL ||
 	    (token = wm_token_make(db, address, purpose, expires, err)) == NULL)
@@ -540,7 +543,7 @@ invite(struct wm_config *cfg, struct wm_db *db, const char *address,
     struct wm_err *err)
 {
 	if (send_link(cfg, db, address, "signup", "signup", "signup-url",
-	    "signup-link-validity", 43200, err) == -1)
+	    "signup-link-validity", err) == -1)
 		return -1;
 	if (wm_user_set_last_invite(db, address, wm_now(), err) == -1)
 		wm_log_err(err);	/* sent is sent; the notices row rules */
@@ -644,9 +647,12 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
     const char *address, struct wm_err *err)
 {
 	struct wm_user *u;
-	int has_password;
+	int has_password, on;
 
-	if (!wm_pref_user_bool(db, address, "password-reset-enabled"))
+	if (wm_pref_user_bool(db, address, "password-reset-enabled", &on,
+	    err) == -1)
+		return -1;
+	if (!on)
 		return wm_err_set(err, EX_NOPERM, "password reset is disabled");
 	if ((u = wm_user_get(db, address, err)) == NULL)
 		return -1;
@@ -657,7 +663,7 @@ wm_notify_password_reset(struct wm_config *cfg, struct wm_db *db,
 		return wm_notify_signup(cfg, db, address, err);
 	return send_link(cfg, db, address, "password-reset", "reset",
 	    "password-reset-url",
-	    "password-reset-link-validity", 300, err);
+	    "password-reset-link-validity", err);
 }
 
 int
@@ -709,6 +715,16 @@ one_line(const char *s)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
 	return c;
+}
+
+/*
+ * The index keeps a Message-ID without its angle brackets; RFC 8098 wants
+ * the msg-id as the original has it, brackets included.
+ */
+static const char *
+bracket(const char *id, const char *which)
+{
+	return *id == '<' ? "" : which;
 }
 
 int
@@ -949,8 +965,9 @@ wm_notify_read_receipt(struct wm_config *cfg, struct wm_db *db,
 	/* RFC 8098 section 3.2: the machine-readable part. */
 	if (wm_buf_printf(&mdn, "Reporting-UA: %s; wm %s\n"
 	    "Final-Recipient: rfc822; %s\n", host, WM_VERSION, m->mailbox) == -1 ||
-	    (*id != '\0' && wm_buf_printf(&mdn, "Original-Message-ID: %s\n",
-	    id) == -1) || wm_buf_puts(&mdn, "Disposition: "
+	    (*id != '\0' && wm_buf_printf(&mdn, "Original-Message-ID: %s%s%s\n",
+	    bracket(id, "<"), id, bracket(id, ">")) == -1) ||
+	    wm_buf_puts(&mdn, "Disposition: "
 	    "manual-action/MDN-sent-automatically; displayed\n") == -1) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;

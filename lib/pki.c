@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -82,12 +83,32 @@ parsed_add(struct parsed *p, X509 *x, int primary, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * A relay key must open tunnels: RSA by key transport, EC by key agreement.
+ * Anything else (RSA-PSS, DSA, Ed25519, ...) would be handed out to gateways
+ * and then fail every delivery, so it is refused here.
+ */
+static int
+relay_key_usable(EVP_PKEY *key, struct wm_err *err)
+{
+	if (EVP_PKEY_get_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_id(key) ==
+	    EVP_PKEY_EC)
+		return 0;
+	return wm_err_set(err, EX_DATAERR, "%s key refused: it cannot open "
+	    "tunnels (relay keys are RSA or EC)", EVP_PKEY_get0_type_name(key) ?
+	    EVP_PKEY_get0_type_name(key) : "non-RSA, non-EC");
+}
+
 /* Gives key (taken, also on failure) to the certificate it belongs to. */
 static int
 parsed_attach_key(struct parsed *p, EVP_PKEY *key, struct wm_err *err)
 {
 	size_t i;
 
+	if (relay_key_usable(key, err) == -1) {
+		EVP_PKEY_free(key);
+		return -1;
+	}
 	for (i = 0; i < p->n; i++) {
 		if (p->v[i].key == NULL &&
 		    X509_check_private_key(p->v[i].cert, key) == 1) {
@@ -309,6 +330,31 @@ pem_key_block(struct parsed *p, const char *name, const char *header,
 	return parsed_attach_key(p, k, err);
 }
 
+/* The certificates of a PKCS#7 bundle (a "certs-only" signed-data, .p7b/.p7c). */
+static int
+p7_certs(const unsigned char *der, long len, struct parsed *p, struct wm_err *err)
+{
+	const unsigned char *q = der;
+	STACK_OF(X509) *certs = NULL;
+	PKCS7 *p7;
+	int i, rc = 0;
+
+	if ((p7 = d2i_PKCS7(NULL, &q, len)) == NULL)
+		return wm_err_set(err, EX_DATAERR, "malformed PKCS#7 input: %s",
+		    ssl_reason());
+	if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL)
+		certs = p7->d.sign->cert;
+	if (sk_X509_num(certs) <= 0)
+		rc = wm_err_set(err, EX_DATAERR, "the PKCS#7 input holds no "
+		    "certificate");
+	for (i = 0; rc == 0 && i < sk_X509_num(certs); i++) {
+		X509_up_ref(sk_X509_value(certs, i));
+		rc = parsed_add(p, sk_X509_value(certs, i), 1, err);
+	}
+	PKCS7_free(p7);
+	return rc;
+}
+
 /* One pass over the PEM blocks, taking certificates, or keys when keys is set. */
 static int
 pem_blocks(const unsigned char *data, size_t len, int keys, const char *pass,
@@ -327,6 +373,8 @@ pem_blocks(const unsigned char *data, size_t len, int keys, const char *pass,
 			rc = pem_key_block(p, name, header, der, dlen, pass, err);
 		else if (!keys && is_cert_block(name))
 			rc = pem_cert_block(p, name, der, dlen, err);
+		else if (!keys && strcmp(name, PEM_STRING_PKCS7) == 0)
+			rc = p7_certs(der, dlen, p, err);
 		OPENSSL_free(name);
 		OPENSSL_free(header);
 		OPENSSL_clear_free(der, (size_t)dlen);
@@ -388,6 +436,13 @@ load_legacy_provider(void)
 	return 1;
 }
 
+int
+wm_pki_legacy_provider(void)
+{
+	load_legacy_provider();
+	return prov_legacy != NULL;
+}
+
 static int
 p12_check_password(PKCS12 *p12, const char *pass, struct wm_err *err)
 {
@@ -423,7 +478,8 @@ parse_p12(PKCS12 *p12, const char *pass, struct parsed *p, struct wm_err *err)
 		return wm_err_set(err, EX_DATAERR, "cannot read PKCS#12 input: %s",
 		    ssl_reason());
 	if (cert != NULL) {
-		if (parsed_add(p, cert, 1, err) == -1)
+		if (parsed_add(p, cert, 1, err) == -1 ||
+		    (key != NULL && relay_key_usable(key, err) == -1))
 			goto out;
 		p->v[p->n - 1].key = key;
 		key = NULL;
@@ -456,6 +512,7 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 	const unsigned char *q;
 	X509_CRL *crl;
 	PKCS12 *p12;
+	PKCS7 *p7;
 	X509 *x;
 	int rc;
 
@@ -479,6 +536,12 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 		return rc;
 	}
 	q = data;
+	if ((p7 = d2i_PKCS7(NULL, &q, (long)len)) != NULL) {
+		PKCS7_free(p7);
+		return p7_certs(data, (long)len, p, err);
+	}
+	ERR_clear_error();
+	q = data;
 	crl = d2i_X509_CRL(NULL, &q, (long)len);
 	ERR_clear_error();
 	if (crl != NULL) {
@@ -487,7 +550,7 @@ parse_certs(const unsigned char *data, size_t len, const char *pass,
 		    "no certificate in the input (it is a CRL: import it as a CRL)");
 	}
 	return wm_err_set(err, EX_DATAERR,
-	    "not a certificate (expected PEM, DER or PKCS#12)");
+	    "not a certificate (expected PEM, DER, PKCS#7 or PKCS#12)");
 }
 
 static int
@@ -649,6 +712,20 @@ store_items(struct wm_db *db, const struct parsed *p, int flags,
 		}
 		if (i == 0)
 			*first = id;
+	}
+	return wm_db_commit(db, err);
+}
+
+int
+wm_pki_store_pair(struct wm_db *db, X509 *cert, EVP_PKEY *key, int flags,
+    const char *purpose, long long *id, struct wm_err *err)
+{
+	if (wm_db_begin(db, err) == -1)
+		return -1;
+	if (cert_upsert(db, cert, flags, id, err) == -1 ||
+	    (key != NULL && key_insert(db, *id, key, purpose, err) == -1)) {
+		wm_db_rollback(db);
+		return -1;
 	}
 	return wm_db_commit(db, err);
 }
@@ -1160,6 +1237,64 @@ store_add_rows(struct wm_db *db, X509_STORE *store, const char *sql, int crls,
 	return 0;
 }
 
+/*
+ * Every certificate imported here except our own relay certificates rides on
+ * the store as ex_data: candidates for a signer the message leaves out.
+ */
+static void
+known_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	sk_X509_pop_free(ptr, X509_free);
+}
+
+static int
+known_index(void)
+{
+	static int idx = -1;
+
+	if (idx == -1)
+		idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, known_free);
+	return idx;
+}
+
+STACK_OF(X509) *
+wm_pki_store_known(X509_STORE *store)
+{
+	return known_index() < 0 ? NULL :
+	    X509_STORE_get_ex_data(store, known_index());
+}
+
+static int
+store_add_known(struct wm_db *db, X509_STORE *store, struct wm_err *err)
+{
+	STACK_OF(X509) *sk;
+	const unsigned char *q;
+	sqlite3_stmt *st;
+	X509 *x;
+	int rc;
+
+	if (known_index() < 0 || (sk = sk_X509_new_null()) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (!X509_STORE_set_ex_data(store, known_index(), sk)) {
+		sk_X509_free(sk);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	st = wm_db_prepare(db, "SELECT der FROM certificates c WHERE NOT EXISTS "
+	    "(SELECT 1 FROM private_keys k WHERE k.cert_id = c.id)", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		q = sqlite3_column_blob(st, 0);
+		x = d2i_X509(NULL, &q, sqlite3_column_bytes(st, 0));
+		if (x != NULL && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	sqlite3_finalize(st);
+	ERR_clear_error();
+	return rc == SQLITE_DONE ? 0 : wm_db_fail(db, "certificates", err);
+}
+
 X509_STORE *
 wm_pki_store(struct wm_db *db, struct wm_err *err)
 {
@@ -1172,7 +1307,8 @@ wm_pki_store(struct wm_db *db, struct wm_err *err)
 	}
 	if (store_add_rows(db, store, "SELECT der FROM certificates WHERE "
 	    "is_root = 1 OR whitelisted = 1", 0, err) == -1 ||
-	    store_add_rows(db, store, "SELECT der FROM crls", 1, err) == -1) {
+	    store_add_rows(db, store, "SELECT der FROM crls", 1, err) == -1 ||
+	    store_add_known(db, store, err) == -1) {
 		X509_STORE_free(store);
 		return NULL;
 	}
@@ -1411,6 +1547,22 @@ set_random_serial(X509 *x, struct wm_err *err)
 	return ok ? 0 : wm_err_set(err, EX_TEMPFAIL, "out of memory");
 }
 
+/* RSA keys wrap the content key (key transport), EC keys agree on one. */
+static const char *
+relay_key_usage(EVP_PKEY *key)
+{
+	return EVP_PKEY_is_a(key, "EC") ?
+	    "critical,digitalSignature,keyAgreement" :
+	    "critical,digitalSignature,keyEncipherment";
+}
+
+static const EVP_MD *
+relay_digest(EVP_PKEY *key)
+{
+	return EVP_PKEY_get_bits(key) == 384 && EVP_PKEY_is_a(key, "EC") ?
+	    EVP_sha384() : EVP_sha256();
+}
+
 static X509 *
 relay_cert(EVP_PKEY *key, const char *email, const char *subject,
     struct wm_err *err)
@@ -1436,12 +1588,11 @@ relay_cert(EVP_PKEY *key, const char *email, const char *subject,
 	    !set_validity(x, wm_now()) ||
 	    !X509_set_pubkey(x, key) ||
 	    !add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, &v3, NID_key_usage,
-	    "critical,digitalSignature,keyEncipherment") ||
+	    !add_ext(x, &v3, NID_key_usage, relay_key_usage(key)) ||
 	    !add_ext(x, &v3, NID_ext_key_usage, "emailProtection") ||
 	    !add_ext(x, &v3, NID_subject_key_identifier, "hash") ||
 	    !add_email_san(x, email) ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
+	    X509_sign(x, key, relay_digest(key)) <= 0) {
 		wm_err_set(err, EX_SOFTWARE, "cannot make the relay certificate: %s",
 		    ssl_reason());
 		goto fail;
@@ -1452,9 +1603,61 @@ fail:
 	return NULL;
 }
 
+static const struct {
+	const char		*name;
+	enum wm_relay_key	 kind;
+} relay_kinds[] = {
+	{ "rsa-3072",	WM_RELAY_RSA_3072 },
+	{ "ec-p256",	WM_RELAY_EC_P256 },
+	{ "ec-p384",	WM_RELAY_EC_P384 },
+};
+
+int
+wm_pki_relay_key_kind(const char *name, enum wm_relay_key *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(relay_kinds) / sizeof(relay_kinds[0]); i++)
+		if (strcmp(name, relay_kinds[i].name) == 0) {
+			*out = relay_kinds[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+static EVP_PKEY *
+relay_key_gen(enum wm_relay_key kind, struct wm_err *err)
+{
+	EVP_PKEY *key;
+
+	switch (kind) {
+	case WM_RELAY_EC_P256:
+		key = EVP_EC_gen("P-256");
+		break;
+	case WM_RELAY_EC_P384:
+		key = EVP_EC_gen("P-384");
+		break;
+	default:
+		key = EVP_RSA_gen(RELAY_KEY_BITS);
+	}
+	if (key == NULL)
+		wm_err_set(err, EX_SOFTWARE, "cannot generate the relay key: %s",
+		    ssl_reason());
+	return key;
+}
+
 int
 wm_pki_create_relay_cert(struct wm_db *db, const char *email,
     const char *subject, long long *id_out, struct wm_err *err)
+{
+	return wm_pki_create_relay_cert_key(db, email, subject, WM_RELAY_RSA_3072,
+	    id_out, err);
+}
+
+int
+wm_pki_create_relay_cert_key(struct wm_db *db, const char *email,
+    const char *subject, enum wm_relay_key kind, long long *id_out,
+    struct wm_err *err)
 {
 	struct parsed p = { 0 };
 	long long id = 0;
@@ -1475,9 +1678,8 @@ wm_pki_create_relay_cert(struct wm_db *db, const char *email,
 	if (!valid_subject(subject))
 		return wm_err_set(err, EX_DATAERR, "subject must be 1 to %d "
 		    "characters without control characters", SUBJECT_MAX);
-	if ((key = EVP_RSA_gen(RELAY_KEY_BITS)) == NULL)
-		return wm_err_set(err, EX_SOFTWARE, "cannot generate an RSA key: %s",
-		    ssl_reason());
+	if ((key = relay_key_gen(kind, err)) == NULL)
+		return -1;
 	if ((x = relay_cert(key, email, subject, err)) == NULL) {
 		EVP_PKEY_free(key);
 		return -1;

@@ -17,12 +17,19 @@ struct wm_err;
 #define WM_PKI_WHITELIST	0x02	/* import as whitelisted (trusted as is) */
 
 /*
- * Imports a certificate in PEM, DER or PKCS#12 (password p12pass; the key is
- * stored too).  A PEM file with several certificates imports them all.
+ * Imports a certificate in PEM, DER, PKCS#7 (a certificate bundle, PEM or
+ * DER) or PKCS#12 (password p12pass; the key is stored too).  A PEM file with several certificates imports them all.
  * *id_out (may be NULL) gets the id of the (first) certificate.
  */
 int	 wm_pki_import(struct wm_db *, const unsigned char *data, size_t len,
 	    const char *p12pass, int flags, long long *id_out, struct wm_err *);
+/*
+ * Stores a certificate (flags as for import) and, when key is not NULL, its
+ * private key for purpose ("relay": decrypts tunnels; "ca": the local CA;
+ * "issued": made by the local CA) in one transaction.
+ */
+int	 wm_pki_store_pair(struct wm_db *, X509 *, EVP_PKEY *key, int flags,
+	    const char *purpose, long long *id_out, struct wm_err *);
 int	 wm_pki_crl_import(struct wm_db *, const unsigned char *data, size_t len,
 	    struct wm_err *);
 int	 wm_pki_delete(struct wm_db *, long long id, struct wm_err *);
@@ -55,6 +62,14 @@ char	*wm_pki_pem(struct wm_db *, long long id, struct wm_err *);
  */
 X509_STORE *wm_pki_store(struct wm_db *, struct wm_err *);
 /*
+ * The certificates imported into the box (trusted or not, without our relay
+ * certificates) that came with store: where a signer is looked up when the
+ * message leaves its certificate out.  Owned by the store.
+ */
+STACK_OF(X509) *wm_pki_store_known(X509_STORE *);
+/* Loads OpenSSL's legacy provider (DES, RC2, old PKCS#12); 1 when loaded. */
+int	 wm_pki_legacy_provider(void);
+/*
  * The full policy for an S/MIME signer at time now: chains to a root or is
  * whitelisted, valid at now, fit for S/MIME signing (key usage / EKU), not
  * revoked by an imported CRL.  0 ok; -1 with EX_DATAERR naming the reason.
@@ -81,6 +96,20 @@ void	 wm_pki_keypairs_free(struct wm_keypair *, size_t);
  */
 int	 wm_pki_create_relay_cert(struct wm_db *, const char *email,
 	    const char *subject, long long *id_out, struct wm_err *);
+/*
+ * The same with a chosen key: RSA 3072 (key transport, the default) or an EC
+ * key on P-256 or P-384 (key agreement, for gateways that support it).
+ */
+enum wm_relay_key {
+	WM_RELAY_RSA_3072 = 0,
+	WM_RELAY_EC_P256,
+	WM_RELAY_EC_P384
+};
+/* "rsa-3072", "ec-p256", "ec-p384"; -1 for anything else. */
+int	 wm_pki_relay_key_kind(const char *name, enum wm_relay_key *);
+int	 wm_pki_create_relay_cert_key(struct wm_db *, const char *email,
+	    const char *subject, enum wm_relay_key, long long *id_out,
+	    struct wm_err *);
 /* PEM of the newest relay certificate, malloc'd; EX_UNAVAILABLE if none. */
 char	*wm_pki_relay_cert_pem(struct wm_db *, struct wm_err *);
 

@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
 #include "address.h"
+#include "cron.h"
 #include "db.h"
 #include "err.h"
 #include "prefs.h"
@@ -33,6 +35,23 @@
 #define VALUE_MAX	2048
 #define MINUTES_MAX	(60LL * 24 * 366 * 10)	/* ten years */
 #define INT_PREF_MAX	1000000LL
+
+/* The SMB share settings of 8.2.1 and 9.1.1, one set per feature. */
+#define SMB_PREFS(p, what) \
+	{ p "-smb-domain", WM_PREF_STRING, "", G, \
+	  "SMB share for " what ": server domain (workgroup)" }, \
+	{ p "-smb-user", WM_PREF_STRING, "", G, \
+	  "SMB share for " what ": user name" }, \
+	{ p "-smb-password", WM_PREF_PASSWORD, "", G, \
+	  "SMB share for " what ": password of the user" }, \
+	{ p "-smb-server", WM_PREF_STRING, "", G, \
+	  "SMB share for " what ": server address" }, \
+	{ p "-smb-port", WM_PREF_INT, "445", G, \
+	  "SMB share for " what ": server port" }, \
+	{ p "-smb-share", WM_PREF_STRING, "", G, \
+	  "SMB share for " what ": name of the share" }, \
+	{ p "-smb-directory", WM_PREF_STRING, "", G, \
+	  "SMB share for " what ": directory on the share" }
 
 static const struct wm_pref_def defs[] = {
 	/* 6.1 Global preferences, general */
@@ -87,6 +106,36 @@ static const struct wm_pref_def defs[] = {
 	/* Not in the guide: the portal offers replies only unless this is yes. */
 	{ "compose-allowed", WM_PREF_BOOL, "no", ALL,
 	  "portal users may write new mail, not only replies" },
+	/* Not in the guide: ciphers below AES only for a gateway that needs them. */
+	{ "legacy-content-ciphers", WM_PREF_BOOL, "no", G,
+	  "accept tunnels encrypted with DES, 3DES, RC2 or another cipher weaker "
+	  "than AES (for a legacy gateway)" },
+	/* 8.2 Backup configuration */
+	SMB_PREFS("backup", "backups"),
+	{ "backup-enabled", WM_PREF_BOOL, "no", G,
+	  "automatic backup to the SMB share" },
+	{ "backup-cron", WM_PREF_CRON, "0 0 2 * * ?", G,
+	  "Quartz cron expression of the automatic backup" },
+	{ "backup-password", WM_PREF_PASSWORD, "", G,
+	  "password encrypting automatic backups (gpg AES256), empty: none" },
+	{ "backup-strategy", WM_PREF_STRATEGY, "day-of-week", G,
+	  "backup file name postfix: day-of-week (1-7), day-of-month (1-31), "
+	  "day-of-year (1-366) or timestamp (ms since 1970 UTC)" },
+	/* 9.1 Log export config */
+	SMB_PREFS("logexport", "log exports"),
+	{ "logexport-enabled", WM_PREF_BOOL, "no", G,
+	  "automatic log export to the SMB share" },
+	{ "logexport-cron", WM_PREF_CRON, "0 0 3 * * ?", G,
+	  "Quartz cron expression of the automatic log export" },
+	{ "logexport-password", WM_PREF_PASSWORD, "", G,
+	  "password encrypting exported logs (gpg AES256), empty: none" },
+	{ "logexport-strategy", WM_PREF_STRATEGY, "day-of-week", G,
+	  "log export file name postfix, as backup-strategy" },
+	{ "logexport-last-modified", WM_PREF_INT, "0", G,
+	  "export only logs modified within this many minutes, 0: all" },
+	/* Not in the guide: when wm-cron runs wm-cleanup. */
+	{ "cleanup-cron", WM_PREF_CRON, "0 0/10 * * * ?", G,
+	  "Quartz cron expression of the cleanup run" },
 	{ NULL, WM_PREF_STRING, NULL, 0, NULL }
 };
 
@@ -129,6 +178,12 @@ wm_pref_type_name(enum wm_pref_type t)
 		return "secret";
 	case WM_PREF_HEADER:
 		return "header";
+	case WM_PREF_CRON:
+		return "cron";
+	case WM_PREF_STRATEGY:
+		return "strategy";
+	case WM_PREF_PASSWORD:
+		return "password";
 	default:
 		return "text";
 	}
@@ -336,6 +391,10 @@ check_header(const char *name, const char *v, struct wm_err *err)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return wm_err_set(err, EX_DATAERR,
 			    "%s: bad character in header name", name);
+	/* X-WM-Relay routes mail, X-WM-System-Mail marks the box's own. */
+	if (strncasecmp(v, "X-WM-", 5) == 0)
+		return wm_err_set(err, EX_DATAERR,
+		    "%s: the X-WM- headers are the box's own", name);
 	return 0;
 }
 
@@ -400,6 +459,28 @@ canonical_number(const struct wm_pref_def *d, const char *v, struct wm_err *err)
 }
 
 static char *
+canonical_strategy(const struct wm_pref_def *d, const char *v,
+    struct wm_err *err)
+{
+	static const char *const names[] = { "day-of-week", "day-of-month",
+	    "day-of-year", "timestamp", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(v, names[i]) == 0)
+			return wm_strdup(names[i]);
+	wm_err_set(err, EX_DATAERR, "%s: \"%s\" is not day-of-week, day-of-month, "
+	    "day-of-year or timestamp", d->name, v);
+	return NULL;
+}
+
+int
+wm_pref_is_secret(const struct wm_pref_def *d)
+{
+	return d->type == WM_PREF_SECRET || d->type == WM_PREF_PASSWORD;
+}
+
+static char *
 canonical(const struct wm_pref_def *d, const char *v, struct wm_err *err)
 {
 	char addr[WM_ADDRESS_MAX + 1];
@@ -440,6 +521,21 @@ canonical(const struct wm_pref_def *d, const char *v, struct wm_err *err)
 	case WM_PREF_HEADER:
 		if (check_header(d->name, v, err) == -1)
 			return NULL;
+		return wm_strdup(v);
+	case WM_PREF_CRON:
+		if (wm_cron_check(v, err) == -1) {
+			wm_err_wrap(err, "%s", d->name);
+			return NULL;
+		}
+		return wm_strdup(v);
+	case WM_PREF_STRATEGY:
+		return canonical_strategy(d, v, err);
+	case WM_PREF_PASSWORD:
+		if (strlen(v) > 256 || wm_has_crlf(v)) {
+			wm_err_set(err, EX_DATAERR, "%s: a password is one line of "
+			    "at most 256 bytes", d->name);
+			return NULL;
+		}
 		return wm_strdup(v);
 	default:
 		return wm_strdup(v);
@@ -660,21 +756,33 @@ wm_pref_user(struct wm_db *db, const char *address, const char *name,
 	return wm_pref_get(db, WM_SCOPE_USER, address, name, NULL, err);
 }
 
-int
-wm_pref_user_bool(struct wm_db *db, const char *address, const char *name)
+/*
+ * Whatever broke (busy, locked, a damaged table), the caller's answer is the
+ * same: defer or refuse and try again later, never go on with a default.
+ */
+static int
+lookup_failed(struct wm_err *err)
 {
-	const struct wm_pref_def *d;
-	struct wm_err err;
+	if (err != NULL && err->code != EX_USAGE)
+		err->code = EX_TEMPFAIL;
+	return -1;
+}
+
+int
+wm_pref_user_bool(struct wm_db *db, const char *address, const char *name,
+    int *out, struct wm_err *err)
+{
 	char *v;
 	int b;
 
-	if ((v = wm_pref_user(db, address, name, &err)) == NULL) {
-		d = wm_pref_find(name);
-		return d != NULL && bool_word(d->def) == 1;
-	}
-	b = bool_word(v) == 1;
+	if ((v = wm_pref_user(db, address, name, err)) == NULL)
+		return lookup_failed(err);
+	b = bool_word(v);
 	free(v);
-	return b;
+	if (b == -1)
+		return wm_err_set(err, EX_CONFIG, "setting %s: not yes or no", name);
+	*out = b;
+	return 0;
 }
 
 static int
@@ -700,23 +808,25 @@ number_of(const struct wm_pref_def *d, const char *v, long long *out)
 	}
 }
 
-long long
+int
 wm_pref_user_num(struct wm_db *db, const char *address, const char *name,
-    long long dflt)
+    long long *out, struct wm_err *err)
 {
 	const struct wm_pref_def *d;
-	struct wm_err err;
 	long long n;
 	char *v;
 	int rc;
 
 	if ((d = wm_pref_find(name)) == NULL)
-		return dflt;
-	if ((v = wm_pref_user(db, address, name, &err)) == NULL)
-		return dflt;
+		return wm_err_set(err, EX_USAGE, "unknown setting %s", name);
+	if ((v = wm_pref_user(db, address, name, err)) == NULL)
+		return lookup_failed(err);
 	rc = number_of(d, v, &n);
 	free(v);
-	return rc == -1 ? dflt : n;
+	if (rc == -1)
+		return wm_err_set(err, EX_CONFIG, "setting %s: not a number", name);
+	*out = n;
+	return 0;
 }
 
 /* Writes */
@@ -750,7 +860,7 @@ audit(struct wm_db *db, const char *actor, const struct wm_pref_def *d,
 		    *owner ? " " : "", owner);
 	else
 		detail = wm_asprintf("%s = %s at %s%s%s", d->name,
-		    d->type == WM_PREF_SECRET ? "(secret)" : value,
+		    wm_pref_is_secret(d) ? "(secret)" : value,
 		    wm_scope_name(scope), *owner ? " " : "", owner);
 	if (detail == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");

@@ -27,7 +27,12 @@ enum wm_scope {
 enum wm_pref_type {
 	WM_PREF_STRING, WM_PREF_BOOL, WM_PREF_INT, WM_PREF_SIZE, WM_PREF_MINUTES,
 	WM_PREF_INTERVAL, WM_PREF_URL, WM_PREF_ADDRESS, WM_PREF_SECRET,
-	WM_PREF_HEADER		/* empty, or one "Name: value" header line */
+	WM_PREF_HEADER,		/* empty, or one "Name: value" header line */
+	WM_PREF_CRON,		/* a Quartz cron expression (cron.h) */
+	WM_PREF_STRATEGY,	/* backup file name: day-of-week, day-of-month,
+				   day-of-year or timestamp */
+	WM_PREF_PASSWORD	/* any password (SMB, backup): a secret that is
+				   never shown, logged or audited */
 };
 
 struct wm_pref_def {
@@ -57,6 +62,8 @@ int	 wm_pref_validate(const struct wm_pref_def *, const char *value, struct wm_e
  */
 char	*wm_pref_canonical(const struct wm_pref_def *, const char *value,
 	    struct wm_err *);
+/* True for SECRET and PASSWORD: the value is never shown, logged or audited. */
+int	 wm_pref_is_secret(const struct wm_pref_def *);
 /* "type" words used in messages, wm-prefs list and the man page. */
 const char *wm_pref_type_name(enum wm_pref_type);
 /*
@@ -83,13 +90,16 @@ char	*wm_pref_get(struct wm_db *, enum wm_scope, const char *owner,
 /* Shorthands for the effective value for a user address (NULL: global). */
 char	*wm_pref_user(struct wm_db *, const char *address, const char *name,
 	    struct wm_err *);
-int	 wm_pref_user_bool(struct wm_db *, const char *address, const char *name);
 /*
- * Integers as they are, sizes in bytes, minutes and intervals in seconds
- * (signup-link-validity 300 -> 18000); dflt on error.
+ * Typed effective values.  Integers as they are, sizes in bytes, minutes and
+ * intervals in seconds (signup-link-validity 300 -> 18000).  Both return -1
+ * with err when the lookup fails (database busy or broken: EX_TEMPFAIL) and
+ * never a default in its place: the caller defers or refuses.
  */
-long long wm_pref_user_num(struct wm_db *, const char *address, const char *name,
-	    long long dflt);
+int	 wm_pref_user_bool(struct wm_db *, const char *address, const char *name,
+	    int *out, struct wm_err *);
+int	 wm_pref_user_num(struct wm_db *, const char *address, const char *name,
+	    long long *out, struct wm_err *);
 
 /*
  * Sets or unsets (back to inherit) a value at exactly one scope.  Unknown

@@ -143,9 +143,31 @@ is_enveloped(const CMS_ContentInfo *cms)
 	return nid == NID_pkcs7_enveloped || nid == NID_id_smime_ct_authEnvelopedData;
 }
 
+/* Whether cert is the one a RecipientInfo of either kind names. */
+static int
+ri_names(CMS_RecipientInfo *ri, X509 *cert)
+{
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	int i;
+
+	switch (CMS_RecipientInfo_type(ri)) {
+	case CMS_RECIPINFO_TRANS:
+		return CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+	case CMS_RECIPINFO_AGREE:
+		reks = CMS_RecipientInfo_kari_get0_reks(ri);
+		for (i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); i++)
+			if (CMS_RecipientEncryptedKey_cert_cmp(
+			    sk_CMS_RecipientEncryptedKey_value(reks, i), cert) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
 /*
  * CMS_decrypt with a certificate that matches no RecipientInfo leaves nothing
- * on the error queue, so the match is established first.
+ * on the error queue, so the match is established first: key transport for
+ * RSA relay keys, key agreement (ECDH) for EC ones.
  */
 static const struct wm_keypair *
 find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
@@ -159,10 +181,8 @@ find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
 	/* A pair with a readable key wins over one without. */
 	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 		ri = sk_CMS_RecipientInfo_value(ris, i);
-		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS)
-			continue;
 		for (k = 0; k < nkeys; k++) {
-			if (CMS_RecipientInfo_ktri_cert_cmp(ri, keys[k].cert) != 0)
+			if (!ri_names(ri, keys[k].cert))
 				continue;
 			if (keys[k].key != NULL)
 				return &keys[k];
@@ -173,30 +193,84 @@ find_key(CMS_ContentInfo *cms, const struct wm_keypair *keys, size_t nkeys)
 	return unreadable;
 }
 
-/* Names the first key-transport recipient, so the postmaster knows whose. */
+/* "issuer ..., serial ..." or "key identifier ...", as the id names it. */
+static void
+describe_id(ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *serial,
+    char *out, size_t outlen)
+{
+	BIGNUM *bn;
+	char name[160], *hex;
+
+	if (issuer != NULL && serial != NULL) {
+		X509_NAME_oneline(issuer, name, sizeof(name));
+		bn = ASN1_INTEGER_to_BN(serial, NULL);
+		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+		snprintf(out, outlen, "issuer %s, serial %s", name, hex ? hex : "?");
+		BN_free(bn);
+	} else if (keyid != NULL) {
+		hex = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(keyid),
+		    ASN1_STRING_length(keyid));
+		snprintf(out, outlen, "key identifier %s", hex ? hex : "?");
+	} else {
+		snprintf(out, outlen, "unnamed");
+		return;
+	}
+	OPENSSL_free(hex);
+}
+
+/* One RecipientInfo as the postmaster should read it. */
+static void
+describe_ri(CMS_RecipientInfo *ri, char *out, size_t outlen)
+{
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	char id[220];
+
+	switch (CMS_RecipientInfo_type(ri)) {
+	case CMS_RECIPINFO_TRANS:
+		CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &serial);
+		describe_id(keyid, issuer, serial, id, sizeof(id));
+		snprintf(out, outlen, "key-transport recipient, %s", id);
+		return;
+	case CMS_RECIPINFO_AGREE:
+		reks = CMS_RecipientInfo_kari_get0_reks(ri);
+		if (sk_CMS_RecipientEncryptedKey_num(reks) < 1 ||
+		    CMS_RecipientEncryptedKey_get0_id(
+		    sk_CMS_RecipientEncryptedKey_value(reks, 0), &keyid, NULL, NULL,
+		    &issuer, &serial) != 1)
+			keyid = NULL, issuer = NULL, serial = NULL;
+		describe_id(keyid, issuer, serial, id, sizeof(id));
+		snprintf(out, outlen, "key-agreement recipient, %s", id);
+		return;
+	case CMS_RECIPINFO_KEK:
+		snprintf(out, outlen, "key-encryption-key recipient");
+		return;
+	case CMS_RECIPINFO_PASS:
+		snprintf(out, outlen, "password recipient");
+		return;
+	}
+	snprintf(out, outlen, "recipient of an unknown kind");
+}
+
+/* Names the first recipient, so the postmaster knows whose the tunnel is. */
 static void
 describe_recipient(CMS_ContentInfo *cms, char *out, size_t outlen)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
-	X509_NAME *issuer = NULL;
-	ASN1_INTEGER *serial = NULL;
-	BIGNUM *bn;
-	char name[160], *hex;
+	int n = sk_CMS_RecipientInfo_num(ris);
+	char first[300];
 
-	snprintf(out, outlen, "no key-transport recipient");
-	if (sk_CMS_RecipientInfo_num(ris) < 1)
-		return;
-	if (CMS_RecipientInfo_ktri_get0_signer_id(sk_CMS_RecipientInfo_value(ris, 0),
-	    NULL, &issuer, &serial) != 1 || issuer == NULL || serial == NULL) {
-		snprintf(out, outlen, "recipient named by key identifier");
+	if (n < 1) {
+		snprintf(out, outlen, "no recipient at all");
 		return;
 	}
-	X509_NAME_oneline(issuer, name, sizeof(name));
-	bn = ASN1_INTEGER_to_BN(serial, NULL);
-	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-	snprintf(out, outlen, "issuer %s, serial %s", name, hex ? hex : "?");
-	OPENSSL_free(hex);
-	BN_free(bn);
+	describe_ri(sk_CMS_RecipientInfo_value(ris, 0), first, sizeof(first));
+	if (n == 1)
+		snprintf(out, outlen, "%s", first);
+	else
+		snprintf(out, outlen, "%s, and %d more", first, n - 1);
 }
 
 static CMS_ContentInfo *
@@ -233,14 +307,112 @@ read_outer(BIO *in, struct wm_err *err)
 	return cms;
 }
 
+/*
+ * A content cipher with a 64-bit block (DES, 3DES, RC2, Blowfish, CAST) or a
+ * key under 128 bits.  GCM and CCM report a block size of 1, but exist only
+ * for 128-bit block ciphers.
+ */
 static int
-decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, BIO *sink,
-    struct wm_err *err)
+weak_cipher(EVP_CIPHER_CTX *ctx)
+{
+	int bs = EVP_CIPHER_CTX_get_block_size(ctx);
+
+	return EVP_CIPHER_CTX_get_key_length(ctx) < 16 || (bs > 1 && bs < 16);
+}
+
+static int
+unsupported_cipher(void)
+{
+	unsigned long e = ERR_peek_error();
+
+	return ERR_GET_LIB(e) == ERR_LIB_EVP &&
+	    ERR_GET_REASON(e) == ERR_R_UNSUPPORTED;
+}
+
+/* Recovers the content key with kp; the decrypting BIO over the content. */
+static BIO *
+content_bio(CMS_ContentInfo *cms, const struct wm_keypair *kp, struct wm_err *err)
+{
+	BIO *cont;
+
+	ERR_clear_error();
+	if (CMS_decrypt_set1_pkey_and_peer(cms, kp->key, kp->cert, NULL) != 1) {
+		wm_err_set(err, EX_DATAERR, "cannot decrypt: the content key does "
+		    "not open with our key (%s)", ssl_reason());
+		return NULL;
+	}
+	if ((cont = CMS_dataInit(cms, NULL)) == NULL && unsupported_cipher() &&
+	    wm_pki_legacy_provider()) {
+		/* DES and RC2 live in the legacy provider: load it to name them. */
+		ERR_clear_error();
+		if (CMS_decrypt_set1_pkey_and_peer(cms, kp->key, kp->cert, NULL) == 1)
+			cont = CMS_dataInit(cms, NULL);
+	}
+	if (cont == NULL)
+		wm_err_set(err, EX_DATAERR, "cannot decrypt: content cipher not "
+		    "supported (%s)", ssl_reason());
+	return cont;
+}
+
+static const char *
+cipher_name(BIO *cont)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	BIO *cb = BIO_find_type(cont, BIO_TYPE_CIPHER);
+
+	if (cb == NULL || BIO_get_cipher_ctx(cb, &ctx) != 1 || ctx == NULL)
+		return "?";
+	return EVP_CIPHER_get0_name(EVP_CIPHER_CTX_get0_cipher(ctx));
+}
+
+static int
+check_cipher(BIO *cont, int flags, struct wm_err *err)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	BIO *cb = BIO_find_type(cont, BIO_TYPE_CIPHER);
+
+	if (cb == NULL || BIO_get_cipher_ctx(cb, &ctx) != 1 || ctx == NULL)
+		return wm_err_set(err, EX_DATAERR, "cannot decrypt: no content cipher");
+	if (!weak_cipher(ctx) || (flags & WM_SMIME_LEGACY_CIPHERS))
+		return 0;
+	return wm_err_set(err, EX_DATAERR, "weak content cipher %s refused (below "
+	    "AES; the setting legacy-content-ciphers allows it)",
+	    EVP_CIPHER_get0_name(EVP_CIPHER_CTX_get0_cipher(ctx)));
+}
+
+/* Copies the plaintext out; the cipher's final block or tag is checked last. */
+static int
+copy_plain(BIO *cont, int authenticated, BIO *sink, struct wm_err *err)
+{
+	char chunk[16384];
+	int n;
+
+	while ((n = BIO_read(cont, chunk, sizeof(chunk))) > 0)
+		if (BIO_write(sink, chunk, n) != n)
+			return oom(err);
+	if (BIO_get_cipher_status(cont) <= 0) {
+		if (authenticated)
+			return wm_err_set(err, EX_DATAERR, "cannot decrypt: "
+			    "authentication of the content failed (%s tag "
+			    "mismatch: the tunnel was changed or damaged)",
+			    cipher_name(cont));
+		return wm_err_set(err, EX_DATAERR, "cannot decrypt: bad padding "
+		    "(the tunnel was changed or damaged)");
+	}
+	if (BIO_flush(sink) != 1)
+		return wm_err_set(err, EX_TEMPFAIL, "cannot write the plaintext");
+	return 0;
+}
+
+static int
+decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, int flags,
+    BIO *sink, struct wm_err *err)
 {
 	const struct wm_keypair *kp;
 	CMS_ContentInfo *cms;
-	char who[256];
-	int ok;
+	BIO *cont = NULL;
+	char who[400];
+	int rc = -1;
 
 	if ((cms = read_outer(in, err)) == NULL)
 		return -1;
@@ -256,21 +428,19 @@ decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, BIO *sink,
 		return wm_err_set(err, EX_TEMPFAIL, "the key of relay certificate "
 		    "%lld cannot be read", kp->id);
 	}
-	ERR_clear_error();
-	ok = CMS_decrypt(cms, kp->key, kp->cert, NULL, sink, CMS_BINARY) == 1 &&
-	    BIO_flush(sink) == 1;
+	if ((cont = content_bio(cms, kp, err)) != NULL &&
+	    check_cipher(cont, flags, err) == 0)
+		rc = copy_plain(cont, OBJ_obj2nid(CMS_get0_type(cms)) ==
+		    NID_id_smime_ct_authEnvelopedData, sink, err);
+	BIO_free_all(cont);
 	CMS_ContentInfo_free(cms);
-	if (!ok) {
-		wm_err_set(err, EX_DATAERR, "cannot decrypt: %s", ssl_reason());
-		ERR_clear_error();
-		return -1;
-	}
-	return 0;
+	ERR_clear_error();
+	return rc;
 }
 
 int
 wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
-    size_t nkeys, struct wm_buf *out, struct wm_err *err)
+    size_t nkeys, int flags, struct wm_buf *out, struct wm_err *err)
 {
 	BIO *in, *sink;
 	int rc;
@@ -281,7 +451,7 @@ wm_smime_decrypt(const void *mail, size_t len, const struct wm_keypair *keys,
 		BIO_free(in);
 		return oom(err);
 	}
-	rc = decrypt(in, keys, nkeys, sink, err);
+	rc = decrypt(in, keys, nkeys, flags, sink, err);
 	BIO_free(in);
 	BIO_free(sink);
 	return rc;
@@ -310,7 +480,7 @@ bio_file(int fd, struct wm_err *err)
 
 int
 wm_smime_decrypt_fd(int fd, const struct wm_keypair *keys, size_t nkeys,
-    int out_fd, struct wm_err *err)
+    int flags, int out_fd, struct wm_err *err)
 {
 	BIO *in, *sink;
 	int rc;
@@ -321,7 +491,7 @@ wm_smime_decrypt_fd(int fd, const struct wm_keypair *keys, size_t nkeys,
 		BIO_free_all(in);
 		return -1;
 	}
-	rc = decrypt(in, keys, nkeys, sink, err);
+	rc = decrypt(in, keys, nkeys, flags, sink, err);
 	BIO_free_all(in);
 	BIO_free_all(sink);
 	if (rc == 0 && ftruncate(out_fd, lseek(out_fd, 0, SEEK_CUR)) == -1)
@@ -352,9 +522,27 @@ wm_smime_signed_clear(struct wm_smime_signed *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Names the signer a SignerInfo asks for, which nobody here has. */
+static int
+signer_missing(CMS_ContentInfo *cms, struct wm_err *err)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	char id[220] = "unnamed";
+
+	if (sk_CMS_SignerInfo_num(sis) > 0 &&
+	    CMS_SignerInfo_get0_signer_id(sk_CMS_SignerInfo_value(sis, 0), &keyid,
+	    &issuer, &serial) == 1)
+		describe_id(keyid, issuer, serial, id, sizeof(id));
+	return wm_err_set(err, EX_DATAERR, "untrusted signer: signer certificate "
+	    "neither in the message nor among the box's certificates (%s)", id);
+}
+
 /* Turns the error queue of a failed CMS_verify into a reason for people. */
 static int
-verify_failed(struct wm_err *err)
+verify_failed(CMS_ContentInfo *cms, struct wm_err *err)
 {
 	const char *data = NULL;
 	unsigned long e;
@@ -375,8 +563,7 @@ verify_failed(struct wm_err *err)
 		}
 		if (reason == CMS_R_SIGNER_CERTIFICATE_NOT_FOUND) {
 			ERR_clear_error();
-			return wm_err_set(err, EX_DATAERR, "untrusted signer: "
-			    "signer certificate not in the message");
+			return signer_missing(cms, err);
 		}
 		if (reason == CMS_R_VERIFICATION_FAILURE ||
 		    reason == CMS_R_CONTENT_VERIFY_ERROR) {
@@ -455,10 +642,17 @@ verify(BIO *in, int flags, X509_STORE *store, struct wm_smime_signed *out,
 	if (bcont != NULL)
 		n = BIO_get_mem_data(bcont, &p);
 	ERR_clear_error();
-	if (CMS_verify(cms, NULL, store, bcont, NULL, CMS_BINARY) != 1) {
+	/*
+	 * Gateways may leave a self-signed signer's certificate out (gpgsm does
+	 * by default), so the box's own certificates are candidates too; the
+	 * one found must still pass the store's trust checks.
+	 */
+	if (CMS_verify(cms, wm_pki_store_known(store), store, bcont, NULL,
+	    CMS_BINARY) != 1) {
+		verify_failed(cms, err);
 		CMS_ContentInfo_free(cms);
 		BIO_free(bcont);
-		return verify_failed(err);
+		return -1;
 	}
 	if (bcont == NULL) {
 		pos = CMS_get0_content(cms);

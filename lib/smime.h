@@ -18,21 +18,26 @@ struct wm_err;
 struct wm_buf;
 struct wm_keypair;
 
+/* wm_smime_decrypt flags: also accept DES, 3DES, RC2 and other weak ciphers. */
+#define WM_SMIME_LEGACY_CIPHERS	0x01
+
 /*
- * Decrypts an S/MIME enveloped-data mail (the whole RFC 5322 message) with the
- * first key pair whose certificate one of its RecipientInfos names.  The
- * plaintext (a MIME entity) is appended to out.
+ * Decrypts an S/MIME enveloped-data or authenticated-enveloped-data mail (the
+ * whole RFC 5322 message) with the first key pair whose certificate one of
+ * its RecipientInfos names, by key transport (RSA) or key agreement (EC).
+ * The plaintext (a MIME entity) is appended to out.  Content ciphers weaker
+ * than AES are refused unless flags has WM_SMIME_LEGACY_CIPHERS.
  */
 int	 wm_smime_decrypt(const void *mail, size_t len,
-	    const struct wm_keypair *keys, size_t nkeys, struct wm_buf *out,
-	    struct wm_err *);
+	    const struct wm_keypair *keys, size_t nkeys, int flags,
+	    struct wm_buf *out, struct wm_err *);
 
 /*
  * The same from file to file: read and written through buffers, never whole
  * in memory, so a big tunnel costs only what OpenSSL itself must hold.
  */
 int	 wm_smime_decrypt_fd(int fd, const struct wm_keypair *keys, size_t nkeys,
-	    int out_fd, struct wm_err *);
+	    int flags, int out_fd, struct wm_err *);
 
 /* What a good signature vouches for. */
 struct wm_smime_signed {
@@ -47,7 +52,8 @@ struct wm_smime_signed {
 /*
  * Verifies an S/MIME signed entity, multipart/signed or opaque
  * application/pkcs7-mime signed-data, against store (chain, S/MIME signing
- * purpose).  out is filled only when the signature and the chain are good;
+ * purpose).  A signer certificate the message leaves out is looked up in
+ * wm_pki_store_known(store).  out is filled only when the signature and the chain are good;
  * free it with wm_smime_signed_clear.
  */
 int	 wm_smime_verify(const void *entity, size_t len, X509_STORE *store,

@@ -21,6 +21,7 @@
 #include "err.h"
 #include "prefs.h"
 #include "token.h"
+#include "user.h"
 #include "util.h"
 
 #define TOKEN_VERSION	"1"
@@ -121,10 +122,12 @@ valid_purpose(const char *purpose)
 /* HMAC-SHA256 of payload under the server-secret in effect for address. */
 static int
 token_mac(struct wm_db *db, const char *address, const char *payload,
-    unsigned char mac[SHA256_DIGEST_LENGTH], struct wm_err *err)
+    const char *as_if, unsigned char mac[SHA256_DIGEST_LENGTH],
+    struct wm_err *err)
 {
 	unsigned int maclen = 0;
-	char *secret;
+	char *secret, *stamp = NULL, *input = NULL;
+	int rc = -1;
 
 	secret = wm_pref_get(db, WM_SCOPE_USER, address, "server-secret", NULL,
 	    err);
@@ -134,14 +137,30 @@ token_mac(struct wm_db *db, const char *address, const char *payload,
 		free(secret);
 		return wm_err_set(err, EX_CONFIG, "server-secret is not set");
 	}
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)payload, strlen(payload), mac, &maclen) == NULL ||
-	    maclen != SHA256_DIGEST_LENGTH) {
-		wm_free_secret(secret);
-		return wm_err_set(err, EX_SOFTWARE, "HMAC failed");
+	/* Bound to the password as it is now: a change voids every link (L1). */
+	if (as_if != NULL)
+		stamp = wm_strdup(as_if);
+	else if (wm_user_password_stamp(db, address, &stamp, err) == -1)
+		goto done;
+	if (stamp == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto done;
 	}
+	if ((input = wm_asprintf("%s\n%s", payload, stamp)) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		goto done;
+	}
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)input, strlen(input), mac, &maclen) == NULL ||
+	    maclen != SHA256_DIGEST_LENGTH)
+		wm_err_set(err, EX_SOFTWARE, "HMAC failed");
+	else
+		rc = 0;
+done:
+	wm_free_secret(input);
+	wm_free_secret(stamp);
 	wm_free_secret(secret);
-	return 0;
+	return rc;
 }
 
 char *
@@ -165,7 +184,7 @@ wm_token_make(struct wm_db *db, const char *address, const char *purpose,
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
 	}
-	if (token_mac(db, address, payload, mac, err) == -1)
+	if (token_mac(db, address, payload, NULL, mac, err) == -1)
 		goto done;
 	p64 = wm_b64url_encode(payload, strlen(payload));
 	m64 = wm_b64url_encode(mac, sizeof(mac));
@@ -282,6 +301,23 @@ token_used(struct wm_db *db, const char *token, struct wm_err *err)
 	return 0;
 }
 
+/*
+ * A genuine sign-up link made while the account had no password, which it
+ * has now: the holder is told so rather than "invalid".  Only the server
+ * can make such a MAC, so this says nothing to a forger.
+ */
+static int
+signed_before_password(struct wm_db *db, const struct parsed *t,
+    unsigned char mac[SHA256_DIGEST_LENGTH])
+{
+	struct wm_err e;
+
+	if (strncmp(t->purpose, "signup:", 7) != 0 ||
+	    token_mac(db, t->address, t->payload, "", mac, &e) == -1)
+		return 0;
+	return wm_ct_equal(mac, t->mac, SHA256_DIGEST_LENGTH);
+}
+
 int
 wm_token_check(struct wm_db *db, const char *token, const char *purpose,
     char **address_out, struct wm_err *err)
@@ -302,26 +338,35 @@ wm_token_check(struct wm_db *db, const char *token, const char *purpose,
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;
 	}
-	if (token_mac(db, t.address, t.payload, mac, err) == -1) {
+	/*
+	 * Used first: spending a link changes the password it is bound to, and
+	 * "used" says more than "invalid" to the one who used it.
+	 */
+	if ((used = token_used(db, token, err)) == -1)
+		goto done;
+	if (used) {
+		wm_err_set(err, EX_NOPERM, "link already used");
+		goto done;
+	}
+	if (token_mac(db, t.address, t.payload, NULL, mac, err) == -1) {
 		/* A missing secret is the box's fault; anything else is the link's. */
 		if (err != NULL && err->code != EX_CONFIG &&
 		    err->code != EX_TEMPFAIL)
 			invalid(err);
 		goto done;
 	}
-	if (!wm_ct_equal(mac, t.mac, sizeof(mac)) ||
-	    purpose == NULL || strcmp(payload_purpose, purpose) != 0) {
-		invalid(err);
+	if (purpose == NULL || strcmp(payload_purpose, purpose) != 0 ||
+	    !wm_ct_equal(mac, t.mac, sizeof(mac))) {
+		if (purpose != NULL && strcmp(payload_purpose, purpose) == 0 &&
+		    signed_before_password(db, &t, mac))
+			wm_err_set(err, EX_NOPERM, "link of before a password was "
+			    "chosen");
+		else
+			invalid(err);
 		goto done;
 	}
 	if (wm_now() > t.expires) {
 		wm_err_set(err, EX_DATAERR, "link expired");
-		goto done;
-	}
-	if ((used = token_used(db, token, err)) == -1)
-		goto done;
-	if (used) {
-		wm_err_set(err, EX_NOPERM, "link already used");
 		goto done;
 	}
 	if (address_out != NULL &&

@@ -19,7 +19,7 @@
 #include "util.h"
 
 #define USER_COLUMNS "id, address, domain, password IS NOT NULL, enabled, " \
-	"created, signed_up, last_invite, totp_enabled"
+	"created, signed_up, last_invite, totp_enabled, last_login"
 
 /*
  * Checked against when there is no hash to check, so an unknown user costs
@@ -60,6 +60,7 @@ row_view(sqlite3_stmt *st, struct wm_user *u, const char **address,
 	u->signed_up = (time_t)sqlite3_column_int64(st, 6);
 	u->last_invite = (time_t)sqlite3_column_int64(st, 7);
 	u->totp_enabled = sqlite3_column_int(st, 8);
+	u->last_login = (time_t)sqlite3_column_int64(st, 9);
 }
 
 struct wm_user *
@@ -405,6 +406,21 @@ load_hash(struct wm_db *db, const char *addr, char **hash, int *enabled,
 	return 0;
 }
 
+/* The user pages' "last login" and the cleanup of idle users read this. */
+static int
+touch_login(struct wm_db *db, const char *addr, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+
+	st = wm_db_prepare(db, "UPDATE users SET last_login = ? WHERE address = ?",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)wm_now());
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_TRANSIENT);
+	return wm_db_step_done(db, st, "record login", err);
+}
+
 int
 wm_user_check_password(struct wm_db *db, const char *address,
     const char *password, struct wm_err *err)
@@ -425,7 +441,7 @@ wm_user_check_password(struct wm_db *db, const char *address,
 		return wm_err_set(err, EX_NOPERM, "wrong address or password");
 	if (!enabled)
 		return wm_err_set(err, EX_NOPERM, "this account is disabled");
-	return 0;
+	return touch_login(db, addr, err);
 }
 
 int
@@ -475,5 +491,22 @@ wm_user_foreach(struct wm_db *db, int (*fn)(const struct wm_user *, void *),
 		return -1;
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+wm_user_password_stamp(struct wm_db *db, const char *address, char **stamp,
+    struct wm_err *err)
+{
+	address_buf addr;
+	int enabled;
+
+	*stamp = NULL;
+	if (wm_address_normalize(address, addr, sizeof(addr), err) == -1)
+		return -1;
+	if (load_hash(db, addr, stamp, &enabled, err) == -1)
+		return -1;
+	if (*stamp == NULL && (*stamp = strdup("")) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	return 0;
 }

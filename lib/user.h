@@ -20,6 +20,7 @@ struct wm_user {
 	time_t		 signed_up;	/* 0: not yet */
 	time_t		 last_invite;	/* 0: never */
 	int		 totp_enabled;
+	time_t		 last_login;	/* 0: never (last matching password) */
 };
 
 void	 wm_user_free(struct wm_user *);
@@ -56,5 +57,13 @@ int	 wm_user_set_last_invite(struct wm_db *, const char *address, time_t,
  * call returns -1).  The strings of the user are valid during the call only. */
 int	 wm_user_foreach(struct wm_db *, int (*fn)(const struct wm_user *, void *),
 	    void *arg, struct wm_err *);
+
+/*
+ * What a signed link is bound to (*stamp malloc'd, wipe it): the stored
+ * password hash, "" while there is none.  Every password change, sign-up
+ * and reset included, changes it, so every earlier link stops matching.
+ */
+int	 wm_user_password_stamp(struct wm_db *, const char *address,
+	    char **stamp, struct wm_err *);
 
 #endif

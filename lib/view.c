@@ -7,16 +7,21 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <gmime/gmime.h>
 
+#include "config.h"
 #include "err.h"
 #include "mailbox.h"
 #include "message.h"
 #include "notify.h"
+#include "sandbox.h"
 #include "sanitize.h"
 #include "util.h"
 #include "view.h"
@@ -52,6 +57,13 @@ struct wm_view {
 	struct wm_attachment	*att;
 	size_t			 natt;
 	char			*eml_name;
+	/* A view parsed in the sandbox: only what the child answered. */
+	int			 boxed;
+	int			 has_html;
+	char			*html_clean;
+	int			 html_blocked;
+	int			 part_no;
+	struct wm_buf		 part_data;
 };
 
 static void
@@ -767,6 +779,103 @@ wm_view_open(const char *path, size_t max, struct wm_err *err)
 	return v;
 }
 
+/* The file of an index row: below its maildir, never anything else. */
+static char *
+message_path(const char *mail_root, const struct wm_message *m,
+    struct wm_err *err)
+{
+	char *dir, *path;
+
+	if (!wm_mailbox_file_ok(m->file)) {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
+		return NULL;
+	}
+	if ((dir = wm_mailbox_path(mail_root, m->mailbox)) == NULL) {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad mailbox", m->id);
+		return NULL;
+	}
+	path = wm_asprintf("%s/%s", dir, m->file);
+	free(dir);
+	if (path == NULL)
+		wm_err_set(err, EX_OSERR, "out of memory");
+	return path;
+}
+
+/*
+ * A view holding the bytes of the mail as the gateway sent them (CR given
+ * back to a mail stored with LF line ends), not parsed yet.
+ */
+static struct wm_view *
+open_raw(const char *mail_root, const struct wm_message *m, struct wm_err *err)
+{
+	struct wm_view *v;
+	struct wm_buf file;
+	char *path;
+	int rc;
+
+	if ((path = message_path(mail_root, m, err)) == NULL)
+		return NULL;
+	wm_buf_init(&file);
+	rc = wm_read_file(path, (size_t)-1 / 4, &file, err);
+	free(path);
+	if (rc == -1 || (v = calloc(1, sizeof(*v))) == NULL) {
+		wm_buf_free(&file);
+		if (rc == 0)
+			wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_init(&v->part_data);
+	if (!m->stored_lf) {
+		v->raw = file;
+		return v;
+	}
+	wm_buf_init(&v->raw);
+	rc = wm_mailbox_restore_crlf(file.data, file.len, &v->raw);
+	wm_buf_free(&file);
+	if (rc == -1) {
+		wm_view_free(v);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * A mail stored with LF line ends (its original had CRLF throughout) is
+ * given back as the original: CR re-added, so the .eml and every part are the
+ * bytes the gateway sent.
+ */
+static struct wm_view *
+open_original(const char *path, struct wm_err *err)
+{
+	struct wm_view *v;
+	struct wm_buf lf;
+
+	wm_buf_init(&lf);
+	if (wm_read_file(path, (size_t)-1 / 4, &lf, err) == -1) {
+		wm_buf_free(&lf);
+		return NULL;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		wm_buf_free(&lf);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_init(&v->raw);
+	if (wm_mailbox_restore_crlf(lf.data, lf.len, &v->raw) == -1) {
+		wm_buf_free(&lf);
+		wm_view_free(v);
+		wm_err_set(err, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	wm_buf_free(&lf);
+	if (build(v, err) == -1) {
+		wm_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 struct wm_view *
 wm_view_open_message(const char *mail_root, const struct wm_message *m,
     struct wm_err *err)
@@ -789,7 +898,7 @@ wm_view_open_message(const char *mail_root, const struct wm_message *m,
 		wm_err_set(err, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	v = wm_view_open(path, 0, err);
+	v = m->stored_lf ? open_original(path, err) : wm_view_open(path, 0, err);
 	free(path);
 	return v;
 }
@@ -819,6 +928,8 @@ wm_view_free(struct wm_view *v)
 	free(v->text);
 	free(v->html);
 	free(v->eml_name);
+	free(v->html_clean);
+	wm_buf_free(&v->part_data);
 	free(v);
 }
 
@@ -859,7 +970,7 @@ wm_view_text(const struct wm_view *v)
 int
 wm_view_has_html(const struct wm_view *v)
 {
-	return v->html != NULL;
+	return v->boxed ? v->has_html : v->html != NULL;
 }
 
 static const struct vpart *
@@ -915,6 +1026,14 @@ wm_view_html(const struct wm_view *v, struct wm_buf *out, int *blocked,
 	struct cid_ctx ctx = { v, MAX_CID_TOTAL };
 	struct wm_sanitize opt = { cid_image, &ctx, 0 };
 
+	if (v->boxed) {
+		if (v->html_clean == NULL)
+			return wm_err_set(err, EX_NOINPUT, "no HTML body here");
+		if (blocked != NULL)
+			*blocked = v->html_blocked;
+		return wm_buf_puts(out, v->html_clean) == -1 ?
+		    wm_err_set(err, EX_OSERR, "out of memory") : 0;
+	}
 	if (v->html == NULL)
 		return wm_err_set(err, EX_NOINPUT, "the message has no HTML body");
 	if (wm_sanitize_html(v->html, strlen(v->html), &opt, out, err) == -1)
@@ -937,10 +1056,14 @@ wm_view_part(const struct wm_view *v, int n, struct wm_buf *out,
 {
 	const struct vpart *p;
 
-	if (n < 1 || (size_t)n > v->nparts)
+	if (n < 1 || (size_t)n > v->nparts || (v->boxed && n != v->part_no))
 		return wm_err_set(err, EX_NOINPUT, "no part %d in this message", n);
 	p = &v->parts[n - 1];
-	if (part_bytes(p->obj, out) == -1)
+	if (v->boxed) {
+		if (wm_buf_append(out, v->part_data.data ? v->part_data.data : "",
+		    v->part_data.len) == -1)
+			return wm_err_set(err, EX_OSERR, "out of memory");
+	} else if (part_bytes(p->obj, out) == -1)
 		return wm_err_set(err, EX_OSERR, "out of memory");
 	if (content_type != NULL)
 		*content_type = p->type_full;
@@ -976,10 +1099,14 @@ int
 wm_view_mark_read(struct wm_config *cfg, struct wm_db *db, struct wm_message *m,
     struct wm_err *err)
 {
-	if (!m->seen) {
-		if (wm_message_set_seen(db, m->mailbox, m->id, 1, err) == -1)
+	const char *root = wm_config_path(cfg, "mail");
+
+	/* The maildir flag too, so Dovecot and mutt see it read. */
+	if (!m->seen || !wm_mailbox_has_flag(m->file, 'S')) {
+		if (root == NULL)
+			return wm_err_set(err, EX_CONFIG, "no [paths] mail");
+		if (wm_message_mark_seen(db, root, m, err) == -1)
 			return -1;
-		m->seen = 1;
 	}
 	if (!wm_view_receipt_due(m))
 		return 0;
@@ -987,4 +1114,285 @@ wm_view_mark_read(struct wm_config *cfg, struct wm_db *db, struct wm_message *m,
 		return -1;
 	m->receipt_sent = 1;
 	return 0;
+}
+
+/* ---- parsing in the sandbox ---- */
+
+struct boxjob {
+	struct wm_view		*v;	/* raw read here; parsed in the child */
+	enum wm_view_want	 want;
+	int			 part;
+};
+
+/* A field of the child's answer: 4-byte length (~0: none), then bytes. */
+static int
+put(struct wm_buf *out, const char *s, size_t n)
+{
+	unsigned char len[4];
+	uint32_t l = s == NULL ? UINT32_MAX : (uint32_t)n;
+
+	len[0] = l >> 24;
+	len[1] = l >> 16;
+	len[2] = l >> 8;
+	len[3] = l;
+	if (wm_buf_append(out, len, 4) == -1)
+		return -1;
+	return s == NULL || n == 0 ? 0 : wm_buf_append(out, s, n);
+}
+
+static int
+put_str(struct wm_buf *out, const char *s)
+{
+	return put(out, s, s != NULL ? strlen(s) : 0);
+}
+
+static int
+put_num(struct wm_buf *out, long long n)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", n);
+	return put_str(out, num);
+}
+
+/* Test builds of the fault hook only: WM_TEST_PARSE_FAULTS=1 and a header. */
+static void
+test_fault(const struct wm_view *v)
+{
+	const char *on = getenv("WM_TEST_PARSE_FAULTS");
+	const char *raw = v->raw.data != NULL ? v->raw.data : "";
+	volatile char *p;
+
+	if (on == NULL || strcmp(on, "1") != 0)
+		return;
+	if (strstr(raw, "\nX-WM-Test-Fault: crash") != NULL)
+		raise(SIGSEGV);
+	if (strstr(raw, "\nX-WM-Test-Fault: loop") != NULL)
+		for (;;)
+			;
+	if (strstr(raw, "\nX-WM-Test-Fault: memory") != NULL)
+		for (;;) {
+			if ((p = malloc(16 << 20)) == NULL)
+				_exit(WM_SANDBOX_EXIT_NOMEM);
+			memset((char *)p, 1, 16 << 20);
+		}
+}
+
+static int
+put_view(struct wm_buf *out, const struct wm_view *v)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < 9; i++)
+		rc |= put_str(out, v->hstr[i]);
+	rc |= put_num(out, (long long)v->h.date_t);
+	rc |= put_str(out, v->text);
+	rc |= put_str(out, v->eml_name);
+	rc |= put_num(out, v->html != NULL);
+	rc |= put_num(out, (long long)v->nparts);
+	for (i = 0; i < v->nparts; i++) {
+		rc |= put_str(out, v->parts[i].filename);
+		rc |= put_str(out, v->parts[i].type);
+		rc |= put_str(out, v->parts[i].type_full);
+		rc |= put_num(out, (long long)v->parts[i].size);
+		rc |= put_num(out, v->parts[i].is_inline);
+	}
+	rc |= put_num(out, (long long)v->natt);
+	for (i = 0; i < v->natt; i++)
+		rc |= put_num(out, v->att[i].part);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The child: parse, then answer with what the page asked for. */
+static int
+box_work(void *arg, struct wm_buf *out)
+{
+	struct boxjob *j = arg;
+	struct wm_buf extra;
+	struct wm_err err;
+	int blocked = 0, rc;
+
+	test_fault(j->v);
+	if (build(j->v, &err) == -1)
+		_exit(WM_SANDBOX_EXIT_NOMEM);
+	if (put_view(out, j->v) == -1)
+		_exit(WM_SANDBOX_EXIT_NOMEM);
+	wm_buf_init(&extra);
+	rc = 0;
+	if (j->want == WM_VIEW_BODY && j->v->html != NULL)
+		rc = wm_view_html(j->v, &extra, &blocked, &err);
+	else if (j->want == WM_VIEW_PART)
+		rc = wm_view_part(j->v, j->part, &extra, NULL, NULL, &err);
+	if (rc == -1 && err.code == EX_OSERR)
+		_exit(WM_SANDBOX_EXIT_NOMEM);
+	/* Nothing asked for, no HTML body or no such part: no field. */
+	if (rc == -1 || j->want == WM_VIEW_PAGE ||
+	    (j->want == WM_VIEW_BODY && j->v->html == NULL))
+		rc = put(out, NULL, 0);
+	else
+		rc = put(out, extra.data ? extra.data : "", extra.len);
+	rc |= put_num(out, blocked);
+	wm_buf_free(&extra);
+	return rc;
+}
+
+struct reader {
+	const struct wm_buf	*b;
+	size_t			 pos;
+	int			 bad;
+};
+
+/* The next field, malloc'd and NUL-terminated (NULL: none or bad). */
+static char *
+get(struct reader *r, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)r->b->data + r->pos;
+	uint32_t l;
+	char *s;
+
+	if (r->bad || r->b->len - r->pos < 4) {
+		r->bad = 1;
+		return NULL;
+	}
+	l = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	r->pos += 4;
+	if (l == UINT32_MAX)
+		return NULL;
+	if (r->b->len - r->pos < l || (s = malloc((size_t)l + 1)) == NULL) {
+		r->bad = 1;
+		return NULL;
+	}
+	memcpy(s, r->b->data + r->pos, l);
+	s[l] = '\0';
+	r->pos += l;
+	if (len != NULL)
+		*len = l;
+	return s;
+}
+
+static long long
+get_num(struct reader *r)
+{
+	char *s = get(r, NULL);
+	long long n = s != NULL ? strtoll(s, NULL, 10) : 0;
+
+	if (s == NULL)
+		r->bad = 1;
+	free(s);
+	return n;
+}
+
+static char *
+get_str(struct reader *r)
+{
+	char *s = get(r, NULL);
+
+	if (s == NULL && !r->bad && (s = wm_strdup("")) == NULL)
+		r->bad = 1;
+	return s;
+}
+
+static int
+get_parts(struct reader *r, struct wm_view *v)
+{
+	long long n = get_num(r), i, a;
+
+	if (r->bad || n < 0 || n > 100000 ||
+	    (n > 0 && (v->parts = calloc((size_t)n, sizeof(*v->parts))) == NULL))
+		return -1;
+	for (i = 0; i < n && !r->bad; i++, v->nparts++) {
+		v->parts[i].filename = get_str(r);
+		v->parts[i].type = get_str(r);
+		v->parts[i].type_full = get_str(r);
+		v->parts[i].size = (size_t)get_num(r);
+		v->parts[i].is_inline = (int)get_num(r);
+	}
+	n = get_num(r);
+	if (r->bad || n < 0 || n > (long long)v->nparts ||
+	    (n > 0 && (v->att = calloc((size_t)n, sizeof(*v->att))) == NULL))
+		return -1;
+	for (i = 0; i < n; i++, v->natt++) {
+		a = get_num(r);
+		if (r->bad || a < 1 || a > (long long)v->nparts)
+			return -1;
+		v->att[i].part = (int)a;
+		v->att[i].filename = v->parts[a - 1].filename;
+		v->att[i].content_type = v->parts[a - 1].type;
+		v->att[i].size = v->parts[a - 1].size;
+		v->att[i].is_inline = v->parts[a - 1].is_inline;
+	}
+	return r->bad ? -1 : 0;
+}
+
+/* Fills the boxed view from the child's answer. */
+static int
+get_view(struct wm_view *v, const struct wm_buf *answer, enum wm_view_want want)
+{
+	struct reader r = { answer, 0, 0 };
+	const char **h[9] = { &v->h.from, &v->h.to, &v->h.cc, &v->h.reply_to,
+	    &v->h.subject, &v->h.date, &v->h.message_id, &v->h.in_reply_to,
+	    &v->h.references };
+	char *extra;
+	size_t i, len = 0;
+
+	for (i = 0; i < 9; i++)
+		*h[i] = v->hstr[i] = get_str(&r);
+	v->h.date_t = (time_t)get_num(&r);
+	v->text = get_str(&r);
+	v->eml_name = get_str(&r);
+	v->has_html = (int)get_num(&r);
+	if (r.bad || get_parts(&r, v) == -1)
+		return -1;
+	extra = get(&r, &len);
+	v->html_blocked = (int)get_num(&r);
+	if (r.bad)
+		return -1;
+	if (want == WM_VIEW_BODY)
+		v->html_clean = extra;
+	else {
+		if (extra != NULL && wm_buf_append(&v->part_data, extra, len) == -1)
+			r.bad = 1;
+		free(extra);
+	}
+	return r.bad ? -1 : 0;
+}
+
+struct wm_view *
+wm_view_open_boxed(const char *mail_root, const struct wm_message *m,
+    enum wm_view_want want, int part, enum wm_sandbox_outcome *outcome,
+    struct wm_err *err)
+{
+	struct wm_sandbox_limits lim = { WM_SANDBOX_CPU_LIMIT,
+	    WM_SANDBOX_MEM_LIMIT, WM_SANDBOX_WALL_LIMIT, 0 };
+	struct wm_view *v, *box = NULL;
+	struct boxjob j;
+	struct wm_buf answer;
+
+	*outcome = WM_SANDBOX_OK;
+	/* Read here, parsed there: the child opens nothing. */
+	if ((v = open_raw(mail_root, m, err)) == NULL)
+		return NULL;
+	j.v = v;
+	j.want = want;
+	j.part = part;
+	lim.max_out = v->raw.len * 2 + 1048576;
+	wm_buf_init(&answer);
+	if (wm_sandbox_run(box_work, &j, &lim, &answer, outcome, err) == 0 &&
+	    (box = calloc(1, sizeof(*box))) != NULL) {
+		box->boxed = 1;
+		box->raw = v->raw;
+		wm_buf_init(&v->raw);
+		box->part_no = want == WM_VIEW_PART ? part : 0;
+		if (get_view(box, &answer, want) == -1) {
+			wm_view_free(box);
+			box = NULL;
+			*outcome = WM_SANDBOX_FAILED;
+			wm_err_set(err, EX_DATAERR, "parser answered garbage");
+		}
+	} else if (*outcome == WM_SANDBOX_OK)
+		wm_err_set(err, EX_OSERR, "out of memory");
+	wm_buf_free(&answer);
+	wm_view_free(v);
+	return box;
 }

@@ -12,6 +12,8 @@
 #define WM_VIEW_H
 
 #include <stddef.h>
+
+#include "sandbox.h"
 #include <time.h>
 
 struct wm_buf;
@@ -51,6 +53,23 @@ struct wm_view *wm_view_open_message(const char *mail_root,
 	    const struct wm_message *m, struct wm_err *);
 /* Parses bytes already in memory (copied). */
 struct wm_view *wm_view_parse(const void *data, size_t len, struct wm_err *);
+
+/*
+ * What a page needs of a mail parsed in the sandbox: the headers, text,
+ * parts and attachment list always; BODY adds the sanitised HTML, PART the
+ * bytes of one part.
+ */
+enum wm_view_want { WM_VIEW_PAGE = 0, WM_VIEW_BODY, WM_VIEW_PART };
+/*
+ * Reads the mail of m here and parses it in a sandboxed child (sandbox.h):
+ * a parser bug can crash, hang or exhaust only that child.  The view
+ * answers like one parsed here, except that wm_view_header() has nothing
+ * and wm_view_html()/wm_view_part() only what want asked for.  When the
+ * child failed: NULL, EX_DATAERR and *outcome saying how.
+ */
+struct wm_view *wm_view_open_boxed(const char *mail_root,
+	    const struct wm_message *, enum wm_view_want, int part,
+	    enum wm_sandbox_outcome *outcome, struct wm_err *);
 void	 wm_view_free(struct wm_view *);
 
 const struct wm_view_headers *wm_view_headers(const struct wm_view *);
@@ -81,7 +100,7 @@ const struct wm_attachment *wm_view_attachments(const struct wm_view *, size_t *
 int	 wm_view_part(const struct wm_view *, int n, struct wm_buf *out,
 	    const char **content_type, const char **filename, struct wm_err *);
 
-/* The mail exactly as stored. */
+/* The mail exactly as the gateway sent it (CR given back where stored LF). */
 const void *wm_view_raw(const struct wm_view *, size_t *len);
 /* A safe file name for the whole mail: the subject plus ".eml". */
 const char *wm_view_eml_filename(const struct wm_view *);

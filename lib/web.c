@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include <ClearSilver.h>
 #include <fcgiapp.h>
 #include <malloc.h>
 
 #include "err.h"
+#include "log.h"
 #include "util.h"
 #include "web.h"
 
@@ -25,12 +27,125 @@ struct wm_web {
 	CGI	*cgi;
 	HDF	*hdf;		/* owned by cgi */
 	int	 sent;
+	int	 parsed;
+	int	 refused;	/* query string or cookies over their bounds */
+	size_t	 query_fields;
 };
+
+/*
+ * ClearSilver reads the body through cgiwrap_read, which lands here: it only
+ * ever sees the bytes wm_web_parse read, checked and handed over, never the
+ * raw stream.
+ */
+static const char	*feed;
+static size_t		 feed_left;
+
+static int
+io_read(void *data, char *buf, int len)
+{
+	size_t n = len > 0 ? (size_t)len : 0;
+
+	if (feed == NULL)
+		return 0;
+	if (n > feed_left)
+		n = feed_left;
+	memcpy(buf, feed, n);
+	feed += n;
+	feed_left -= n;
+	return (int)n;
+}
+
+/*
+ * Query string and cookies too many to give ClearSilver's quadratic parser
+ * are hidden from it while cgi_init runs; the request is refused later.
+ */
+static int	hide_query, hide_cookie;
+
+static int
+hidden(const char *name)
+{
+	return (hide_query && strcmp(name, "QUERY_STRING") == 0) ||
+	    (hide_cookie && strcmp(name, "HTTP_COOKIE") == 0);
+}
+
+static int
+std_writef(void *data, const char *fmt, va_list ap)
+{
+	return vprintf(fmt, ap) < 0 ? -1 : 0;
+}
+
+static int
+std_write(void *data, const char *buf, int len)
+{
+	return (int)fwrite(buf, 1, len > 0 ? (size_t)len : 0, stdout);
+}
+
+static char *
+std_getenv(void *data, const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+static int
+std_putenv(void *data, const char *name, const char *value)
+{
+	return -1;
+}
+
+static int
+std_iterenv(void *data, int n, char **name, char **value)
+{
+	const char *eq;
+	int i;
+
+	*name = *value = NULL;
+	for (i = 0; i < n && environ[i] != NULL; i++)
+		;
+	if (n < 0 || environ[i] == NULL || (eq = strchr(environ[i], '=')) == NULL)
+		return 0;
+	*name = strndup(environ[i], (size_t)(eq - environ[i]));
+	*value = strdup(eq + 1);
+	if (*name == NULL || *value == NULL) {
+		free(*name);
+		free(*value);
+		*name = *value = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* Where requests really come from: stdio, FastCGI, or a test. */
+static READ_FUNC	src_read;
+static GETENV_FUNC	src_getenv;
+
+static char *
+io_getenv(void *data, const char *name)
+{
+	return hidden(name) ? NULL : src_getenv(data, name);
+}
+
+void
+wm_web_io(READ_FUNC rd, WRITEF_FUNC wf, WRITE_FUNC wr, GETENV_FUNC ge,
+    PUTENV_FUNC pe, ITERENV_FUNC ie)
+{
+	src_read = rd;
+	src_getenv = ge;
+	cgiwrap_init_emu(NULL, io_read, wf, wr, io_getenv, pe, ie);
+}
+
+static int
+std_read(void *data, char *buf, int len)
+{
+	return (int)fread(buf, 1, len > 0 ? (size_t)len : 0, stdin);
+}
 
 void
 wm_web_std_io(int argc, char **argv, char **envp)
 {
-	cgiwrap_init_std(argc, argv, envp);
+	wm_web_io(std_read, std_writef, std_write, std_getenv, std_putenv,
+	    std_iterenv);
 }
 
 /*
@@ -42,7 +157,7 @@ static FCGX_Request	fcgi_req;
 static int		fcgi_ready;
 
 static int
-io_read(void *data, char *buf, int len)
+fcgi_read(void *data, char *buf, int len)
 {
 	return FCGX_GetStr(buf, len, fcgi_req.in);
 }
@@ -61,7 +176,7 @@ io_write(void *data, const char *buf, int len)
 
 /* cgiwrap wants a copy it frees. */
 static char *
-io_getenv(void *data, const char *name)
+fcgi_getenv(void *data, const char *name)
 {
 	const char *v = FCGX_GetParam(name, fcgi_req.envp);
 
@@ -115,8 +230,8 @@ wm_web_fcgi_accept(void)
 	}
 	if (FCGX_Accept_r(&fcgi_req) < 0)
 		return -1;
-	cgiwrap_init_emu(NULL, io_read, io_writef, io_write, io_getenv,
-	    io_putenv, io_iterenv);
+	wm_web_io(fcgi_read, io_writef, io_write, fcgi_getenv, io_putenv,
+	    io_iterenv);
 	return 0;
 }
 
@@ -140,6 +255,53 @@ wm_web_fcgi_restart(char **argv)
 	/* Only the listening socket (0) and stdout/stderr go to the new image. */
 	close_range(3, ~0U, 0);
 	execv("/proc/self/exe", argv);
+}
+
+int
+wm_web_main(const struct wm_web_app *app, int argc, char **argv, char **envp)
+{
+	const char *env = getenv(app->requests_env);
+	long n, max = env != NULL ? strtol(env, NULL, 10) : 0;
+	int done;
+
+	if (!wm_web_fcgi()) {
+		wm_web_std_io(argc, argv, envp);
+		app->serve(app->ctx);
+		if (app->after != NULL) {
+			/* The server has the whole answer once stdout is closed. */
+			fflush(stdout);
+			close(STDOUT_FILENO);
+			app->after(app->ctx);
+		}
+		app->close(app->ctx);
+		return 0;
+	}
+	/*
+	 * A fresh process now and then bounds whatever a request left behind.
+	 * It starts in place: exiting would drop the connections lighttpd has
+	 * queued on the socket.
+	 */
+	if (max <= 0 || max > app->requests_max)
+		max = app->requests_max;
+	for (n = 0; n < max; n++) {
+		if (wm_web_fcgi_accept() == -1) {
+			app->close(app->ctx);
+			return 0;
+		}
+		app->serve(app->ctx);
+		done = wm_web_fcgi_finish();
+		if (app->after != NULL)
+			app->after(app->ctx);
+		if (done == -1) {
+			wm_log(LOG_NOTICE, "heap grew past its bound; restarting");
+			break;
+		}
+	}
+	wm_log(LOG_INFO, "restarting after %ld requests", n);
+	app->close(app->ctx);
+	wm_web_fcgi_restart(argv);
+	wm_log(LOG_ERR, "cannot restart: %s", strerror(errno));
+	return 1;
 }
 
 void
@@ -201,20 +363,46 @@ setup_hdf(HDF *hdf, const char *templates_dir)
 	return 0;
 }
 
-static int
-body_too_large(HDF *hdf, size_t max_body)
+/* Fields of a query string or cookie header: one more than separators. */
+static size_t
+count_fields(const char *s, const char *seps)
 {
-	const char *cl = hdf_get_value(hdf, "CGI.ContentLength", NULL);
-	unsigned long long n;
-	char *end;
+	size_t n = 1;
 
-	if (cl == NULL || *cl == '\0')
+	if (s == NULL || *s == '\0')
 		return 0;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*cl))
-		return 1;
-	return n > max_body;
+	for (; *s != '\0'; s++)
+		if (strchr(seps, *s) != NULL)
+			n++;
+	return n;
+}
+
+static size_t
+env_fields(const char *name, const char *seps)
+{
+	char *v = NULL;
+	size_t n;
+	NEOERR *nerr;
+
+	if ((nerr = cgiwrap_getenv(name, &v)) != STATUS_OK) {
+		nerr_ignore(&nerr);
+		return 0;
+	}
+	n = count_fields(v, seps);
+	free(v);
+	return n;
+}
+
+/* Counts what cgi_init is about to parse, hiding what is over the bounds. */
+static void
+bound_env(struct wm_web *w)
+{
+	size_t cookies = env_fields("HTTP_COOKIE", ";");
+
+	w->query_fields = env_fields("QUERY_STRING", "&;");
+	hide_query = w->query_fields > WM_WEB_MAX_FIELDS;
+	hide_cookie = cookies > WM_WEB_MAX_COOKIES;
+	w->refused = hide_query || hide_cookie;
 }
 
 struct wm_web *
@@ -240,8 +428,11 @@ wm_web_new(const char *templates_dir, struct wm_err *err)
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
 	}
+	bound_env(w);
 	/* cgi_init owns hdf from here on, also when it fails. */
-	if ((nerr = cgi_init(&w->cgi, hdf)) != STATUS_OK) {
+	nerr = cgi_init(&w->cgi, hdf);
+	hide_query = hide_cookie = 0;
+	if (nerr != STATUS_OK) {
 		free(w);
 		neo_fail(nerr, EX_DATAERR, "request", err);
 		return NULL;
@@ -256,17 +447,233 @@ wm_web_new(const char *templates_dir, struct wm_err *err)
 	return w;
 }
 
+/* Answers a refused request itself and says why in err. */
+static int
+refuse(struct wm_web *w, int status, const char *why, struct wm_err *err)
+{
+	wm_web_error(w, status, status == 413 ? "This request is too large." :
+	    "This request could not be read.");
+	return wm_err_set(err, EX_DATAERR, "request refused (%d): %s", status,
+	    why);
+}
+
+/* Content-Length: 0 when absent, -1 when not a number. */
+static long long
+content_length(HDF *hdf)
+{
+	const char *cl = hdf_get_value(hdf, "CGI.ContentLength", NULL);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	if (!isdigit((unsigned char)*cl))
+		return -1;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || n > (unsigned long long)INT_MAX)
+		return -1;
+	return (long long)n;
+}
+
+/* RFC 2046 bchars, 1 to 70 of them, not ending in a space. */
+static int
+boundary_ok(const char *b, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 70 || b[n - 1] == ' ')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)b[i]) &&
+		    strchr("'()+_,-./:=? ", b[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * The one boundary parameter of a multipart/form-data Content-Type, quoted
+ * or not, copied to out; -1 when missing, repeated or malformed.
+ */
+static int
+boundary_of(const char *type, char *out, size_t outlen)
+{
+	const char *p = type + strlen(WM_WEB_MULTIPART), *v;
+	size_t n;
+	int found = 0;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		p += 1 + strspn(p + 1, " \t");
+		if (strncasecmp(p, "boundary=", 9) != 0)
+			continue;
+		if (found++)
+			return -1;
+		v = p + 9;
+		if (*v == '"') {
+			v++;
+			if (strchr(v, '"') == NULL)
+				return -1;
+			n = (size_t)(strchr(v, '"') - v);
+		} else
+			n = strcspn(v, "; \t");
+		if (!boundary_ok(v, n) || n >= outlen)
+			return -1;
+		memcpy(out, v, n);
+		out[n] = '\0';
+	}
+	return found == 1 ? 0 : -1;
+}
+
+/*
+ * Copies a multipart body with every delimiter line "--b" / "--b--" written
+ * with canon instead, counting the parts.  ClearSilver caches the length of
+ * the last boundary in a static across requests (keyed on a pointer that
+ * malloc hands out again): with one length for every request that cache
+ * cannot go stale.
+ */
+static int
+canon_multipart(struct wm_buf *out, const char *body, size_t len,
+    const char *b, const char *canon, size_t *parts)
+{
+	size_t bl = strlen(b), pos = 0, end;
+	const char *nl;
+
+	*parts = 0;
+	while (pos < len) {
+		nl = memchr(body + pos, '\n', len - pos);
+		end = nl != NULL ? (size_t)(nl - body) + 1 : len;
+		if (end - pos >= 2 + bl && body[pos] == '-' && body[pos + 1] == '-' &&
+		    memcmp(body + pos + 2, b, bl) == 0) {
+			if (end - pos < 4 + bl || body[pos + 2 + bl] != '-')
+				(*parts)++;
+			if (wm_buf_puts(out, "--") == -1 ||
+			    wm_buf_puts(out, canon) == -1)
+				return -1;
+			pos += 2 + bl;
+		}
+		if (wm_buf_append(out, body + pos, end - pos) == -1)
+			return -1;
+		pos = end;
+	}
+	return 0;
+}
+
+/* The whole body, exactly len bytes, or -1. */
+static char *
+read_body(size_t len)
+{
+	char *buf = malloc(len + 1);
+	size_t got = 0;
+	int n;
+
+	if (buf == NULL)
+		return NULL;
+	while (got < len) {
+		n = src_read(NULL, buf + got,
+		    len - got > 65536 ? 65536 : (int)(len - got));
+		if (n <= 0) {
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* A multipart body rewritten to a fresh boundary of fixed length. */
+static int
+multipart_feed(struct wm_web *w, const char *type, const char *body,
+    size_t len, struct wm_buf *out, size_t *parts, struct wm_err *err)
+{
+	unsigned char r[WM_WEB_BOUNDARY_LEN / 2];
+	char b[80], canon[WM_WEB_BOUNDARY_LEN + 1];
+
+	if (boundary_of(type, b, sizeof(b)) == -1)
+		return refuse(w, 400, "multipart without a valid boundary", err);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return wm_err_set(err, EX_TEMPFAIL, "getrandom failed");
+	wm_hex(r, sizeof(r), canon);
+	if (canon_multipart(out, body, len, b, canon, parts) == -1 ||
+	    wm_web_setf(w, "CGI.ContentType", WM_WEB_MULTIPART "; boundary=%s",
+	    canon) == -1 || wm_web_set_int(w, "CGI.ContentLength",
+	    (long long)out->len) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+/* Checks the body against the limits and leaves what ClearSilver may read. */
+static int
+check_body(struct wm_web *w, const struct wm_web_limits *lim, char *body,
+    size_t len, struct wm_buf *out, struct wm_err *err)
+{
+	const char *type = hdf_get_value(w->hdf, "CGI.ContentType", "");
+	size_t fields = 0;
+
+	if (strncasecmp(type, WM_WEB_MULTIPART, strlen(WM_WEB_MULTIPART)) == 0) {
+		if (!lim->uploads)
+			return refuse(w, 415, "no uploads on this page", err);
+		if (multipart_feed(w, type, body, len, out, &fields, err) == -1)
+			return -1;
+	} else {
+		fields = count_fields(body, "&;");
+		if (wm_buf_append(out, body, len) == -1)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	if (fields + w->query_fields > lim->max_fields)
+		return refuse(w, 400, "too many fields", err);
+	return 0;
+}
+
+int
+wm_web_parse_limits(struct wm_web *w, const struct wm_web_limits *lim,
+    struct wm_err *err)
+{
+	const char *method = wm_web_method(w);
+	long long len = content_length(w->hdf);
+	struct wm_buf out;
+	NEOERR *nerr;
+	char *body;
+	int rc;
+
+	if (w->parsed)
+		return 0;
+	w->parsed = 1;
+	if (w->refused)
+		return refuse(w, 400, "too many query fields or cookies", err);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	    strcmp(method, "POST") != 0)
+		return refuse(w, 405, "method not allowed", err);
+	if (len < 0)
+		return refuse(w, 400, "bad Content-Length", err);
+	if ((unsigned long long)len > lim->max_body)
+		return refuse(w, 413, "body too large", err);
+	if (strcmp(method, "POST") != 0 || len == 0)
+		len = 0;
+	if ((body = read_body((size_t)len)) == NULL)
+		return refuse(w, 400, "short body", err);
+	wm_buf_init(&out);
+	rc = check_body(w, lim, body, (size_t)len, &out, err);
+	free(body);
+	if (rc == 0) {
+		feed = out.data != NULL ? out.data : "";
+		feed_left = out.len;
+		nerr = cgi_parse(w->cgi);
+		feed = NULL;
+		feed_left = 0;
+		if (nerr != STATUS_OK)
+			rc = neo_fail(nerr, EX_DATAERR, "request", err);
+	}
+	wm_buf_free(&out);
+	return rc;
+}
+
 int
 wm_web_parse(struct wm_web *w, size_t max_body, struct wm_err *err)
 {
-	NEOERR *nerr;
+	struct wm_web_limits lim = { max_body, WM_WEB_MAX_FIELDS, 1 };
 
-	if (body_too_large(w->hdf, max_body))
-		return wm_err_set(err, EX_DATAERR, "request larger than %zu bytes",
-		    max_body);
-	if ((nerr = cgi_parse(w->cgi)) != STATUS_OK)
-		return neo_fail(nerr, EX_DATAERR, "request", err);
-	return 0;
+	return wm_web_parse_limits(w, &lim, err);
 }
 
 void
@@ -493,6 +900,7 @@ status_line(int status)
 	case 405: return "405 Method Not Allowed";
 	case 409: return "409 Conflict";
 	case 413: return "413 Content Too Large";
+	case 415: return "415 Unsupported Media Type";
 	case 429: return "429 Too Many Requests";
 	case 500: return "500 Internal Server Error";
 	case 501: return "501 Not Implemented";
@@ -535,6 +943,13 @@ int
 wm_web_set_cookie(struct wm_web *w, const char *name, const char *value,
     long max_age, struct wm_err *err)
 {
+	return wm_web_set_cookie_path(w, name, value, "/", max_age, err);
+}
+
+int
+wm_web_set_cookie_path(struct wm_web *w, const char *name, const char *value,
+    const char *path, long max_age, struct wm_err *err)
+{
 	char key[128], age[48] = "";
 	char *esc = NULL;
 	NEOERR *nerr;
@@ -542,13 +957,15 @@ wm_web_set_cookie(struct wm_web *w, const char *name, const char *value,
 
 	if (!plain_name(name))
 		return wm_err_set(err, EX_DATAERR, "bad cookie name");
+	if (path[0] != '/' || strpbrk(path, ";, \t\r\n") != NULL)
+		return wm_err_set(err, EX_DATAERR, "bad cookie path");
 	if ((nerr = cgi_url_escape(max_age == 0 ? "" : value, &esc)) != STATUS_OK)
 		return neo_fail(nerr, EX_TEMPFAIL, "cookie", err);
 	if (max_age >= 0)
 		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
 	header_key("cookie_", name, key, sizeof(key));
-	rc = wm_web_setf(w, key, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
-	    "SameSite=Strict%s", name, esc, age);
+	rc = wm_web_setf(w, key, "Set-Cookie: %s=%s; Path=%s; Secure; HttpOnly; "
+	    "SameSite=Strict%s", name, esc, path, age);
 	free(esc);
 	if (rc == -1)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
@@ -745,6 +1162,20 @@ wm_web_match(const char *pattern, const char *path, long long *args,
 		pattern++;
 	}
 	return *path == '\0';
+}
+
+const struct wm_route *
+wm_web_route(struct wm_web *w, const struct wm_route *routes)
+{
+	const char *method = wm_web_method(w), *path = wm_web_path(w);
+	const struct wm_route *r;
+	long long args[4];
+
+	for (r = routes; r->pattern != NULL; r++)
+		if (wm_web_match(r->pattern, path, args, 4) &&
+		    (r->method == NULL || strcmp(r->method, method) == 0))
+			return r;
+	return NULL;
 }
 
 int

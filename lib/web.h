@@ -27,6 +27,12 @@ struct wm_web;
 
 /* CGI I/O on stdin/stdout and this process environment (call once in main). */
 void	 wm_web_std_io(int argc, char **argv, char **envp);
+/*
+ * Any other source of requests (tests): like cgiwrap_init_emu, but the body
+ * is read by wm_web_parse and ClearSilver only sees the checked copy.
+ */
+void	 wm_web_io(READ_FUNC, WRITEF_FUNC, WRITE_FUNC, GETENV_FUNC, PUTENV_FUNC,
+	    ITERENV_FUNC);
 
 /*
  * FastCGI (libfcgi).  wm_web_fcgi() is 1 when the web server started this
@@ -47,6 +53,25 @@ int	 wm_web_fcgi_finish(void);
  * lost as they would be if the process exited.  Returns only on failure.
  */
 void	 wm_web_fcgi_restart(char **argv);
+/*
+ * The life of a web program, shared by portal.cgi and admin.cgi: as a plain
+ * CGI, serve one request; as a FastCGI application, serve requests until
+ * the server closes the socket, then close; after requests_max requests
+ * (lowered by the environment variable requests_env, for tests) or a heap
+ * past WM_WEB_HEAP_MAX, close and start afresh in place.  serve answers
+ * one request and forgets it; close releases what stays between requests.
+ */
+struct wm_web_app {
+	const char	*requests_env;	/* "WM_PORTAL_REQUESTS" */
+	long		 requests_max;	/* 10000 */
+	void		(*serve)(void *ctx);
+	void		(*close)(void *ctx);
+	void		*ctx;
+	/* May be NULL: work done once the answer has gone (mail to send). */
+	void		(*after)(void *ctx);
+};
+int	 wm_web_main(const struct wm_web_app *, int argc, char **argv,
+	    char **envp);
 /* A bare 500 answer when not even a struct wm_web could be made. */
 void	 wm_web_fatal(void);
 
@@ -56,9 +81,37 @@ void	 wm_web_fatal(void);
  */
 struct wm_web *wm_web_new(const char *templates_dir, struct wm_err *);
 /*
- * Reads the body (forms, uploads) of up to max_body bytes; a larger body
- * fails with EX_DATAERR before a byte is read (answer 413).
+ * What one request may carry, checked before ClearSilver's parser sees a
+ * byte of it (its form parser is quadratic in repeated names, and it keeps
+ * multipart state in statics across requests).
  */
+struct wm_web_limits {
+	size_t	max_body;	/* bytes of the body */
+	size_t	max_fields;	/* form fields, query string and body together */
+	int	uploads;	/* multipart/form-data accepted */
+};
+#define WM_WEB_MAX_FIELDS	256	/* on any page, also after login */
+#define WM_WEB_MAX_COOKIES	32
+/* Before login: a login, code or reset form, nothing more. */
+#define WM_WEB_ANON_BODY	4096
+#define WM_WEB_ANON_FIELDS	16
+/* After login, pages without uploads. */
+#define WM_WEB_FORM_BODY	(256L * 1024)
+#define WM_WEB_MULTIPART	"multipart/form-data"
+#define WM_WEB_BOUNDARY_LEN	48
+/*
+ * Reads the body (forms, uploads) within the limits and parses it; once per
+ * request.  A body over max_body is refused before a byte is read (413),
+ * multipart where uploads are off (415), a multipart Content-Type without
+ * one valid RFC 2046 boundary, more fields than max_fields (counted by
+ * separators and delimiter lines, not parsed), too many query fields or
+ * cookies (400), methods other than GET, HEAD, POST (405).  A refused request
+ * is answered here; -1 with EX_DATAERR.  ClearSilver only ever reads the
+ * checked copy, with the boundary rewritten to a fresh one of fixed length.
+ */
+int	 wm_web_parse_limits(struct wm_web *, const struct wm_web_limits *,
+	    struct wm_err *);
+/* The same with WM_WEB_MAX_FIELDS and uploads accepted. */
 int	 wm_web_parse(struct wm_web *, size_t max_body, struct wm_err *);
 void	 wm_web_free(struct wm_web *);
 
@@ -99,6 +152,9 @@ void	 wm_web_status(struct wm_web *, int status);
  */
 int	 wm_web_set_cookie(struct wm_web *, const char *name, const char *value,
 	    long max_age, struct wm_err *);
+/* The same for one path only ("/admin"): the browser sends it nowhere else. */
+int	 wm_web_set_cookie_path(struct wm_web *, const char *name,
+	    const char *value, const char *path, long max_age, struct wm_err *);
 
 /* Renders templates_dir/<name> with the layout's variables and sends it. */
 int	 wm_web_render(struct wm_web *, const char *template, struct wm_err *);
@@ -127,7 +183,11 @@ struct wm_route {
 	const char	*method;	/* "GET", "POST"; NULL: both */
 	const char	*pattern;	/* "/msg/#/part/#" */
 	int		(*fn)(struct wm_web *, void *ctx, const long long *args);
+	int		 uploads;	/* takes multipart uploads (after login) */
 };
+
+/* The route matching method and path, NULL when none does. */
+const struct wm_route *wm_web_route(struct wm_web *, const struct wm_route *);
 
 /*
  * Calls the first route matching method and path.  A POST whose CSRF field

@@ -77,7 +77,25 @@ wait_for() {	# wait_for SECONDS COMMAND...: poll until the command succeeds
 
 # Scratch directories live under one root made here, in the test's own shell:
 # scratch() runs inside $(...), where registering a cleanup would be lost.
-_scratch_root=$(mktemp -d /tmp/wmit.XXXXXX)
+# The root is under $TMPDIR (else /tmp); instances in it run Postfix and
+# lighttpd as other users, so every directory above it must be searchable by
+# others (wm-init refuses otherwise); a TMPDIR that is not gets a warning and
+# /tmp instead.
+_searchable() {	# _searchable DIR: DIR and every parent have o+x
+	local d
+	d=$(cd "$1" 2>/dev/null && pwd -P) || return 1
+	while :; do
+		[ "$(( 0$(stat -c %a "$d") & 1 ))" -eq 1 ] || return 1
+		[ "$d" = / ] && return 0
+		d=$(dirname "$d")
+	done
+}
+_tmp=${TMPDIR:-/tmp}
+if ! _searchable "$_tmp"; then
+	echo "# TMPDIR=$_tmp is not searchable by other users (postfix, wm); using /tmp" >&2
+	_tmp=/tmp
+fi
+_scratch_root=$(mktemp -d "$_tmp/wmit.XXXXXX")
 chmod 755 "$_scratch_root"
 on_exit "rm -rf '$_scratch_root'"
 
@@ -100,4 +118,17 @@ outbox = outbox
 EOC
 	: >"$d/wm.db"
 	echo "$d/wm.conf"
+}
+
+stored_original() {	# stored_original DB FILE: the original of a stored maildir file
+	# (what the portal's .eml gives): CR back before each LF where the index
+	# says the mail was stored with Unix line ends.
+	local u lf
+	u=$(basename "$2" | sed 's/:.*//')
+	lf=$(sqlite3 "$1" "SELECT stored_lf FROM messages WHERE file LIKE '%/$u' OR file LIKE '%/$u:%' LIMIT 1")
+	if [ "$lf" = 1 ]; then
+		python3 -c 'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().replace(b"\n", b"\r\n"))' <"$2"
+	else
+		cat "$2"
+	fi
 }

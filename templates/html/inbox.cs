@@ -19,7 +19,7 @@ Storage used: <?cs var:Inbox.used ?> of <?cs var:Inbox.quota ?>
 <tr class="<?cs if:m.unread ?>unread<?cs /if ?>">
 <td><input type="checkbox" name="id" value="<?cs var:m.id ?>" id="sel-<?cs var:m.id ?>" aria-label="Select message <?cs var:m.subject ?>"></td>
 <td class="from"><?cs var:m.from ?></td>
-<td class="subject"><a href="<?cs var:Page.base ?>/msg/<?cs var:m.id ?>"><?cs if:m.unread ?><span class="visually-hidden">Unread: </span><?cs /if ?><?cs if:m.subject ?><?cs var:m.subject ?><?cs else ?>(no subject)<?cs /if ?></a><?cs if:m.attach ?> <span class="attach" title="Has attachments">[attachment]</span><?cs /if ?></td>
+<td class="subject"><a href="<?cs var:Page.base ?>/msg/<?cs var:m.id ?>"><?cs if:m.unread ?><span class="visually-hidden">Unread: </span><?cs /if ?><?cs if:m.subject ?><?cs var:m.subject ?><?cs else ?>(no subject)<?cs /if ?></a><?cs if:m.attach ?> <span class="attach" title="Has attachments">[attachment]</span><?cs /if ?><?cs if:m.trashed ?> <span class="trashed" title="Marked deleted in another mail program">[marked deleted]</span><?cs /if ?></td>
 <td class="date"><?cs var:m.date ?></td>
 <td class="size"><?cs var:m.size ?></td>
 </tr>

@@ -24,6 +24,8 @@
 from an authenticator app on your phone.</p>
 <form method="post" action="<?cs var:Page.base ?>/settings/totp/begin">
 <input type="hidden" name="csrf" value="<?cs var:Page.csrf ?>">
+<p><label for="current3">Current password</label>
+<input id="current3" name="current" type="password" autocomplete="current-password" required></p>
 <p><button type="submit">Set up two-factor authentication</button></p>
 </form>
 <?cs /if ?>

@@ -262,6 +262,7 @@ describe('two-factor authentication', () => {
 		addUser(inst, 'carol@example.com', GOOD);
 		await login('carol@example.com', GOOD);
 		await page.goto(`${inst.portal}/settings`);
+		await page.locator('#current3').fill(GOOD);
 		await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
 		await page.waitForLoadState();
 		const src = await page.locator('img.qr').getAttribute('src');
@@ -407,7 +408,7 @@ describe('settings', () => {
 			await login('frank@example.com', GOOD);
 			await page.goto(`${inst.portal}/settings`);
 			const change = async (current, pw) => {
-				await page.getByLabel('Current password').fill(current);
+				await page.locator('#current').fill(current);
 				await page.getByLabel('New password', { exact: true }).fill(pw);
 				await page.getByLabel('New password again').fill(pw);
 				await page.getByRole('button', { name: 'Change password' }).click();

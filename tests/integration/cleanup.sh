@@ -3,7 +3,7 @@
 # exactly the mail older than a day goes (one second either side of the
 # boundary), WM-Expires is honoured with auto cleanup off, --dry-run and
 # --json, index rows and maildir files stay in step, and the cron entry runs
-# wm-cleanup every ten minutes as wm.
+# wm-cron every minute as wm, which runs the cleanup every ten minutes.
 source "$(dirname "$0")/../lib.sh"
 
 d=$(scratch)
@@ -71,8 +71,9 @@ check_fails "bad interval is a config error (78)" 78 sh -c \
 
 # The cron entry.
 cron=$TOP/conf/cron.d/wm
-line=$(grep -v '^#' "$cron" | grep wm-cleanup)
-like "$line" '^\*/10 \* \* \* \*[[:space:]]+wm[[:space:]]+wm-cleanup ' "cron runs wm-cleanup every 10 minutes as wm"
+line=$(grep -v '^#' "$cron" | grep wm-cron)
+like "$line" '^\* \* \* \* \*[[:space:]]+wm[[:space:]]+wm-cron -c /etc/wm/wm.conf run' "cron runs wm-cron every minute as wm"
+is "$(wm-prefs get cleanup-cron)" "0 0/10 * * * ?" "wm-cron runs the cleanup every 10 minutes"
 bad=$(grep -vE '^(#|$|[A-Z]+=)' "$cron" | awk 'NF < 7')
 is "$bad" "" "every cron line has five time fields, a user and a command"
 

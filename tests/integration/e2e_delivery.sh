@@ -68,10 +68,10 @@ indexed() {	# indexed ADDRESS N: the index holds at least N mails of ADDRESS
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE mailbox='$1'")" -ge "$2" ]
 }
 
-copies() {	# copies ADDRESS ORIGINAL: how many stored files equal ORIGINAL
+copies() {	# copies ADDRESS ORIGINAL: how many stored mails give back ORIGINAL
 	local n=0 f
 	for f in "$(maildir "$1")"/new/* "$(maildir "$1")"/cur/*; do
-		[ -f "$f" ] && cmp -s "$f" "$2" && n=$((n + 1))
+		[ -f "$f" ] && stored_original "$db" "$f" | cmp -s - "$2" && n=$((n + 1))
 	done
 	echo "$n"
 }
@@ -99,6 +99,7 @@ wait_outbox "$d" 3 60
 for r in bob@customer.example carol@other.example dave@customer.example; do
 	wait_for 30 indexed $r 1
 	is "$(copies $r "$orig")" 1 "$r has the original byte-identical in its maildir"
+	like "$(sqlite3 "$db" "SELECT stored_lf FROM messages WHERE mailbox='$r'")" "^1$" "$r: the CRLF original is stored with LF line ends"
 done
 is "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE folder='inbox'")" 3 "the index lists the mail for each recipient"
 like "$(sqlite3 "$db" "SELECT subject FROM messages WHERE mailbox='bob@customer.example'")" "Ärger mit der Rechnung" "the index holds the decoded subject"
@@ -223,7 +224,7 @@ done
 wait_for 300 queue_empty
 is "$?" 0 "corpus: the queue drains (every message handled)"
 want=$(for f in "$CORPUS"/*; do case $f in *.md|*.json) continue;; esac; sha256sum <"$f"; done | sort -u | wc -l)
-have=$(for f in "$(maildir corpus@customer.example)"/new/*; do sha256sum <"$f"; done | sort -u)
+have=$(for f in "$(maildir corpus@customer.example)"/new/*; do stored_original "$db" "$f" | sha256sum; done | sort -u)
 is "$(printf '%s\n' "$have" | wc -l)" "$want" "corpus: all $n messages ($want distinct) delivered"
 missing=0
 for f in "$CORPUS"/*; do

@@ -216,8 +216,17 @@ for u in "${users[@]}"; do
 		[ -f "$f" ] && echo "$u $(sha256sum <"$f" | cut -c1-64)"
 	done
 done | sort >"$W/have"
+# As the maildir holds it: an original whose lines all end in CRLF is stored
+# with LF line ends (the Unix maildir convention).
+stored_form() {
+	python3 -c 'import sys
+b = sys.stdin.buffer.read()
+lines = b.split(b"\n")
+crlf = len(lines) > 1 and all(l.endswith(b"\r") and b"\r" not in l[:-1] for l in lines[:-1]) and b"\r" not in lines[-1]
+sys.stdout.buffer.write(b.replace(b"\r\n", b"\n") if crlf else b)'
+}
 for i in $(seq 1 $N); do
-	h=$(sha256sum <"$W/t/$i.orig" | cut -c1-64)
+	h=$(stored_form <"$W/t/$i.orig" | sha256sum | cut -c1-64)
 	while read -r r; do echo "$r $h"; done <"$W/t/$i.rcpt"
 done | sort >"$W/want"
 lost=$(comm -23 <(sort -u "$W/want") <(sort -u "$W/have") | wc -l)

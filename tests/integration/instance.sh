@@ -138,7 +138,8 @@ like "$main" "inet_interfaces = 127.0.0.1" "Postfix listens on loopback only"
 like "$main" "transport_maps = inline:\{ webmail@webmail.local=wmdeliver: \}" \
     "the relay recipient goes to the wmdeliver pipe"
 like "$main" "wmdeliver_destination_recipient_limit = 1" "one recipient per wm-deliver run"
-like "$main" "message_size_limit = 104857600" "a 50 MB tunnel fits"
+like "$(postconf -c "$inst/postfix" -P "$(sed -n 's/^smtp = //p' "$inst/wm.conf")/inet/message_size_limit")" \
+    "= 104857600$" "a 50 MB tunnel fits the SMTP listener (before-filter limit)"
 like "$main" "relayhost = *$" "without capture, outbound mail goes to the relay hosts"
 like "$(postconf -c "$inst/postfix" -M wmdeliver/unix 2>&1)" \
     "user=wm argv=$(cd "$BIN" && pwd -P)/wm-deliver -c $inst/wm.conf --sender \\\$\{sender\} --recipient \\\$\{recipient\}" \
@@ -190,8 +191,11 @@ check_fails "a directory with a blank is refused" 64 "$BIN/wm-init" "$top/with b
 # The production samples in conf/.
 like "$("$BIN/wm-ctl" -c "$TOP/conf/wm.conf" status --json 2>&1)" '"sink": "disabled"' \
     "conf/wm.conf is a valid wm.conf"
-for f in postfix/main.cf.fragment postfix/master.cf.fragment lighttpd.conf \
+for f in postfix/main.cf.fragment postfix/master.cf.fragment \
     systemd/wm-lighttpd.service systemd/wm-instance@.service sudoers.d/wm; do
 	[ -s "$TOP/conf/$f" ] && ok "conf/$f exists" || not_ok "conf/$f exists"
 done
+# Production's lighttpd.conf is generated from conf/wm.conf, as make install does.
+like "$(cd "$TOP" && "$BIN/wm-init" -c conf/wm.conf --lighttpd-conf)" \
+    'server.port = 443' "production's lighttpd.conf comes from wm-init --lighttpd-conf"
 done_testing

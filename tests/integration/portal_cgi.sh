@@ -133,7 +133,10 @@ cgi_raw() {
 	    HTTP_COOKIE="$COOKIE" REMOTE_ADDR=127.0.0.1 "$CGIBIN" </dev/null
 }
 cgi_raw "/portal/msg/$mid/eml" | python3 -c 'import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[d.index(b"\r\n\r\n") + 4:])' >"$D/got.eml"
-check "the .eml download is the stored file byte for byte" cmp "$D/got.eml" "$box/new/m5"
+# Opening marked it read the maildir way: the file is cur/m5:2,S now.
+is "$(sqlite3 "$D/wm.db" "SELECT file FROM messages WHERE id = $mid")" "cur/m5:2,S" \
+    "the read mark is the standard maildir flag"
+check "the .eml download is the original byte for byte" cmp "$D/got.eml" "$box/cur/m5:2,S"
 out=$(cgi GET "/portal/msg/$mid/eml")
 like "$(printf '%s\n' "$out" | header Content-Disposition)" "^attachment; filename=\"Message 5\.eml\"; filename\*=UTF-8''Message%205\.eml" \
     "the .eml has a download name, spaces kept"

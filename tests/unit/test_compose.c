@@ -463,12 +463,14 @@ START_TEST(test_send_applies_max_attachment_size_setting)
 	struct wm_compose *c = reply_to(original, 0);
 	struct wm_err err;
 	char data[2000] = { 0 };
+	long long max;
 
 	ck_assert_int_eq(wm_compose_attach(c, "x.bin", NULL, data, sizeof(data),
 	    &err), 0);
 	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL,
 	    "max-attachment-size", "1000", &err), 0);
-	ck_assert_int_eq(wm_compose_max_attachment(db, USER), 1000);
+	ck_assert_int_eq(wm_compose_max_attachment(db, USER, &max, &err), 0);
+	ck_assert_int_eq(max, 1000);
 	ck_assert_int_eq(wm_compose_send(cfg, db, c, NULL, &err), -1);
 	ck_assert_int_eq(err.code, EX_DATAERR);
 	ck_assert_msg(strstr(err.msg, "x.bin") != NULL, "%s", err.msg);
@@ -494,6 +496,43 @@ START_TEST(test_new_mail_needs_compose_allowed)
 }
 END_TEST
 
+/* M4: without compose-allowed a reply reaches only the mail's own people. */
+START_TEST(test_reply_goes_only_to_the_mail_answered)
+{
+	struct wm_compose *c = reply_to(original, 0);
+	struct wm_err err;
+
+	ck_assert_int_eq(wm_compose_set_to(c, "mallory@evil.example", &err), 0);
+	ck_assert_int_eq(wm_compose_send(cfg, db, c, NULL, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOPERM);
+	ck_assert_msg(strstr(err.msg, "mallory@evil.example") != NULL, "%s",
+	    err.msg);
+	/* A plain reply is to the sender: the other recipients need reply-all. */
+	ck_assert_int_eq(wm_compose_set_to(c, "alice@corp.example", &err), 0);
+	ck_assert_int_eq(wm_compose_set_cc(c, "carol@other.example", &err), 0);
+	ck_assert_int_eq(wm_compose_send(cfg, db, c, NULL, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOPERM);
+	ck_assert_int_eq(wm_compose_set_cc(c, "", &err), 0);
+	ck_assert_msg(wm_compose_send(cfg, db, c, NULL, &err) == 0, "%s", err.msg);
+	wm_compose_free(c);
+	c = reply_to(original, 1);
+	ck_assert_int_eq(wm_compose_set_cc(c, "carol@other.example, "
+	    "mallory@evil.example", &err), 0);
+	ck_assert_int_eq(wm_compose_send(cfg, db, c, NULL, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOPERM);
+	ck_assert_int_eq(wm_compose_set_cc(c, "carol@other.example", &err), 0);
+	ck_assert_msg(wm_compose_send(cfg, db, c, NULL, &err) == 0, "%s", err.msg);
+	wm_compose_free(c);
+	/* With compose-allowed the form's recipients stand. */
+	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_GLOBAL, NULL, "compose-allowed",
+	    "yes", &err), 0);
+	c = reply_to(original, 0);
+	ck_assert_int_eq(wm_compose_set_to(c, "erin@elsewhere.example", &err), 0);
+	ck_assert_msg(wm_compose_send(cfg, db, c, NULL, &err) == 0, "%s", err.msg);
+	wm_compose_free(c);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -513,5 +552,6 @@ wm_test_suite(void)
 	WM_TEST_F(s, test_send_failure_keeps_nothing, setup, teardown);
 	WM_TEST_F(s, test_send_applies_max_attachment_size_setting, setup, teardown);
 	WM_TEST_F(s, test_new_mail_needs_compose_allowed, setup, teardown);
+	WM_TEST_F(s, test_reply_goes_only_to_the_mail_answered, setup, teardown);
 	return s;
 }

@@ -26,6 +26,7 @@
 #include "prefs.h"
 #include "tunnel.h"
 #include "util.h"
+#include "view.h"
 #include "testutil.h"
 #include "pkifix.h"
 
@@ -238,6 +239,29 @@ outbox_mentions(const char *what)
 	return fix_sh("grep -qs -- '%s' %s/outbox/*", what, dir) == 0;
 }
 
+/*
+ * The original as the portal serves it (.eml): the stored file has LF line
+ * ends when the original had CRLF throughout, and the index says so.
+ */
+static void
+assert_original(const struct wm_message *m, const struct wm_buf *stored,
+    const void *want, size_t len)
+{
+	struct wm_view *view;
+	struct wm_err err;
+	const void *raw;
+	size_t rlen;
+
+	ck_assert_int_eq(m->stored_lf, 1);
+	ck_assert(memchr(stored->data, '\r', stored->len) == NULL);
+	view = wm_view_open_message(wm_config_path(cfg, "mail"), m, &err);
+	ck_assert_msg(view != NULL, "%s", err.msg);
+	raw = wm_view_raw(view, &rlen);
+	ck_assert_uint_eq(rlen, len);
+	ck_assert(memcmp(raw, want, len) == 0);
+	wm_view_free(view);
+}
+
 static void
 assert_stored_exactly(const char *addr)
 {
@@ -253,13 +277,13 @@ assert_stored_exactly(const char *addr)
 	box = wm_mailbox_path(wm_config_path(cfg, "mail"), addr);
 	path = wm_asprintf("%s/%s", box, v[0]->file);
 	fix_read(path, &b);
-	ck_assert_uint_eq(b.len, sizeof(original) - 1);
-	ck_assert(memcmp(b.data, original, b.len) == 0);
+	assert_original(v[0], &b, original, sizeof(original) - 1);
 	ck_assert_str_eq(v[0]->subject, "quarterly figures");
 	ck_assert_str_eq(v[0]->envelope_sender, "alice@corp.example");
 	ck_assert_int_eq(v[0]->read_receipt, 1);
 	ck_assert_int_eq(v[0]->expires, 1801353600);
-	ck_assert_int_eq(v[0]->size, (long long)sizeof(original) - 1);
+	/* The size indexed is what the maildir holds, so quota agrees with it. */
+	ck_assert_int_eq(v[0]->size, (long long)b.len);
 	ck_assert_str_eq(v[0]->message_id, "q1@corp.example");
 	wm_buf_free(&b);
 	free(path);
@@ -455,6 +479,24 @@ START_TEST(test_missing_relay_key_is_tempfail)
 }
 END_TEST
 
+/* A quota that cannot be read defers: it never means "unlimited". */
+START_TEST(test_unreadable_quota_defers)
+{
+	struct wm_buf mail;
+	struct wm_err err;
+
+	ck_assert_int_eq(wm_pref_set(db, WM_SCOPE_USER, "bob@customer.example",
+	    "quota", "10", &err), 0);
+	ck_assert_int_eq(wm_db_exec(db, "UPDATE properties SET value = 'broken'"
+	    " WHERE name = 'quota'", &err), 0);
+	tunnel("gw", three, &mail);
+	ck_assert_int_eq(deliver(&mail, &err), -1);
+	ck_assert_int_eq(err.code, EX_TEMPFAIL);
+	ck_assert_int_eq(stored("bob@customer.example"), 0);
+	wm_buf_free(&mail);
+}
+END_TEST
+
 START_TEST(test_empty_input_is_refused_without_postmaster)
 {
 	struct wm_err err;
@@ -585,8 +627,7 @@ assert_big_stored(const struct wm_buf *orig)
 	box = wm_mailbox_path(wm_config_path(cfg, "mail"), "big@customer.example");
 	path = wm_asprintf("%s/%s", box, v[0]->file);
 	fix_read(path, &b);
-	ck_assert_uint_eq(b.len, orig->len);
-	ck_assert(memcmp(b.data, orig->data, b.len) == 0);
+	assert_original(v[0], &b, orig->data, orig->len);
 	wm_buf_free(&b);
 	free(path);
 	free(box);
@@ -676,6 +717,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_failed_notification_keeps_mail_and_notice);
 	tcase_add_test(tc, test_unwritable_mail_dir_is_tempfail_and_nothing_indexed);
 	tcase_add_test(tc, test_missing_relay_key_is_tempfail);
+	tcase_add_test(tc, test_unreadable_quota_defers);
 	tcase_add_test(tc, test_empty_input_is_refused_without_postmaster);
 	tcase_add_test(tc, test_delivery_key_depends_on_mail_and_recipient);
 	tcase_add_test(tc, test_own_system_mail_is_not_processed_again);

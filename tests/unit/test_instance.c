@@ -253,7 +253,7 @@ START_TEST(test_postfix_config_routes_the_relay_recipient_to_the_pipe)
 	struct wm_config *c = scratch_config(dir, 1);
 	struct wm_err err;
 
-	ck_assert_msg(wm_instance_write_postfix(c, "relay@box.example", &err) == 0,
+	ck_assert_msg(wm_instance_write_postfix(c, NULL, "relay@box.example", &err) == 0,
 	    "%s", err.msg);
 	p = wm_asprintf("%s/postfix/main.cf", dir);
 	main_cf = slurp(p);
@@ -298,7 +298,7 @@ START_TEST(test_postfix_config_without_capture_relays_normally)
 	struct wm_err err;
 	struct stat st;
 
-	ck_assert_msg(wm_instance_write_postfix(c, "webmail@webmail.local", &err) == 0,
+	ck_assert_msg(wm_instance_write_postfix(c, NULL, "webmail@webmail.local", &err) == 0,
 	    "%s", err.msg);
 	p = wm_asprintf("%s/postfix/main.cf", dir);
 	main_cf = slurp(p);

@@ -390,6 +390,119 @@ START_TEST(test_mailbox_file_names_checked)
 }
 END_TEST
 
+/* CRLF throughout: LF on disk; anything mixed or bare: as it came. */
+START_TEST(test_mailbox_crlf_detection)
+{
+	static const struct { const char *s; int want; } cases[] = {
+		{ "a\r\nb\r\n", 1 },
+		{ "a\r\nno final line end", 1 },
+		{ "a\r\n\r\nbody", 1 },
+		{ "a\nb\n", 0 },
+		{ "a\r\nb\n", 0 },
+		{ "a\r\nb\rc\r\n", 0 },
+		{ "a\r\n\r", 0 },
+		{ "a\r\r\n", 0 },
+		{ "\n", 0 },
+		{ "no line end at all", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(wm_mailbox_crlf_only(cases[i].s, strlen(cases[i].s)) ==
+		    cases[i].want, "case %zu", i);
+}
+END_TEST
+
+static void
+read_stored(const char *root, const char *file, struct wm_buf *b)
+{
+	struct wm_err err;
+	char *path = wm_mailbox_path(root, "bob@example.com");
+	char *full = wm_asprintf("%s/%s", path, file);
+
+	wm_buf_init(b);
+	ck_assert_int_eq(wm_read_file(full, 1 << 26, b, &err), 0);
+	free(full);
+	free(path);
+}
+
+START_TEST(test_mailbox_store_unix_roundtrips)
+{
+	char *root = wm_test_tmpdir(), *file = NULL;
+	const char crlf[] = "From: a@b\r\nSubject: hi\r\n\r\nbody\r\nend";
+	const char mixed[] = "From: a@b\nSubject: hi\r\n\r\nbody\n";
+	struct wm_buf b, back;
+	struct wm_err err;
+	int lf = -1;
+
+	ck_assert_int_eq(wm_mailbox_store_unix(root, "bob@example.com", crlf,
+	    sizeof(crlf) - 1, &file, &lf, &err), 0);
+	ck_assert_int_eq(lf, 1);
+	read_stored(root, file, &b);
+	ck_assert_str_eq(b.data, "From: a@b\nSubject: hi\n\nbody\nend");
+	wm_buf_init(&back);
+	ck_assert_int_eq(wm_mailbox_restore_crlf(b.data, b.len, &back), 0);
+	ck_assert_uint_eq(back.len, sizeof(crlf) - 1);
+	ck_assert(memcmp(back.data, crlf, back.len) == 0);
+	wm_buf_free(&b);
+	wm_buf_free(&back);
+	free(file);
+	ck_assert_int_eq(wm_mailbox_store_unix(root, "bob@example.com", mixed,
+	    sizeof(mixed) - 1, &file, &lf, &err), 0);
+	ck_assert_int_eq(lf, 0);
+	read_stored(root, file, &b);
+	ck_assert_uint_eq(b.len, sizeof(mixed) - 1);
+	ck_assert(memcmp(b.data, mixed, b.len) == 0);
+	wm_buf_free(&b);
+	free(file);
+	wm_test_rmdir(root);
+}
+END_TEST
+
+/* What Dovecot does to a file: the index's name still finds it. */
+START_TEST(test_mailbox_locate_follows_moves_and_flags)
+{
+	char *root = wm_test_tmpdir(), *file = NULL, *now, *flagged, *path, *a, *b;
+	struct wm_err err;
+
+	ck_assert_int_eq(wm_mailbox_store(root, "bob@example.com", "x\n", 2,
+	    &file, &err), 0);
+	now = wm_mailbox_locate(root, "bob@example.com", file, &err);
+	ck_assert_str_eq(now, file);
+	free(now);
+	path = wm_mailbox_path(root, "bob@example.com");
+	a = wm_asprintf("%s/%s", path, file);
+	b = wm_asprintf("%s/cur/%s:2,RS", path, file + 4);
+	ck_assert_int_eq(rename(a, b), 0);
+	now = wm_mailbox_locate(root, "bob@example.com", file, &err);
+	ck_assert_ptr_nonnull(now);
+	ck_assert_str_eq(now + 4, strrchr(b, '/') + 1);
+	ck_assert(wm_mailbox_has_flag(now, 'S') && wm_mailbox_has_flag(now, 'R'));
+	ck_assert(!wm_mailbox_has_flag(now, 'T'));
+	/* Flags stay in ASCII order; the portal's mark is the standard S. */
+	ck_assert_int_eq(wm_mailbox_set_flag(root, "bob@example.com", file, 'T', 1,
+	    &flagged, &err), 0);
+	ck_assert_str_eq(wm_mailbox_flags(flagged), "RST");
+	ck_assert_int_eq(strncmp(flagged, "cur/", 4), 0);
+	free(now);
+	now = wm_mailbox_locate(root, "bob@example.com", "new/none", &err);
+	ck_assert_ptr_null(now);
+	ck_assert_int_eq(err.code, EX_NOINPUT);
+	/* Removing by the old name removes the moved file. */
+	ck_assert_int_eq(wm_mailbox_remove(root, "bob@example.com", file, &err), 0);
+	ck_assert_int_eq(wm_mailbox_usage(root, "bob@example.com"), 0);
+	ck_assert_int_eq(wm_mailbox_remove(root, "bob@example.com", file, &err), -1);
+	ck_assert_int_eq(err.code, EX_NOINPUT);
+	free(flagged);
+	free(file);
+	free(a);
+	free(b);
+	free(path);
+	wm_test_rmdir(root);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -408,5 +521,8 @@ wm_test_suite(void)
 	WM_TEST(s, test_mailbox_foreach_lists_decodable_directories);
 	WM_TEST(s, test_mailbox_sent_folder_apart_for_stock_readers);
 	WM_TEST(s, test_mailbox_file_names_checked);
+	WM_TEST(s, test_mailbox_crlf_detection);
+	WM_TEST(s, test_mailbox_store_unix_roundtrips);
+	WM_TEST(s, test_mailbox_locate_follows_moves_and_flags);
 	return s;
 }

@@ -80,6 +80,28 @@ set_fails(enum wm_scope scope, const char *owner, const char *name,
 	ck_assert_msg(err.msg[0] != '\0', "empty message");
 }
 
+static long long
+num(const char *address, const char *name)
+{
+	struct wm_err err;
+	long long n = -1;
+
+	ck_assert_msg(wm_pref_user_num(db, address, name, &n, &err) == 0, "%s: %s",
+	    name, err.msg);
+	return n;
+}
+
+static int
+flag(const char *address, const char *name)
+{
+	struct wm_err err;
+	int b = -1;
+
+	ck_assert_msg(wm_pref_user_bool(db, address, name, &b, &err) == 0,
+	    "%s: %s", name, err.msg);
+	return b;
+}
+
 START_TEST(test_quota_inherits_domain)
 {
 	struct wm_err err;
@@ -97,8 +119,7 @@ START_TEST(test_quota_inherits_domain)
 	    WM_SCOPE_DOMAIN);
 	expect(WM_SCOPE_USER, "carol@other.example", "quota", "1073741824",
 	    WM_SCOPE_GLOBAL);
-	ck_assert_int_eq(wm_pref_user_num(db, "bob@example.com", "quota", -1),
-	    2147483648LL);
+	ck_assert_int_eq(num("bob@example.com", "quota"), 2147483648LL);
 
 	set_ok(WM_SCOPE_USER, "bob@example.com", "quota", "512M");
 	expect(WM_SCOPE_USER, "bob@example.com", "quota", "536870912",
@@ -154,14 +175,15 @@ START_TEST(test_global_only_refuses_domain_and_user_scope)
 	set_ok(WM_SCOPE_DOMAIN, "example.com", "login-allowed", "no");
 	set_ok(WM_SCOPE_USER, "bob@example.com", "min-password-strength", "20");
 	set_ok(WM_SCOPE_USER, "bob@example.com", "custom-2", "x");
-	ck_assert(!wm_pref_user_bool(db, "bob@example.com", "login-allowed"));
-	ck_assert(wm_pref_user_bool(db, "bob@other.example", "login-allowed"));
+	ck_assert(!flag("bob@example.com", "login-allowed"));
+	ck_assert(flag("bob@other.example", "login-allowed"));
 }
 END_TEST
 
 START_TEST(test_unknown_setting)
 {
 	struct wm_err err;
+	long long n;
 
 	set_fails(WM_SCOPE_GLOBAL, NULL, "quotas", "1G", EX_USAGE);
 	ck_assert_ptr_null(wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "no-such",
@@ -172,7 +194,8 @@ START_TEST(test_unknown_setting)
 	    &err), -1);
 	ck_assert_int_eq(err.code, EX_USAGE);
 	ck_assert_ptr_null(wm_pref_find("Quota"));
-	ck_assert_int_eq(wm_pref_user_num(db, NULL, "no-such", 7), 7);
+	ck_assert_int_eq(wm_pref_user_num(db, NULL, "no-such", &n, &err), -1);
+	ck_assert_int_eq(err.code, EX_USAGE);
 }
 END_TEST
 
@@ -196,8 +219,8 @@ START_TEST(test_bad_values)
 	set_fails(WM_SCOPE_GLOBAL, NULL, "signup-link-validity", "0", EX_DATAERR);
 	set_fails(WM_SCOPE_GLOBAL, NULL, "signup-link-validity", "5h", EX_DATAERR);
 	set_ok(WM_SCOPE_GLOBAL, NULL, "password-reset-link-validity", "60");
-	ck_assert_int_eq(wm_pref_user_num(db, "a@b.example",
-	    "password-reset-link-validity", -1), 3600);
+	ck_assert_int_eq(num("a@b.example", "password-reset-link-validity"),
+	    3600);
 	/* intervals */
 	set_fails(WM_SCOPE_GLOBAL, NULL, "cleanup-interval", "2 weeks", EX_DATAERR);
 	set_fails(WM_SCOPE_GLOBAL, NULL, "cleanup-interval", "0d", EX_DATAERR);
@@ -266,8 +289,7 @@ START_TEST(test_interval_parsing)
 	for (i = 0; bad[i] != NULL; i++)
 		ck_assert_msg(wm_parse_interval(bad[i], &s) == -1, "accepted \"%s\"",
 		    bad[i]);
-	ck_assert_int_eq(wm_pref_user_num(db, NULL, "cleanup-interval", -1),
-	    1209600);
+	ck_assert_int_eq(num(NULL, "cleanup-interval"), 1209600);
 }
 END_TEST
 
@@ -293,8 +315,7 @@ START_TEST(test_size_parsing)
 	for (i = 0; bad[i] != NULL; i++)
 		ck_assert_msg(wm_parse_size(bad[i], &b) == -1, "accepted \"%s\"",
 		    bad[i]);
-	ck_assert_int_eq(wm_pref_user_num(db, NULL, "max-attachment-size", -1),
-	    10485760);
+	ck_assert_int_eq(num(NULL, "max-attachment-size"), 10485760);
 }
 END_TEST
 
@@ -443,6 +464,26 @@ START_TEST(test_unset_owner_removes_user_settings)
 }
 END_TEST
 
+/* A table that cannot be read: an error, never the built-in "yes" or 0. */
+START_TEST(test_lookup_error_is_not_the_default)
+{
+	struct wm_err err;
+	long long n = 7;
+	int b = 7;
+
+	ck_assert_int_eq(wm_db_exec(db, "ALTER TABLE properties RENAME TO gone",
+	    &err), 0);
+	ck_assert_int_eq(wm_pref_user_bool(db, "bob@example.com",
+	    "login-allowed", &b, &err), -1);
+	ck_assert_int_eq(err.code, EX_TEMPFAIL);
+	ck_assert_int_eq(b, 7);
+	ck_assert_int_eq(wm_pref_user_num(db, "bob@example.com", "quota", &n,
+	    &err), -1);
+	ck_assert_int_eq(err.code, EX_TEMPFAIL);
+	ck_assert_int_eq(n, 7);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -460,5 +501,6 @@ wm_test_suite(void)
 	WM_TEST_F(s, test_audited_set_hides_secret, setup, teardown);
 	WM_TEST_F(s, test_every_default_is_valid, setup, teardown);
 	WM_TEST_F(s, test_unset_owner_removes_user_settings, setup, teardown);
+	WM_TEST_F(s, test_lookup_error_is_not_the_default, setup, teardown);
 	return s;
 }

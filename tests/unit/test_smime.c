@@ -113,7 +113,7 @@ open_it(const struct wm_buf *mail, const char *relay, const char *root,
 	keys_of(&k, relay, NULL);
 	wm_buf_init(&plain);
 	wm_buf_init(content);
-	rc = wm_smime_decrypt(mail->data, mail->len, k.v, k.n, &plain, err);
+	rc = wm_smime_decrypt(mail->data, mail->len, k.v, k.n, 0, &plain, err);
 	keys_free(&k);
 	if (rc == -1) {
 		wm_buf_free(&plain);
@@ -181,7 +181,7 @@ START_TEST(test_decrypts_with_the_matching_one_of_several_keys)
 	seal(original, sizeof(original) - 1, "gw", 0, "relay", &mail);
 	keys_of(&k, "other", "relay");
 	wm_buf_init(&plain);
-	ck_assert_msg(wm_smime_decrypt(mail.data, mail.len, k.v, k.n, &plain,
+	ck_assert_msg(wm_smime_decrypt(mail.data, mail.len, k.v, k.n, 0, &plain,
 	    &err) == 0, "%s", err.msg);
 	ck_assert_uint_gt(plain.len, 0);
 	keys_free(&k);

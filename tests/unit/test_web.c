@@ -110,7 +110,7 @@ setup(void)
 
 	memset(&req, 0, sizeof(req));
 	wm_buf_init(&req.out);
-	cgiwrap_init_emu(NULL, f_read, f_writef, f_write, f_getenv, f_putenv,
+	wm_web_io(f_read, f_writef, f_write, f_getenv, f_putenv,
 	    f_iterenv);
 	tdir = wm_test_tmpdir();
 	path = wm_asprintf("%s/error.cs", tdir);

@@ -1,0 +1,29 @@
+/*
+ * outbound.h - the one door for mail the box sends: every mail libwm
+ * submits (notifications, sign-up and reset mails, read receipts, reports,
+ * mail users write in the portal) goes through wm_outbound_submit, which
+ * adds the post-processing header of the header-external setting (guide
+ * 6.1) and hands the mail to Postfix's sendmail (wm_sendmail).
+ */
+#ifndef WM_OUTBOUND_H
+#define WM_OUTBOUND_H
+
+#include <stddef.h>
+
+struct wm_config;
+struct wm_db;
+struct wm_err;
+
+/*
+ * Submits mail (an RFC 5322 message with LF line ends) from sender to
+ * recipients.  Every recipient is outside the box (it stores nothing it
+ * sends), so header-external, when set, is added as the first header line.
+ * A failed lookup of the setting, or a value that is no single header line
+ * or names a header the box owns (X-WM-...), fails the submission
+ * (EX_TEMPFAIL / EX_CONFIG): nothing is sent without it.
+ */
+int	 wm_outbound_submit(struct wm_config *, struct wm_db *,
+	    const char *sender, const char *const *recipients,
+	    const void *mail, size_t len, struct wm_err *);
+
+#endif

@@ -1,0 +1,1 @@
+<?cs if:Paging.after ?><p class="paging"><a rel="next" href="<?cs var:Page.base ?><?cs var:List.path ?>?q=<?cs var:url_escape(Search.q) ?>&amp;after=<?cs var:Paging.after ?>">next page</a></p><?cs /if ?>
