@@ -43,7 +43,7 @@ static const char usage[] =
     "\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
     "         --socket PATH            default: [paths] lmtp\n"
-    "         --workers N              processes serving connections (2)\n"
+    "         --workers N              processes serving connections (8)\n"
     "         -v, --verbose, -h, --help, --version\n";
 
 static volatile int stop;
@@ -79,7 +79,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct wm_cli cli;
 	struct wm_err err;
-	int ch, workers = 2;
+	int ch, workers = 8;
 
 	wm_cli_init(&cli, "wm-lmtpd", usage);
 	while ((ch = getopt_long(argc, argv, WM_CLI_SHORTOPTS, longopts,
