@@ -47,7 +47,13 @@ static const int refused[] = {
 static int
 confine(const struct wm_sandbox_limits *lim)
 {
-	struct rlimit cpu = { (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds };
+	/*
+	 * The hard limit a second later: at the soft one the kernel sends
+	 * SIGXCPU (read as a timeout); at an equal hard one it would send
+	 * SIGKILL first, which reads as a crash.
+	 */
+	struct rlimit cpu = { (rlim_t)lim->cpu_seconds,
+	    (rlim_t)lim->cpu_seconds + 1 };
 	struct rlimit mem = { (rlim_t)lim->memory, (rlim_t)lim->memory };
 	struct rlimit none = { 0, 0 };
 	scmp_filter_ctx ctx;
