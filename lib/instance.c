@@ -38,6 +38,7 @@
 #include "db.h"
 #include "err.h"
 #include "instance.h"
+#include "keystore.h"
 #include "pathcheck.h"
 #include "log.h"
 #include "mta.h"
@@ -1009,6 +1010,30 @@ out:
 	return rc;
 }
 
+/* The key store: wm's alone, closed to the web user (keystore.c). */
+static int
+own_keystore(struct ctx *c, const char *db, struct wm_err *err)
+{
+	char *file = wm_keystore_path(db), *dir;
+	int rc;
+
+	if (file == NULL || (dir = wm_strdup(file)) == NULL) {
+		free(file);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	*strrchr(dir, '/') = '\0';
+	rc = give(dir, c->wm.uid, c->wm.gid, c->wm.chown, err);
+	if (rc == 0 && chmod(dir, 0700) == -1)
+		rc = wm_err_set(err, EX_CANTCREAT, "chmod %s: %s", dir,
+		    strerror(errno));
+	if (rc == 0 && wm_path_exists(file) && (give(file, c->wm.uid,
+	    c->wm.gid, c->wm.chown, err) == -1 || chmod(file, 0600) == -1))
+		rc = wm_err_set(err, EX_CANTCREAT, "%s: %s", file, strerror(errno));
+	free(dir);
+	free(file);
+	return rc;
+}
+
 /* The database and its WAL companions belong to wm: wm-deliver writes them. */
 static int
 own_database(struct ctx *c, struct wm_err *err)
@@ -1029,7 +1054,7 @@ own_database(struct ctx *c, struct wm_err *err)
 		}
 		free(p);
 	}
-	return rc;
+	return rc == 0 ? own_keystore(c, db, err) : rc;
 }
 
 /*
