@@ -20,6 +20,8 @@
 #include "admin_pages.h"
 #include "audit.h"
 #include "err.h"
+#include "keystore.h"
+#include "keysvc.h"
 #include "pki.h"
 #include "pkiadmin.h"
 #include "util.h"
@@ -496,13 +498,20 @@ r_p12(struct admin *a, const long long *args)
 
 /* ---- webmail (relay recipient) certificate ---- */
 
-/* The one place the console makes a private key (see the file comment). */
+/*
+ * The one place the console makes a private key (see the file comment).
+ * The web user cannot open the key store: the key service, run as wm,
+ * makes it (keysvc.c).  A console run as wm itself has the store.
+ */
 static int
 create_relay(struct admin *a, const char *email, const char *subject,
     long long *id, struct wm_err *err)
 {
-	return wm_pki_create_relay_cert(a->db, email && *email ? email : NULL,
-	    subject && *subject ? subject : NULL, id, err);
+	email = email && *email ? email : NULL;
+	subject = subject && *subject ? subject : NULL;
+	if (!wm_keystore_attached(a->db))
+		return wm_keysvc_webmail_cert(a->cfg, email, subject, id, err);
+	return wm_pki_create_relay_cert(a->db, email, subject, id, err);
 }
 
 static int

@@ -19,10 +19,12 @@ struct wm_err;
 #define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
 #define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
 #define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
-#define WM_SVC_ALL	0x3f
+#define WM_SVC_KEYS	0x40	/* wm-pki serve, the key service (keysvc.c) */
+#define WM_SVC_ALL	0x7f
 
 /*
- * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim" or "all" -> a
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "keys" or
+ * "all" -> a
  * WM_SVC_ mask; -1 if unknown.
  */
 int	 wm_ctl_parse(const char *name);
