@@ -36,6 +36,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -43,16 +45,36 @@
 #include "keysvc.h"
 #include "log.h"
 #include "pki.h"
+#include "pkiadmin.h"
 #include "util.h"
 
-#define REQ_MAX		4096
+#define HEAD_MAX	4096
+#define REQ_MAX		(17 * 1024 * 1024)	/* a PKCS#12 upload and its lines */
 #define IO_TIMEOUT_S	10
 
+/* A request as the service parsed it: its fields point into the buffer. */
 struct request {
-	char	 op[32];
-	char	 email[320];
-	char	 subject[256];
+	struct wm_keysvc_req	 r;
+	char			*fields[8];
 };
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
 char *
 wm_keysvc_socket(const struct wm_config *cfg)
@@ -80,85 +102,137 @@ set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* One "KEY VALUE" line into its field; unknown keys and CR refused. */
+static const char *const field_names[] = {
+	"op", "email", "subject", "pass", "flags", "years", "days", "id", NULL
+};
+
+/* One "KEY VALUE" line into its field; unknown keys refused. */
 static int
-parse_line(struct request *r, const char *line)
+parse_line(struct request *q, char *line)
 {
-	static const struct { const char *key; size_t off, size; } f[] = {
-		{ "op", offsetof(struct request, op), sizeof(r->op) },
-		{ "email", offsetof(struct request, email), sizeof(r->email) },
-		{ "subject", offsetof(struct request, subject), sizeof(r->subject) },
-	};
-	const char *sp = strchr(line, ' ');
-	size_t i, klen;
+	char *sp = strchr(line, ' ');
+	int i;
 
 	if (sp == NULL || strchr(line, '\r') != NULL)
 		return -1;
-	klen = (size_t)(sp - line);
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strlen(f[i].key) == klen && strncmp(line, f[i].key, klen) == 0) {
-			if (strlen(sp + 1) >= f[i].size)
-				return -1;
-			memcpy((char *)r + f[i].off, sp + 1, strlen(sp + 1) + 1);
+	*sp = '\0';
+	for (i = 0; field_names[i] != NULL; i++)
+		if (strcmp(line, field_names[i]) == 0 && q->fields[i] == NULL) {
+			q->fields[i] = sp + 1;
 			return 0;
 		}
 	return -1;
 }
 
-static int
-parse_request(char *buf, struct request *r)
+static long long
+number(const char *s)
 {
-	char *line, *save = NULL;
+	char *end;
+	long long n;
 
-	memset(r, 0, sizeof(*r));
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		if (parse_line(r, line) == -1)
+	if (s == NULL || *s == '\0')
+		return 0;
+	n = strtoll(s, &end, 10);
+	return *end == '\0' ? n : -1;
+}
+
+/* Header lines, a blank line, then the body (an upload). */
+static int
+parse_request(struct wm_buf *b, struct request *q)
+{
+	char *p = b->data, *nl, *end = b->data + b->len;
+
+	memset(q, 0, sizeof(*q));
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		*nl = '\0';
+		if (*p == '\0') {
+			q->r.body = (unsigned char *)nl + 1;
+			q->r.body_len = (size_t)(end - nl - 1);
+			break;
+		}
+		if (nl - p > HEAD_MAX || parse_line(q, p) == -1)
 			return -1;
+		p = nl + 1;
+	}
+	if (q->fields[0] == NULL)
+		return -1;
+	q->r.op = q->fields[0];
+	q->r.email = q->fields[1] && *q->fields[1] ? q->fields[1] : NULL;
+	q->r.subject = q->fields[2] && *q->fields[2] ? q->fields[2] : NULL;
+	q->r.pass = q->fields[3] && *q->fields[3] ? q->fields[3] : NULL;
+	q->r.flags = (int)number(q->fields[4]);
+	q->r.years = (int)number(q->fields[5]);
+	q->r.days = (int)number(q->fields[6]);
+	q->r.id = number(q->fields[7]);
 	return 0;
 }
 
 static void
-answer(int fd, int code, const char *text)
+answer(int fd, int code, const char *text, const unsigned char *body,
+    size_t len)
 {
 	char line[512];
 	int n = snprintf(line, sizeof(line), "%d %s\n", code, text);
 
-	if (n > 0 && write(fd, line, (size_t)n) != n)
+	if (n > 0 && (write(fd, line, (size_t)n) != n ||
+	    (len > 0 && write_all(fd, body, len) == -1)))
 		wm_log(LOG_WARNING, "key service: answer not sent");
+}
+
+/*
+ * The requests, each the wm_pki call the CLI makes for it; nothing else.
+ * Only export-p12 answers with data: the PKCS#12 the administrator asked
+ * for, under the password given; the relay keys are never exported.
+ */
+static int
+dispatch(struct wm_db *db, const struct wm_keysvc_req *r, long long *id,
+    unsigned char **out, size_t *len, struct wm_err *err)
+{
+	if (strcmp(r->op, "webmail-cert") == 0)
+		return wm_pki_create_relay_cert(db, r->email, r->subject, id, err);
+	if (strcmp(r->op, "import") == 0)
+		return wm_pki_import(db, r->body, r->body_len, r->pass,
+		    r->flags & (WM_PKI_ROOT | WM_PKI_WHITELIST), id, err);
+	if (strcmp(r->op, "ca-create") == 0)
+		return wm_pki_ca_create(db, r->subject, r->years, id, err);
+	if (strcmp(r->op, "ca-issue") == 0)
+		return wm_pki_ca_issue(db, r->subject, r->email, r->days, id, err);
+	if (strcmp(r->op, "export-p12") == 0) {
+		*id = r->id;
+		*out = wm_pki_export_p12(db, r->id, r->pass, len, err);
+		return *out != NULL ? 0 : -1;
+	}
+	return wm_err_set(err, EX_USAGE, "unknown request");
 }
 
 static void
 handle(struct wm_db *db, int fd)
 {
+	unsigned char *out = NULL;
+	struct request q;
 	struct wm_buf b;
 	struct wm_err err;
-	struct request r;
 	char id[32];
-	long long n;
+	size_t len = 0;
+	long long n = 0;
 
 	set_timeouts(fd);
 	wm_buf_init(&b);
 	if (wm_read_fd(fd, REQ_MAX, &b, &err) == -1 || b.data == NULL ||
-	    parse_request(b.data, &r) == -1) {
-		answer(fd, EX_USAGE, "malformed request");
-		wm_buf_free(&b);
-		return;
+	    parse_request(&b, &q) == -1)
+		answer(fd, EX_USAGE, "malformed request", NULL, 0);
+	else if (dispatch(db, &q.r, &n, &out, &len, &err) == -1) {
+		wm_log(LOG_WARNING, "key service: %s: %s", q.r.op, err.msg);
+		answer(fd, err.code, err.msg, NULL, 0);
+	} else {
+		wm_log(LOG_INFO, "key service: %s: certificate %lld", q.r.op, n);
+		snprintf(id, sizeof(id), "%lld", n);
+		answer(fd, 0, id, out, len);
 	}
-	wm_buf_free(&b);
-	if (strcmp(r.op, "webmail-cert") != 0) {
-		answer(fd, EX_USAGE, "unknown request");
-		return;
-	}
-	if (wm_pki_create_relay_cert(db, *r.email ? r.email : NULL,
-	    *r.subject ? r.subject : NULL, &n, &err) == -1) {
-		wm_log(LOG_WARNING, "key service: webmail-cert: %s", err.msg);
-		answer(fd, err.code, err.msg);
-		return;
-	}
-	wm_log(LOG_INFO, "key service: webmail certificate %lld created", n);
-	snprintf(id, sizeof(id), "%lld", n);
-	answer(fd, 0, id);
+	if (out != NULL)
+		OPENSSL_cleanse(out, len);
+	free(out);
+	wm_buf_free_secret(&b);
 }
 
 static int
@@ -225,7 +299,7 @@ wm_keysvc_serve(const struct wm_config *cfg, struct wm_db *db,
 /* --- the client --- */
 
 static int
-call(const struct wm_config *cfg, const char *req, struct wm_buf *out,
+call(const struct wm_config *cfg, const struct wm_buf *req, struct wm_buf *out,
     struct wm_err *err)
 {
 	struct sockaddr_un sa;
@@ -243,7 +317,7 @@ call(const struct wm_config *cfg, const char *req, struct wm_buf *out,
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		wm_err_set(err, EX_UNAVAILABLE, "key service %s: %s", path,
 		    strerror(errno));
-	else if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	else if (write_all(fd, req->data, req->len) == -1 ||
 	    shutdown(fd, SHUT_WR) == -1)
 		wm_err_set(err, EX_TEMPFAIL, "key service: request not sent");
 	else
@@ -253,37 +327,59 @@ call(const struct wm_config *cfg, const char *req, struct wm_buf *out,
 	return rc;
 }
 
+static int
+has_break(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") != NULL;
+}
+
+/* The answer: "CODE TEXT\n" and, for an export, the data after it. */
+static int
+read_answer(struct wm_buf *in, long long *id, struct wm_buf *data,
+    struct wm_err *err)
+{
+	char *end, *nl = in->data ? memchr(in->data, '\n', in->len) : NULL;
+	long code;
+
+	if (nl == NULL)
+		return wm_err_set(err, EX_PROTOCOL, "key service: no answer");
+	*nl = '\0';
+	code = strtol(in->data, &end, 10);
+	if (*end != ' ')
+		return wm_err_set(err, EX_PROTOCOL, "key service: bad answer");
+	if (code != 0)
+		return wm_err_set(err, (int)code, "%s", end + 1);
+	if (id != NULL)
+		*id = strtoll(end + 1, NULL, 10);
+	if (data != NULL && wm_buf_append(data, nl + 1,
+	    in->len - (size_t)(nl + 1 - in->data)) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	return 0;
+}
+
 int
-wm_keysvc_webmail_cert(const struct wm_config *cfg, const char *email,
-    const char *subject, long long *id, struct wm_err *err)
+wm_keysvc_call(const struct wm_config *cfg, const struct wm_keysvc_req *r,
+    long long *id, struct wm_buf *data, struct wm_err *err)
 {
 	struct wm_buf req, out;
-	char *end;
-	long code;
 	int rc = -1;
 
-	if ((email && strpbrk(email, "\r\n")) || (subject && strpbrk(subject,
-	    "\r\n")))
+	if (has_break(r->op) || has_break(r->email) || has_break(r->subject) ||
+	    has_break(r->pass))
 		return wm_err_set(err, EX_DATAERR, "line breaks are not allowed");
 	wm_buf_init(&req);
 	wm_buf_init(&out);
-	wm_buf_printf(&req, "op webmail-cert\nemail %s\nsubject %s\n",
-	    email ? email : "", subject ? subject : "");
+	wm_buf_printf(&req, "op %s\nemail %s\nsubject %s\npass %s\nflags %d\n"
+	    "years %d\ndays %d\nid %lld\n\n", r->op, r->email ? r->email : "",
+	    r->subject ? r->subject : "", r->pass ? r->pass : "", r->flags,
+	    r->years, r->days, r->id);
+	if (r->body_len > 0)
+		wm_buf_append(&req, r->body, r->body_len);
 	if (req.data == NULL)
 		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	else if (call(cfg, req.data, &out, err) == 0) {
-		code = out.data ? strtol(out.data, &end, 10) : -1;
-		if (out.data == NULL || *end != ' ')
-			rc = wm_err_set(err, EX_PROTOCOL, "key service: bad answer");
-		else if (code != 0)
-			rc = wm_err_set(err, (int)code, "%.*s", (int)strcspn(end + 1,
-			    "\n"), end + 1);
-		else if ((*id = strtoll(end + 1, NULL, 10)) > 0)
-			rc = 0;
-		else
-			rc = wm_err_set(err, EX_PROTOCOL, "key service: bad id");
-	}
-	wm_buf_free(&req);
-	wm_buf_free(&out);
+	else if (call(cfg, &req, &out, err) == 0)
+		rc = read_answer(&out, id, data, err);
+	wm_buf_free_secret(&req);
+	wm_buf_free_secret(&out);
 	return rc;
 }

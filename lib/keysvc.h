@@ -6,6 +6,8 @@
 #ifndef WM_KEYSVC_H
 #define WM_KEYSVC_H
 
+#include <stddef.h>
+
 struct wm_config;
 struct wm_db;
 struct wm_err;
@@ -16,11 +18,30 @@ char	*wm_keysvc_socket(const struct wm_config *);
 int	 wm_keysvc_serve(const struct wm_config *, struct wm_db *,
 	    struct wm_err *);
 /*
- * Asks the service for a new webmail relay certificate (email, subject:
- * NULL for the defaults); *id gets its id.  The service's refusal comes
- * back with its exit code (EX_DATAERR for a bad address).
+ * One request, the fields its op needs: "webmail-cert" (email, subject:
+ * NULL for the defaults), "import" (body, pass, flags WM_PKI_ROOT or
+ * WM_PKI_WHITELIST), "ca-create" (subject, years), "ca-issue" (subject,
+ * email, days), "export-p12" (id, pass).
  */
-int	 wm_keysvc_webmail_cert(const struct wm_config *, const char *email,
-	    const char *subject, long long *id, struct wm_err *);
+struct wm_keysvc_req {
+	const char		*op;
+	const char		*email;
+	const char		*subject;
+	const char		*pass;
+	int			 flags, years, days;
+	long long		 id;
+	const unsigned char	*body;
+	size_t			 body_len;
+};
+
+struct wm_buf;
+
+/*
+ * Has the service do r: *id gets the certificate's id, data (when not NULL)
+ * the PKCS#12 of an export.  The service's refusal comes back with its
+ * code and reason (EX_DATAERR for refused input, as the wm_pki call).
+ */
+int	 wm_keysvc_call(const struct wm_config *, const struct wm_keysvc_req *,
+	    long long *id, struct wm_buf *data, struct wm_err *);
 
 #endif

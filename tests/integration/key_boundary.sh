@@ -86,10 +86,47 @@ is "$(sqlite3 "$db" 'SELECT count(*) FROM private_keys WHERE length(pem) > 0')" 
     "and not to the main database"
 like "$(sqlite3 "$db" "SELECT action FROM audit WHERE action = 'pki-relay-create'")" \
     'pki-relay-create' "the creation is audited"
-like "$(cat "$d"/log/keys.log "$d"/log/wm.log 2>/dev/null)" 'key service: webmail certificate [0-9]+ created' \
+like "$(cat "$d"/log/keys.log "$d"/log/wm.log 2>/dev/null)" 'key service: webmail-cert: certificate [0-9]+' \
     "made by the key service"
 
-# The key service answers that one request only.
+wm-pki webmail-cert >"$W/new.pem"
+like "$(openssl x509 -in "$W/new.pem" -noout -ext subjectAltName)" 'relay2@webmail.local' \
+    "the newest relay certificate is the console's"
+
+# The other console operations that need a key go the same way: a local CA,
+# a certificate it issues, that certificate's PKCS#12, and a PKCS#12 upload.
+page_csrf() { curl -sk -b "$jar" "$AD/admin/$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
+post() {	# post PATH PAGE ARGS...: a console POST with PAGE's token; prints code and redirect
+	local path=$1 page=$2
+	shift 2
+	curl -sk -b "$jar" -o "$W/post.out" -w '%{http_code} %{redirect_url}' \
+	    --data-urlencode "csrf=$(page_csrf "$page")" "$@" "$AD/admin/$path"
+}
+like "$(post ca/create ca --data-urlencode 'subject=Boundary CA' --data-urlencode years=5)" \
+    '^303 .*/ca\?done=created$' "the console creates a local CA (key service)"
+res=$(post ca/issue ca --data-urlencode 'subject=Issued One' \
+    --data-urlencode email=one@corp.example --data-urlencode days=30)
+like "$res" '^303 .*/certs/[0-9]+\?issued=1$' "the local CA signs a certificate (key service)"
+issued=$(printf '%s' "$res" | sed 's|.*/certs/||; s|?.*||')
+code=$(curl -sk -b "$jar" -o "$W/one.p12" -w '%{http_code}' \
+    --data-urlencode "csrf=$(page_csrf "certs/$issued")" --data-urlencode password=Export-Pass-55 \
+    "$AD/admin/certs/$issued/p12")
+is "$code" 200 "the console exports the issued certificate as PKCS#12 (key service)"
+like "$(openssl pkcs12 -in "$W/one.p12" -passin pass:Export-Pass-55 -nodes 2>/dev/null)" \
+    'BEGIN PRIVATE KEY' "the PKCS#12 holds its key"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/up.key" -out "$W/up.pem" -days 30 \
+    -subj "/CN=uploaded/emailAddress=up@corp.example" 2>/dev/null
+openssl pkcs12 -export -in "$W/up.pem" -inkey "$W/up.key" -passout pass:Up-Pass-66 -out "$W/up.p12"
+before=$(sqlite3 "$keys/keys.db" 'SELECT count(*) FROM key_pem')
+res=$(curl -sk -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' \
+    -F "csrf=$(page_csrf certs)" -F "password=Up-Pass-66" -F "file=@$W/up.p12" "$AD/admin/certs/import")
+like "$res" '^303 .*/certs\?done=imported$' "the console imports a PKCS#12 with its key (key service)"
+is "$(sqlite3 "$keys/keys.db" 'SELECT count(*) FROM key_pem')" $((before + 1)) \
+    "the uploaded key went to the key store"
+is "$(sqlite3 "$db" 'SELECT count(*) FROM private_keys WHERE length(pem) > 0')" 0 \
+    "still no key PEM in the main database"
+
+# The key service answers those requests only.
 sock=$d/run/keys/keys.sock
 out=$(asweb python3 -c '
 import socket, sys
@@ -104,9 +141,6 @@ except OSError as e: print(e.strerror)' "$sock" 2>&1)
 like "$out" 'Permission denied' "a user outside group wm cannot reach the key service"
 
 # --- a tunnel to the new certificate is delivered by wm-deliver (as wm)
-wm-pki webmail-cert >"$W/new.pem"
-like "$(openssl x509 -in "$W/new.pem" -noout -ext subjectAltName)" 'relay2@webmail.local' \
-    "the newest relay certificate is the console's"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
     -days 30 -subj "/CN=gw gateway/emailAddress=gw@corp.example" \
     -addext "keyUsage=critical,digitalSignature,nonRepudiation" \
