@@ -906,7 +906,7 @@ static const struct {
 	mode_t		 web_mode;
 } dirs[] = {
 	{ "db", 0750, 1, 0770 },	/* SQLite creates -wal and -shm beside the file */
-	{ "mail", 0700, 1, 0700 },
+	{ "mail", 0700, 1, 0770 },	/* the portal reads and files mail */
 	{ "log", 0750, 1, 0770 },
 	{ "run", 0755, 0, 0755 },
 	{ "run/portal", 0700, 1, 0770 },	/* FastCGI socket: lighttpd binds it */

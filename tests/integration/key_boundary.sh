@@ -159,6 +159,9 @@ smtp_send "$smtp" gw@corp.example "$(wm-prefs get relay-recipient)" "$W/tunnel.e
 stored() { [ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE mailbox = 'bob@customer.example'")" -ge 1 ]; }
 if wait_for 60 stored; then
 	ok "the tunnel encrypted to the new certificate is decrypted and stored"
+	f=$(find "$d/mail" -type f -path '*bob=40customer.example/new/*' | head -1)
+	is "$(asweb sh -c 'cat "$1" >/dev/null && echo readable' sh "$f")" readable \
+	    "the stored mail is readable by the web user (group wm), for the portal"
 else
 	not_ok "the tunnel encrypted to the new certificate is decrypted and stored" \
 	    "$(tail -5 "$d/log/wm.log")"
