@@ -6,7 +6,8 @@
 # main database the web programs open holds no private key; the console
 # still makes a webmail certificate, through the key service (wm-pki serve,
 # run as wm by wm-ctl); a tunnel encrypted to that new certificate with
-# stock openssl cms is delivered by wm-deliver, which has the key.
+# stock openssl cms is delivered by wm-deliver, which has the key, and the
+# portal, as wmweb, shows it to its recipient.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/instance.sh"
 
@@ -166,4 +167,17 @@ else
 	not_ok "the tunnel encrypted to the new certificate is decrypted and stored" \
 	    "$(tail -5 "$d/log/wm.log")"
 fi
+
+# --- the portal, as wmweb, serves bob his mail (database and maildir by group)
+P=https://127.0.0.1:$(instance_port "$d" portal)
+"$BIN/wm-user" -c "$conf" add bob@customer.example >/dev/null 2>&1
+printf 'Correct-Horse-Battery-9\n' | "$BIN/wm-user" -c "$conf" set-password --force bob@customer.example >/dev/null
+pj=$W/pjar
+curl -sk -c "$pj" -o /dev/null "$P/portal/login"
+pre=$(awk '$6 == "wmcsrf" { print $7 }' "$pj")
+curl -sk -b "$pj" -c "$pj" -o /dev/null --data-urlencode "csrf=$pre" \
+    --data-urlencode "address=bob@customer.example" --data-urlencode "password=Correct-Horse-Battery-9" "$P/portal/login"
+mid=$(sqlite3 "$db" "SELECT id FROM messages WHERE mailbox = 'bob@customer.example' LIMIT 1")
+body=$(curl -sk -b "$pj" "$P/portal/msg/$mid")
+like "$body" 'through the new key' "the portal (as wmweb) shows bob the mail the new key opened"
 done_testing
