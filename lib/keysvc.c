@@ -13,16 +13,20 @@
  *
  * The boundary.  The socket is mode 0660 in a directory 0750, both the
  * instance user's, so only that user and the members of its group (the web
- * user) connect.  The service answers exactly one request per connection
- * and knows exactly one request, "webmail-cert" with an address and a
- * subject, which it checks and hands to the same wm_pki function wm-pki's
- * CLI uses.  It never returns key material: the answer is an exit code and
- * the new certificate's id or a one-line reason.  Requests are bounded
- * (REQ_MAX) and time-limited, so a stuck or hostile client cannot hold it.
+ * user) connect.  The service answers one request per connection and knows
+ * exactly the console's operations that need a key: "webmail-cert",
+ * "import" (a PKCS#12 or PEM with its key), "ca-create", "ca-issue" and
+ * "export-p12" (a certificate the local CA issued, under the password the
+ * administrator gave), each handed to the same wm_pki function the wm-pki
+ * CLI calls, which checks its input.  The relay keys never leave: answers
+ * are an exit code with a certificate id or a one-line reason, and only an
+ * export carries data.  Requests are bounded (REQ_MAX) and time-limited, so
+ * a stuck or hostile client cannot hold the service.
  *
- * The protocol: the client sends lines "op webmail-cert", "email ADDR",
- * "subject TEXT", then shuts down its side; the service answers one line
- * "CODE TEXT" (CODE 0: TEXT is the id; else a sysexits code and reason).
+ * The protocol: the client sends "KEY VALUE" lines (op, email, subject,
+ * pass, flags, years, days, id), a blank line and the upload, then shuts
+ * down its side; the service answers one line "CODE TEXT" (CODE 0: TEXT is
+ * the id, an export's PKCS#12 follows; else a sysexits code and reason).
  */
 #include <errno.h>
 #include <signal.h>
@@ -179,6 +183,23 @@ answer(int fd, int code, const char *text, const unsigned char *body,
 		wm_log(LOG_WARNING, "key service: answer not sent");
 }
 
+/* Only a certificate the local CA issued leaves, never a relay or CA key. */
+static int
+exportable(struct wm_db *db, long long id, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if ((st = wm_db_prepare(db, "SELECT 1 FROM private_keys WHERE "
+	    "cert_id = ? AND purpose = 'issued'", err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok ? 0 : wm_err_set(err, EX_NOPERM, "only a certificate the "
+	    "local CA issued is exported with its key");
+}
+
 /*
  * The requests, each the wm_pki call the CLI makes for it; nothing else.
  * Only export-p12 answers with data: the PKCS#12 the administrator asked
@@ -199,6 +220,8 @@ dispatch(struct wm_db *db, const struct wm_keysvc_req *r, long long *id,
 		return wm_pki_ca_issue(db, r->subject, r->email, r->days, id, err);
 	if (strcmp(r->op, "export-p12") == 0) {
 		*id = r->id;
+		if (exportable(db, r->id, err) == -1)
+			return -1;
 		*out = wm_pki_export_p12(db, r->id, r->pass, len, err);
 		return *out != NULL ? 0 : -1;
 	}

@@ -115,6 +115,15 @@ code=$(curl -sk -b "$jar" -o "$W/one.p12" -w '%{http_code}' \
 is "$code" 200 "the console exports the issued certificate as PKCS#12 (key service)"
 like "$(openssl pkcs12 -in "$W/one.p12" -passin pass:Export-Pass-55 -nodes 2>/dev/null)" \
     'BEGIN PRIVATE KEY' "the PKCS#12 holds its key"
+relay_id=$(sqlite3 "$db" "SELECT cert_id FROM private_keys WHERE purpose = 'relay' ORDER BY id LIMIT 1")
+code=$(curl -sk -b "$jar" -o "$W/relay.p12" -w '%{http_code}' \
+    --data-urlencode "csrf=$(page_csrf "certs/$relay_id")" --data-urlencode password=Export-Pass-55 \
+    "$AD/admin/certs/$relay_id/p12")
+if [ "$code" != 200 ] && ! openssl pkcs12 -in "$W/relay.p12" -passin pass:Export-Pass-55 -nodes >/dev/null 2>&1; then
+	ok "the key service never exports a relay key (got $code)"
+else
+	not_ok "the key service never exports a relay key" "got $code"
+fi
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/up.key" -out "$W/up.pem" -days 30 \
     -subj "/CN=uploaded/emailAddress=up@corp.example" 2>/dev/null
 openssl pkcs12 -export -in "$W/up.pem" -inkey "$W/up.key" -passout pass:Up-Pass-66 -out "$W/up.p12"
