@@ -38,10 +38,14 @@ PROGS := $(BIN_SRC:bin/%.c=$(B)/bin/%)
 CGIS := $(CGI_SRC:cgi/%.c=$(B)/cgi/%.cgi)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 SAN_UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/san/tests/unit/%)
+# The programs and CGIs again under ASan+UBSan, for tests/run's san- suites.
+SAN_PROGS := $(BIN_SRC:bin/%.c=$(B)/san/bin/%)
+SAN_CGIS := $(CGI_SRC:cgi/%.c=$(B)/san/cgi/%.cgi)
+SAN_LOG_DIR ?= $(abspath tests/out/san)
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .SECONDARY:
-.PHONY: all check unit demo install bench fuzz clean distclean deps
+.PHONY: all check unit san demo install bench fuzz fuzz-build clean distclean deps
 all: $(PROGS) $(CGIS)
 
 $(B)/%.o: %.c config.mk
@@ -80,6 +84,18 @@ $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(B)/tests/unit/tap.o $(B)/libw
 $(B)/san/tests/unit/test_%: $(B)/san/tests/unit/test_%.o $(B)/san/tests/unit/tap.o $(B)/san/libwm.a
 	$(CC) $(SAN) -o $@ $^ $(DEP_LIBS) $(CHECK_LIBS)
 
+$(B)/san/options.o: tests/san/options.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -DWM_SAN_LOG_DIR='"$(SAN_LOG_DIR)"' -c -o $@ $<
+
+$(B)/san/bin/%: $(B)/san/bin/%.o $(B)/san/options.o $(B)/san/libwm.a
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(B)/san/libwm.a $(DEP_LIBS)
+
+$(B)/san/cgi/%.cgi: $(B)/san/cgi/%.o $$(addprefix $(B)/san/,$$(subst .c,.o,$$(wildcard cgi/$$*_*.c))) $(B)/san/options.o $(B)/san/libwm.a
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(B)/san/libwm.a $(DEP_LIBS)
+
+san: $(SAN_PROGS) $(SAN_CGIS)
+
 $(B)/bench/%: $(B)/bench/%.o $(B)/libwm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
 
@@ -88,7 +104,7 @@ deps:
 
 unit: $(UNITS) $(SAN_UNITS)
 
-check: deps all unit $(BENCHES)
+check: deps all unit san fuzz-build $(BENCHES)
 	sh tests/run
 
 demo: deps all
@@ -97,12 +113,26 @@ demo: deps all
 bench: all $(BENCHES)
 	sh bench/run
 
+# libFuzzer targets: libwm once with clang's fuzzer instrumentation, then one
+# binary per tests/fuzz/fuzz_*.c.  make check runs each for a bounded time
+# (tests/run); make fuzz runs them longer (FUZZ_SECONDS, default 60).
 FUZZ_CC := clang
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+$(B)/fuzz/lib/%.o: lib/%.c config.mk
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(DEP_LIBS)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c -o $@ $<
 
-fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+$(B)/fuzz/libwm.a: $(LIB_SRC:lib/%.c=$(B)/fuzz/lib/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BINS): $(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libwm.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(B)/fuzz/libwm.a $(DEP_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
 	sh tests/fuzz/run
 
 # Production's lighttpd.conf comes from the generator of every instance's.

@@ -2,7 +2,7 @@
  * NAME
  *	wm-ctl - start, stop and show the services of a webmail instance
  * SYNOPSIS
- *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|keys|all]
+ *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|keys|all]
  *	wm-ctl [-c config] status [--json]
  *	wm-ctl [-c config] queue list [--json]
  *	wm-ctl [-c config] queue flush
@@ -48,7 +48,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|keys|all]\n"
+    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|keys|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
     "       wm-ctl [-c config] queue list [--json] | flush\n"
     "       wm-ctl [-c config] queue hold|release|delete ID... | headers ID\n"
@@ -108,9 +108,10 @@ print_json(const struct wm_config *cfg, const struct wm_ctl_status *st,
     int dflt)
 {
 	printf("{\"postfix\": \"%s\", \"sink\": \"%s\", \"lighttpd\": \"%s\", "
-	    "\"notify\": \"%s\", ", wm_ctl_state_name(st->postfix),
-	    wm_ctl_state_name(st->sink), wm_ctl_state_name(st->lighttpd),
-	    wm_ctl_state_name(st->notify));
+	    "\"notify\": \"%s\", \"lmtp\": \"%s\", ",
+	    wm_ctl_state_name(st->postfix), wm_ctl_state_name(st->sink),
+	    wm_ctl_state_name(st->lighttpd), wm_ctl_state_name(st->notify),
+	    wm_ctl_state_name(st->lmtp));
 	json_listen(cfg, "smtp", "smtp");
 	json_listen(cfg, "relay", "relay");
 	if (wm_config_bool(cfg, "instance", "capture-outbound"))
@@ -145,6 +146,9 @@ print_text(const struct wm_config *cfg, const struct wm_ctl_status *st,
 	printf("\nnotify:   %s", wm_ctl_state_name(st->notify));
 	if (st->notify_pid)
 		printf(" (pid %d)", (int)st->notify_pid);
+	printf("\nlmtp:     %s", wm_ctl_state_name(st->lmtp));
+	if (st->lmtp_pid)
+		printf(" (pid %d)", (int)st->lmtp_pid);
 	printf("\nsmtp:     %s\nrelay:    %s\nportal:   https://%s/\n"
 	    "admin:    https://%s/\n",
 	    wm_config_get(cfg, "listen", "smtp"), wm_config_get(cfg, "listen", "relay"),

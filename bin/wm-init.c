@@ -3,6 +3,7 @@
  *	wm-init - create a self-contained webmail instance
  * SYNOPSIS
  *	wm-init [--port-base N] [--capture-outbound] [--force]
+ *	    [--transport pipe|lmtp]
  *	    [--user USER] [--web-user USER] [--templates DIR] DIR
  *	wm-init -c FILE --lighttpd-conf
  * DESCRIPTION
@@ -36,6 +37,7 @@
  *	DIR/postfix/master.cf, DIR/lighttpd/lighttpd.conf, DIR/tls/server.pem.
  */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <errno.h>
@@ -50,7 +52,8 @@
 
 static const char usage[] =
     "usage: wm-init [--port-base N] [--capture-outbound] [--force]\n"
-    "               [--user USER] [--web-user USER] [--templates DIR] DIR\n"
+    "               [--user USER] [--web-user USER] [--templates DIR]\n"
+    "               [--transport pipe|lmtp] DIR\n"
     "       wm-init -c FILE --lighttpd-conf\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
@@ -60,11 +63,13 @@ static const char usage[] =
     "  --user USER         system user owning the data (default wm)\n"
     "  --web-user USER     the web programs run as USER (group of --user)\n"
     "  --templates DIR     ClearSilver templates (default: found)\n"
+    "  --transport pipe|lmtp  Postfix hands tunnels to wm-deliver by pipe\n"
+    "                      (default) or to wm-lmtpd by LMTP\n"
     "  --lighttpd-conf     print the lighttpd.conf for the wm.conf of -c\n"
     "  --help, --version\n";
 
 enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
-	OPT_LIGHTTPD, OPT_WEB_USER };
+	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -75,6 +80,7 @@ static const struct option longopts[] = {
 	{ "web-user", required_argument, NULL, OPT_WEB_USER },
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
 	{ "lighttpd-conf", no_argument, NULL, OPT_LIGHTTPD },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -146,6 +152,11 @@ main(int argc, char *argv[])
 			break;
 		case OPT_LIGHTTPD:
 			lighttpd = 1;
+			break;
+		case OPT_TRANSPORT:
+			if (strcmp(optarg, "pipe") != 0 && strcmp(optarg, "lmtp") != 0)
+				wm_cli_usage(&cli);
+			o.lmtp = strcmp(optarg, "lmtp") == 0;
 			break;
 		default:
 			wm_cli_usage(&cli);

@@ -150,7 +150,7 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	wm_cli_init(&cli, "wm-logexport", usage);
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = wm_cli_getopt(&cli, argc, argv, "c:vh", longopts)) != -1) {
 		if (wm_cli_option(&cli, ch, optarg))
 			continue;
 		if (ch == 'p' && number(optarg, &fd) == 0)

@@ -7,7 +7,7 @@
  *	wm-mtacfg [-c config] add|remove relay-domain DOMAIN
  *	wm-mtacfg [-c config] add|remove [--force] mynetwork CIDR
  *	wm-mtacfg [-c config] apply | check
- *	wm-mtacfg [-c config] raw show | raw set < main.cf
+ *	wm-mtacfg [-c config] raw show | raw set [--file F] < main.cf
  *	wm-mtacfg [-c config] dkim create --selector S --domain D
  *	wm-mtacfg [-c config] dkim show | dkim enable | dkim disable
  * DESCRIPTION
@@ -42,7 +42,7 @@ static const char usage[] =
     "       wm-mtacfg [-c config] add|remove relay-domain DOMAIN\n"
     "       wm-mtacfg [-c config] add|remove [--force] mynetwork CIDR\n"
     "       wm-mtacfg [-c config] apply | check\n"
-    "       wm-mtacfg [-c config] raw show | raw set < main.cf\n"
+    "       wm-mtacfg [-c config] raw show | raw set [--file F] < main.cf\n"
     "       wm-mtacfg [-c config] dkim create --selector S --domain D\n"
     "       wm-mtacfg [-c config] dkim show | enable | disable\n"
     "Fields are listed by show and in wm-mtacfg(8); set stores, apply makes\n"
@@ -52,6 +52,7 @@ struct opts {
 	int		 force;
 	const char	*selector;
 	const char	*domain;
+	const char	*file;		/* raw set --file: the console's upload */
 };
 
 static int
@@ -105,7 +106,7 @@ cmd_list(struct wm_cli *cli, const struct opts *o, char **argv, struct wm_err *e
 }
 
 static int
-cmd_raw(struct wm_cli *cli, const char *what, struct wm_err *err)
+cmd_raw(struct wm_cli *cli, const char *what, const char *file, struct wm_err *err)
 {
 	struct wm_buf b;
 	int rc = -1;
@@ -115,7 +116,8 @@ cmd_raw(struct wm_cli *cli, const char *what, struct wm_err *err)
 		if ((rc = wm_mta_raw_get(cli->cfg, &b, err)) == 0 && b.data != NULL)
 			fwrite(b.data, 1, b.len, stdout);
 	} else if (strcmp(what, "set") == 0) {
-		if (wm_read_fd(STDIN_FILENO, 1 << 20, &b, err) == 0)
+		if ((file == NULL ? wm_read_fd(STDIN_FILENO, 1 << 20, &b, err) :
+		    wm_read_file(file, 1 << 20, &b, err)) == 0)
 			rc = wm_mta_raw_set(cli->cfg, b.data ? b.data : "", b.len, err);
 	} else
 		rc = wm_err_set(err, EX_USAGE, "raw show or raw set");
@@ -201,7 +203,7 @@ run(struct wm_cli *cli, const struct opts *o, char **argv, struct wm_err *err)
 		return wm_mta_change(cli->db, cli->actor, WM_MTA_OP_SET, argv[1],
 		    argv[2], o->force, err);
 	if (strcmp(cmd, "raw") == 0)
-		return cmd_raw(cli, argv[1], err);
+		return cmd_raw(cli, argv[1], o->file, err);
 	if (strcmp(cmd, "dkim") == 0)
 		return cmd_dkim(cli, o, argv[1], err);
 	return cmd_list(cli, o, argv, err);
@@ -215,9 +217,10 @@ main(int argc, char *argv[])
 		{ "force",    no_argument,       NULL, 'f' },
 		{ "selector", required_argument, NULL, 's' },
 		{ "domain",   required_argument, NULL, 'd' },
+		{ "file",     required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts o = { 0, NULL, NULL };
+	struct opts o = { 0, NULL, NULL, NULL };
 	struct wm_cli cli;
 	struct wm_err err;
 	int ch, rc;
@@ -232,6 +235,8 @@ main(int argc, char *argv[])
 			o.selector = optarg;
 		else if (ch == 'd')
 			o.domain = optarg;
+		else if (ch == 'F')
+			o.file = optarg;
 		else
 			wm_cli_usage(&cli);
 	}

@@ -174,6 +174,14 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		wm_cli_usage(&cli);
 	wm_err_clear(&err);
+	/*
+	 * The sudoers fragment lets the console run this as root with its own
+	 * values; --root would let it write files anywhere.
+	 */
+	if (o.root != NULL && getenv("SUDO_UID") != NULL) {
+		wm_err_set(&err, EX_NOPERM, "--root is not allowed through sudo");
+		return wm_cli_fail(&cli, &err);
+	}
 	/* No database here: the network files are the system's own. */
 	if ((cfg = wm_config_load(cli.config_path, &err)) == NULL)
 		return wm_cli_fail(&cli, &err);

@@ -273,7 +273,7 @@ cmd_template_set(struct ctx *c, struct wm_err *err)
 	if (rc == 0 && memchr(b.data, '\0', b.len) != NULL)
 		rc = wm_err_set(err, EX_DATAERR, "template holds a NUL byte");
 	if (rc == 0)
-		rc = wm_template_save(c->cli->db, c->cli->actor, c->scope,
+		rc = wm_template_save(c->cli->db, c->cli->actor, NULL, c->scope,
 		    c->owner, c->args[0], b.data, err);
 	wm_buf_free(&b);
 	if (rc == -1)
@@ -325,7 +325,7 @@ cmd_serve(struct ctx *c, struct wm_err *err)
 static int
 cmd_template_unset(struct ctx *c, struct wm_err *err)
 {
-	if (wm_template_reset(c->cli->db, c->cli->actor, c->scope, c->owner,
+	if (wm_template_reset(c->cli->db, c->cli->actor, NULL, c->scope, c->owner,
 	    c->args[0], err) == -1)
 		return -1;
 	wm_log(LOG_INFO, "template-unset %s by %s", c->args[0], c->cli->actor);

@@ -633,6 +633,8 @@ more_option(struct ctx *c, int ch, const char *arg)
 {
 	long long n;
 
+	if (ch == 0 || strchr("DPkQALYN", ch) == NULL)
+		return -1;
 	if (ch == 'D' || ch == 'P') {
 		*(ch == 'D' ? &c->der : &c->pkcs12) = 1;
 		return 0;

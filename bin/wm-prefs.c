@@ -323,7 +323,7 @@ cmd_apply(struct wm_cli *cli, struct target *t, const char *file,
 			free(lines[n]);
 	if (f != stdin)
 		fclose(f);
-	rc = wm_prefs_apply(cli->db, cli->actor, t->scope, t->owner, ch, n, err);
+	rc = wm_prefs_apply(cli->db, cli->actor, NULL, t->scope, t->owner, ch, n, err);
 	for (i = 0; i < n; i++) {
 		if (ch[i].err.code != 0)
 			fprintf(stderr, "wm-prefs: %s\n",

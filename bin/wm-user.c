@@ -400,7 +400,7 @@ cmd_cleanup(struct ctx *c, struct wm_err *err)
 	if (!c->idle_set)
 		wm_cli_usage(c->cli);
 	if (c->delete) {
-		if (wm_user_cleanup(c->cli->db, c->root, c->cli->actor, &c->iq,
+		if (wm_user_cleanup(c->cli->db, c->root, c->cli->actor, NULL, &c->iq,
 		    c->purge, &removed, err) == -1)
 			return -1;
 		printf(c->cli->json ? "{\"removed\": %lld}\n" :

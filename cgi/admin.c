@@ -79,7 +79,10 @@ static const struct module modules[] = {
 	ADMIN_MODULE(users),
 	ADMIN_MODULE(templates),
 	ADMIN_MODULE(pki),
+	ADMIN_MODULE(mta),
+	ADMIN_MODULE(net),
 	ADMIN_MODULE(backup),
+	ADMIN_MODULE(admins),
 	{ NULL, NULL, NULL }
 };
 
@@ -818,6 +821,12 @@ dispatch(struct admin *a)
 		admin_error(a, 404, "There is no such page.");
 		return;
 	}
+	/*
+	 * Only here: a request outside the cookie's path (/favicon.ico) would
+	 * mint a token the browser then stores over the login form's.
+	 */
+	load_pre_token(a);
+	wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 	r = find_route(wm_web_method(a->w), wm_web_path(a->w), args, &wrong);
 	body_limits(a, r, &lim);
 	/* A refused body is answered by wm_web_parse_limits itself. */
@@ -867,6 +876,23 @@ close_instance(void *ctx)
 	a->cfg = NULL;
 }
 
+/* Uploads spool beside the database (inside the instance, never /var/tmp). */
+static int
+upload_dir(struct admin *a, struct wm_err *err)
+{
+	const char *db = wm_config_path(a->cfg, "database");
+	char *dir, *slash;
+	int rc;
+
+	if (db == NULL || (dir = wm_strdup(db)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	rc = wm_web_upload_dir(a->w, dir);
+	free(dir);
+	return rc == -1 ? wm_err_set(err, EX_CONFIG, "no upload directory") : 0;
+}
+
 /* Templates of the console: html/admin/ only, so no portal page can show. */
 static int
 set_templates(struct admin *a, struct wm_err *err)
@@ -881,7 +907,7 @@ set_templates(struct admin *a, struct wm_err *err)
 	wm_web_set(a->w, "hdf.loadpaths.0", dir);
 	free(dir);
 	wm_web_set(a->w, "Page.base", ADMIN_BASE);
-	return 0;
+	return upload_dir(a, err);
 }
 
 /*
@@ -926,8 +952,6 @@ serve(void *ctx)
 		wm_web_error(a->w, 503, MSG_TRY_LATER);
 		failed = 1;
 	} else {
-		load_pre_token(a);
-		wm_web_set(a->w, "Page.csrf", admin_csrf(a));
 		dispatch(a);
 		wm_web_error(a->w, 500, MSG_TRY_LATER);	/* no answer yet */
 	}

@@ -108,11 +108,15 @@ ADMIN_MODULE_DECLARE(control);
 ADMIN_MODULE_DECLARE(testmail);
 ADMIN_MODULE_DECLARE(logs);
 ADMIN_MODULE_DECLARE(audit);
+/* Settings, templates, PKI and user pages (cgi/admin_pages.h). */
 ADMIN_MODULE_DECLARE(settings);
 ADMIN_MODULE_DECLARE(templates);
 ADMIN_MODULE_DECLARE(pki);
 ADMIN_MODULE_DECLARE(users);
+ADMIN_MODULE_DECLARE(mta);
+ADMIN_MODULE_DECLARE(net);
 ADMIN_MODULE_DECLARE(backup);
+ADMIN_MODULE_DECLARE(admins);
 
 /*
  * Renders templates_dir/html/admin/<template> inside the console layout:

@@ -309,7 +309,7 @@ save(struct admin *a, struct target *t)
 	size_t n, i;
 
 	n = collect(a, t->scope, t->page, advanced, ch, FIELDS_MAX);
-	if (wm_prefs_apply(a->db, admin_name(a), t->scope, t->scope ==
+	if (wm_prefs_apply(a->db, admin_name(a), admin_client(a), t->scope, t->scope ==
 	    WM_SCOPE_GLOBAL ? NULL : t->owner, ch, n, &err) == 0) {
 		snprintf(back, sizeof(back), "%s%csaved=1%s", t->path,
 		    strchr(t->path, '?') ? '&' : '?', advanced ? "&advanced=1" : "");
@@ -404,6 +404,32 @@ domain_target(struct admin *a, struct target *t, struct wm_err *err)
 	return 0;
 }
 
+struct domains {
+	struct admin	*a;
+	int		 n;
+};
+
+static int
+domain_row(const char *d, void *arg)
+{
+	struct domains *ds = arg;
+
+	admin_list_set(ds->a, "Domains", ds->n++, "name", d);
+	return 0;
+}
+
+static int
+domain_pick(struct admin *a)
+{
+	struct domains ds = { a, 0 };
+	struct wm_err err;
+
+	if (wm_prefs_domains(a->db, domain_row, &ds, &err) == -1)
+		return admin_fail(a, &err);
+	return admin_page(a, "domain_pick.cs", "Domain preferences", "Settings "
+	    "for every user of one domain; a user's own setting still wins.");
+}
+
 static int
 r_domain(struct admin *a, const long long *args)
 {
@@ -413,12 +439,10 @@ r_domain(struct admin *a, const long long *args)
 	(void)args;
 	if (wm_web_param(a->w, "d") == NULL ||
 	    *wm_web_param(a->w, "d") == '\0')
-		return admin_page(a, "domain_pick.cs", "Domain preferences",
-		    "Settings for every user of one domain; a user's own "
-		    "setting still wins.");
+		return domain_pick(a);
 	if (domain_target(a, &t, &err) == -1) {
 		admin_form_error(a, "d", err.msg);
-		return admin_page(a, "domain_pick.cs", "Domain preferences", NULL);
+		return domain_pick(a);
 	}
 	return strcmp(wm_web_method(a->w), "POST") == 0 ? save(a, &t) :
 	    render(a, &t, advanced_param(a), 0);

@@ -180,7 +180,8 @@ r_post(struct admin *a, const long long *args)
 	if (scope_of(a, &s) == -1)
 		return -1;
 	if (strcmp(op, "reset") == 0) {
-		if (wm_template_reset(a->db, admin_name(a), s.scope, owner_arg(&s),
+		if (wm_template_reset(a->db, admin_name(a), admin_client(a), s.scope,
+		    owner_arg(&s),
 		    name, &err) == -1 && err.code != EX_NOINPUT)
 			return admin_fail(a, &err);
 		return back(a, &s, name, "reset=1");
@@ -192,7 +193,8 @@ r_post(struct admin *a, const long long *args)
 		free(mail);
 		return editor(a, &s, name, src ? src : "");
 	}
-	if (wm_template_save(a->db, admin_name(a), s.scope, owner_arg(&s), name,
+	if (wm_template_save(a->db, admin_name(a), admin_client(a), s.scope,
+	    owner_arg(&s), name,
 	    src, &err) == -1) {
 		if (err.code != EX_DATAERR && err.code != EX_USAGE)
 			return admin_fail(a, &err);

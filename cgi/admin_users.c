@@ -510,7 +510,8 @@ r_cleanup_run(struct admin *a, const long long *args)
 	    "mailboxes" : "delete these users (their mailboxes are kept)",
 	    "Delete users"))
 		return 0;
-	if (wm_user_cleanup(a->db, mail_root(a), admin_name(a), &q, purge,
+	if (wm_user_cleanup(a->db, mail_root(a), admin_name(a), admin_client(a),
+	    &q, purge,
 	    &removed, &err) == -1)
 		return admin_fail(a, &err);
 	snprintf(path, sizeof(path), "/users/cleanup?removed=%lld", removed);

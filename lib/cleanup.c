@@ -154,7 +154,7 @@ age_policy(struct wm_db *db, time_t now, int *by_age, time_t *cutoff,
 	return 0;
 }
 
-#define BATCH	1000	/* rows per transaction: one commit (and sync) each */
+#define BATCH	5000	/* rows per transaction: one commit (and sync) each */
 
 /*
  * Deletes the rows of one batch and records their files as to be removed, in
@@ -274,19 +274,23 @@ static int
 report_batch(const struct wm_cleanup_opts *o, const struct due *v, size_t n,
     long long *removed)
 {
+	long long expired = 0, age = 0;
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		if (!o->dry_run && v[i].it.id == 0)
 			continue;	/* gone meanwhile */
 		(*removed)++;
-		if (!o->dry_run)
-			wm_log(LOG_INFO, "cleanup: removed %s message %lld (%s)",
-			    v[i].it.mailbox, v[i].it.id, v[i].it.reason);
+		*(strcmp(v[i].it.reason, "expired") == 0 ? &expired : &age) += 1;
 		if (o->report != NULL && o->report(&v[i].it, o->arg) == -1)
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	/* One line a batch: a line per mail would cost more than the removal. */
+	if (!o->dry_run && expired + age > 0)
+		wm_log(LOG_INFO, "cleanup: removed %lld messages (%lld expired, "
+		    "%lld by age)", expired + age, expired, age);
+	return rc;
 }
 
 static int

@@ -41,6 +41,9 @@ void
 wm_cli_init(struct wm_cli *cli, const char *prog, const char *usage)
 {
 	memset(cli, 0, sizeof(*cli));
+	/* GNU option order for every program, even one that calls
+	 * getopt_long itself: options may follow operands. */
+	unsetenv("POSIXLY_CORRECT");
 	cli->prog = prog;
 	cli->usage = usage;
 	set_actor(cli);

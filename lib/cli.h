@@ -36,6 +36,7 @@ struct wm_cli {
 /* Short options matching WM_CLI_LONGOPTS, for the wm_cli_getopt optstring. */
 #define WM_CLI_SHORTOPTS "c:vh"
 
+/* Also unsets POSIXLY_CORRECT, so that getopt_long permutes. */
 void	 wm_cli_init(struct wm_cli *, const char *prog, const char *usage);
 /*
  * Handles one of the common option characters; returns 1 when handled, 0 when

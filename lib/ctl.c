@@ -58,6 +58,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_NOTIFY;
 	if (strcmp(name, "opendkim") == 0)
 		return WM_SVC_DKIM;
+	if (strcmp(name, "lmtp") == 0)
+		return WM_SVC_LMTP;
 	if (strcmp(name, "keys") == 0)
 		return WM_SVC_KEYS;
 	if (strcmp(name, "all") == 0)
@@ -220,6 +222,9 @@ pid_is(pid_t pid, const char *exe, const char *want)
 	if ((n = readlink(path, link, sizeof(link) - 1)) == -1)
 		return 0;
 	link[n] = '\0';
+	/* A program rebuilt or upgraded while it runs is still that program. */
+	if (n > 10 && strcmp(link + n - 10, " (deleted)") == 0)
+		link[n - 10] = '\0';
 	base = strrchr(link, '/');
 	base = base ? base + 1 : link;
 	if (strcmp(base, exe) != 0)
@@ -584,10 +589,21 @@ static const struct helper helpers[] = {
 	{ WM_SVC_CRON, "wm-cron", "loop", "cron", 0, 0 },
 	/* wm-notify serve: the notice sender */
 	{ WM_SVC_NOTIFY, "wm-notify", "serve", "notify", 1, 1 },
+	/* wm-lmtpd: the LMTP delivery service (transport = lmtp) */
+	{ WM_SVC_LMTP, "wm-lmtpd", NULL, "lmtpd", 1, 1 },
 	/* wm-pki serve: the key service the console asks (keysvc.c) */
 	{ WM_SVC_KEYS, "wm-pki", "serve", "keys", 1, 1 },
 	{ 0, NULL, NULL, NULL, 0, 0 }
 };
+
+/* transport = lmtp: Postfix delivers to wm-lmtpd, which must run. */
+static int
+lmtp_wanted(const struct wm_config *cfg)
+{
+	const char *t = wm_config_get(cfg, "instance", "transport");
+
+	return t != NULL && strcmp(t, "lmtp") == 0;
+}
 
 static const struct helper *
 helper_of(int svc)
@@ -629,9 +645,9 @@ helper_wait(const struct wm_config *cfg, const struct helper *h,
 	for (ms = 0; ms < 500; ms += 50) {
 		nap();
 		if (helper_pid(cfg, h) == 0)
-			return wm_err_set(err, EX_UNAVAILABLE, "%s %s exited (see "
-			    "%s/%s.log)", h->prog, h->verb,
-			    wm_config_path(cfg, "logdir"), h->name);
+			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
+			    "%s/%s.log)", h->prog, wm_config_path(cfg, "logdir"),
+			    h->name);
 	}
 	return 0;
 }
@@ -764,6 +780,10 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 	/* The signer before Postfix: mail is not sent unsigned meanwhile. */
 	if ((svc & WM_SVC_DKIM) && dkim_start(cfg, err) == -1)
 		return -1;
+	/* The delivery service before Postfix, which will connect to it. */
+	if ((svc & WM_SVC_LMTP) && lmtp_wanted(cfg) &&
+	    helper_start(cfg, helper_of(WM_SVC_LMTP), err) == -1)
+		return -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
 		return -1;
 	/* The key service before the console that asks it. */
@@ -804,6 +824,9 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 		rc = -1;
 	if ((svc & WM_SVC_DKIM) && dkim_stop(cfg, err) == -1)
 		rc = -1;
+	if ((svc & WM_SVC_LMTP) && helper_stop(cfg, helper_of(WM_SVC_LMTP),
+	    err) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -843,6 +866,9 @@ wm_ctl_status(const struct wm_config *cfg, struct wm_ctl_status *st,
 	st->lighttpd = st->lighttpd_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	st->notify_pid = helper_pid(cfg, helper_of(WM_SVC_NOTIFY));
 	st->notify = st->notify_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
+	st->lmtp_pid = helper_pid(cfg, helper_of(WM_SVC_LMTP));
+	st->lmtp = !lmtp_wanted(cfg) ? WM_SVC_DISABLED :
+	    st->lmtp_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;
 	if (capture(cfg)) {
 		st->sink_pid = sink_pid(cfg);
 		st->sink = st->sink_pid ? WM_SVC_RUNNING : WM_SVC_STOPPED;

@@ -19,13 +19,13 @@ struct wm_err;
 #define WM_SVC_CRON	0x08	/* "wm-cron loop": the jobs of an instance */
 #define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
 #define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
-#define WM_SVC_KEYS	0x40	/* wm-pki serve, the key service (keysvc.c) */
-#define WM_SVC_ALL	0x7f
+#define WM_SVC_LMTP	0x40	/* wm-lmtpd, when [instance] transport = lmtp */
+#define WM_SVC_KEYS	0x80	/* wm-pki serve, the key service (keysvc.c) */
+#define WM_SVC_ALL	0xff
 
 /*
- * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "keys" or
- * "all" -> a
- * WM_SVC_ mask; -1 if unknown.
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "lmtp",
+ * "keys" or "all" -> a WM_SVC_ mask; -1 if unknown.
  */
 int	 wm_ctl_parse(const char *name);
 
@@ -48,8 +48,9 @@ int	 wm_ctl_postfix_prepare(const struct wm_config *, struct wm_err *);
 enum wm_svc_state { WM_SVC_STOPPED = 0, WM_SVC_RUNNING, WM_SVC_DISABLED };
 
 struct wm_ctl_status {
-	enum wm_svc_state	 postfix, sink, lighttpd, notify;
+	enum wm_svc_state	 postfix, sink, lighttpd, notify, lmtp;
 	pid_t			 postfix_pid, sink_pid, lighttpd_pid, notify_pid;
+	pid_t			 lmtp_pid;
 	long			 queue;		/* messages in the queue, -1 unknown */
 };
 

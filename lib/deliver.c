@@ -60,7 +60,8 @@ struct job {
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
 	pid_t			 writer;	/* our parent, writing the input; 0: a file */
 	int			 stored_lf;	/* stored with LF line ends */
-	size_t			 stored_size;	/* bytes of the maildir file */
+	long long		 stored_size;	/* bytes in the maildir */
+	struct wm_deliverer	*dv;
 };
 
 /* The digest state after original || 0x00, shared by every recipient. */
@@ -219,7 +220,7 @@ over_quota(struct job *j, const char *rcpt, long long *usage, long long *quota,
 		return 0;
 	if (wm_message_totals(j->db, rcpt, NULL, NULL, NULL, usage, err) == -1)
 		return -1;
-	return *usage + (long long)j->stored_size > *quota;
+	return *usage + j->stored_size > *quota;
 }
 
 static int
@@ -241,8 +242,7 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.message_id = *j->info.message_id ? j->info.message_id : NULL;
 	m.date = j->info.date;
 	m.received = wm_now();
-	/* What the file takes on disk: quota and totals count that. */
-	m.size = (long long)j->stored_size;
+	m.size = j->stored_size;	/* what the maildir holds: quota agrees */
 	m.has_attachments = j->info.has_attachments;
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
@@ -352,19 +352,6 @@ fail:
 	return -1;
 }
 
-static size_t
-count_byte(const void *data, size_t len, int c)
-{
-	const char *p = data, *end = p + len;
-	size_t n = 0;
-
-	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
-		n++;
-		p++;
-	}
-	return n;
-}
-
 static int
 deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 {
@@ -381,11 +368,6 @@ deliver_one(struct job *j, const char *rcpt, struct wm_err *err)
 		return 0;
 	}
 	/* Written and synced before the lock: writing holds no one up. */
-	j->stored_lf = wm_mailbox_crlf_only(j->t->original, j->t->original_len);
-	j->stored_size = j->t->original_len;
-	if (j->stored_lf)	/* one CR less a line */
-		j->stored_size -= count_byte(j->t->original, j->t->original_len,
-		    '\n');
 	if (wm_mailbox_stage(j->root, rcpt, key, j->t->original,
 	    j->t->original_len, j->stored_lf, &tmp, err) == -1)
 		return -1;
@@ -405,6 +387,8 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 		return -1;
 	if ((j->key_base = key_base(j->t->original, j->t->original_len)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
+	j->stored_size = wm_mailbox_stored_size(j->t->original,
+	    j->t->original_len, &j->stored_lf);
 	for (i = 0; i < j->t->nrecipients; i++) {
 		if (deliver_one(j, j->t->recipients[i], err) == -1) {
 			wm_log(LOG_WARNING, "recipient=%s not stored: %s; will "
@@ -471,29 +455,96 @@ decrypt_verify(struct job *j, const struct wm_keypair *keys, size_t nkeys,
 	return rc;
 }
 
+/*
+ * The relay keys and the certificate store, loaded from the database.  The
+ * pipe path loads them once per tunnel and drops them right after decrypting
+ * and verifying, before the mail is parsed; a long-running deliverer
+ * (wm-lmtpd) keeps them and reloads only when its stamp of the key,
+ * certificate and CRL tables changes.
+ */
+struct wm_deliverer {
+	struct wm_config	*cfg;
+	struct wm_db		*db;
+	int			 keep;
+	struct wm_keypair	*keys;
+	size_t			 nkeys;
+	X509_STORE		*store;
+	char			*stamp;
+};
+
+static void
+creds_drop(struct wm_deliverer *dv)
+{
+	wm_pki_keypairs_free(dv->keys, dv->nkeys);	/* frees key material */
+	X509_STORE_free(dv->store);
+	dv->keys = NULL;
+	dv->nkeys = 0;
+	dv->store = NULL;
+}
+
+/* Changes whenever a key, certificate, trust flag or CRL changes. */
+static char *
+creds_stamp(struct wm_db *db, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	st = wm_db_prepare(db, "SELECT (SELECT count(*) || '.' || "
+	    "coalesce(max(id), 0) || '.' || total(length(pem)) FROM "
+	    "private_keys) || '/' || (SELECT count(*) || '.' || coalesce(max(id), "
+	    "0) || '.' || total(is_root) || '.' || total(whitelisted) FROM "
+	    "certificates) || '/' || (SELECT count(*) || '.' || coalesce(max(id), "
+	    "0) FROM crls)", err);
+	if (st == NULL)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = wm_strdup(wm_db_text(st, 0));
+	else
+		wm_db_fail(db, "relay keys", err);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+creds_load(struct wm_deliverer *dv, struct wm_err *err)
+{
+	char *stamp = NULL;
+
+	if (dv->keep && (stamp = creds_stamp(dv->db, err)) == NULL)
+		return -1;
+	if (dv->store != NULL && (!dv->keep || strcmp(stamp, dv->stamp) == 0)) {
+		free(stamp);
+		return 0;
+	}
+	creds_drop(dv);
+	free(dv->stamp);
+	dv->stamp = stamp;
+	if (wm_pki_relay_keys(dv->db, &dv->keys, &dv->nkeys, err) == -1 ||
+	    (dv->store = wm_pki_store(dv->db, err)) == NULL) {
+		creds_drop(dv);
+		free(dv->stamp);
+		dv->stamp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Decrypts and verifies; 1: refused (reason in why), 0: sig filled. */
 static int
 open_tunnel(struct job *j, struct wm_smime_signed *sig, struct wm_err *why,
     struct wm_err *err)
 {
-	struct wm_keypair *keys = NULL;
-	X509_STORE *store;
-	size_t nkeys = 0;
+	struct wm_deliverer *dv = j->dv;
 	int rc;
 
-	if (wm_pki_relay_keys(j->db, &keys, &nkeys, err) == -1)
+	if (creds_load(dv, err) == -1)
 		return -1;
-	if (nkeys == 0) {
-		wm_pki_keypairs_free(keys, nkeys);
+	if (dv->nkeys == 0)
 		return wm_err_set(err, EX_TEMPFAIL, "no relay recipient key");
-	}
-	if ((store = wm_pki_store(j->db, err)) == NULL) {
-		wm_pki_keypairs_free(keys, nkeys);
-		return -1;
-	}
-	rc = decrypt_verify(j, keys, nkeys, store, sig, why, err);
-	X509_STORE_free(store);
-	wm_pki_keypairs_free(keys, nkeys);
+	rc = decrypt_verify(j, dv->keys, dv->nkeys, dv->store, sig, why, err);
+	/* DESIGN: decrypt and verify, wipe the key, only then parse. */
+	if (!dv->keep)
+		creds_drop(dv);
 	if (rc == -1)
 		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
 	if (wm_pki_verify_signer(j->db, sig->signer, sig->certs, wm_now(),
@@ -571,26 +622,64 @@ run(struct job *j, const char *recipient, struct wm_err *err)
 }
 
 static void
-job_init(struct job *j, struct wm_config *cfg, struct wm_db *db,
-    const char *sender)
+job_init(struct job *j, struct wm_deliverer *dv, const char *sender)
 {
 	memset(j, 0, sizeof(*j));
-	j->cfg = cfg;
-	j->db = db;
+	j->dv = dv;
+	j->cfg = dv->cfg;
+	j->db = dv->db;
 	j->sender = sender ? sender : "";
 	j->in.fd = -1;
+}
+
+struct wm_deliverer *
+wm_deliverer_new(struct wm_config *cfg, struct wm_db *db, struct wm_err *err)
+{
+	struct wm_deliverer *dv;
+
+	if ((dv = calloc(1, sizeof(*dv))) == NULL) {
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	dv->cfg = cfg;
+	dv->db = db;
+	dv->keep = 1;
+	return dv;
+}
+
+void
+wm_deliverer_free(struct wm_deliverer *dv)
+{
+	if (dv == NULL)
+		return;
+	creds_drop(dv);
+	free(dv->stamp);
+	free(dv);
+}
+
+static void
+one_shot(struct wm_deliverer *dv, struct wm_config *cfg, struct wm_db *db)
+{
+	memset(dv, 0, sizeof(*dv));
+	dv->cfg = cfg;
+	dv->db = db;
 }
 
 int
 wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
     const char *recipient, const void *mail, size_t len, struct wm_err *err)
 {
+	struct wm_deliverer dv;
 	struct job j;
+	int rc;
 
-	job_init(&j, cfg, db, sender);
+	one_shot(&dv, cfg, db);
+	job_init(&j, &dv, sender);
 	j.in.mem = len ? mail : NULL;
 	j.in.len = len;
-	return run(&j, recipient, err);
+	rc = run(&j, recipient, err);
+	creds_drop(&dv);
+	return rc;
 }
 
 /* An unnamed file beside the mail, else in $TMPDIR; gone when closed. */
@@ -698,12 +787,26 @@ int
 wm_deliver_stream(struct wm_config *cfg, struct wm_db *db, const char *sender,
     const char *recipient, int fd, size_t max, struct wm_err *err)
 {
+	struct wm_deliverer dv;
+	int rc;
+
+	one_shot(&dv, cfg, db);
+	rc = wm_deliverer_run(&dv, sender, recipient, fd, max, err);
+	creds_drop(&dv);
+	return rc;
+}
+
+int
+wm_deliverer_run(struct wm_deliverer *dv, const char *sender,
+    const char *recipient, int fd, size_t max, struct wm_err *err)
+{
+	struct wm_config *cfg = dv->cfg;
 	struct wm_buf head;
 	struct stat st;
 	struct job j;
 	int rc;
 
-	job_init(&j, cfg, db, sender);
+	job_init(&j, dv, sender);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
 		j.writer = getppid();
 	/* A big file is used where it is; anything else is read first. */

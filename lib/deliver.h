@@ -42,4 +42,17 @@ int	 wm_deliver(struct wm_config *, struct wm_db *, const char *sender,
 int	 wm_deliver_stream(struct wm_config *, struct wm_db *, const char *sender,
 	    const char *recipient, int fd, size_t max, struct wm_err *);
 
+/*
+ * A deliverer for a long-running service (wm-lmtpd): holds the relay keys
+ * (decoded once) and the certificate store, reloading them only when keys,
+ * certificates or CRLs change.  wm_deliverer_run is wm_deliver_stream with
+ * them: the same delivery, the same outcomes.
+ */
+struct wm_deliverer;
+struct wm_deliverer *wm_deliverer_new(struct wm_config *, struct wm_db *,
+	    struct wm_err *);
+void	 wm_deliverer_free(struct wm_deliverer *);
+int	 wm_deliverer_run(struct wm_deliverer *, const char *sender,
+	    const char *recipient, int fd, size_t max, struct wm_err *);
+
 #endif

@@ -158,18 +158,21 @@ char *
 wm_instance_datadir(const char *bindir, const char *which)
 {
 	char up[PATH_MAX], top[PATH_MAX], *templ, *marker;
-	int source;
+	int i, source;
 
-	/* bindir is BUILD/bin; the source tree is BUILD/.. */
-	snprintf(up, sizeof(up), "%s/../..", bindir);
-	if (realpath(up, top) == NULL)
-		top[0] = '\0';
-	templ = wm_asprintf("%s/templates/html", top);
-	marker = wm_asprintf("%s/lib/instance.h", top);
-	source = top[0] != '\0' && templ != NULL && marker != NULL &&
-	    is_dir(templ) && wm_path_exists(marker);
-	free(templ);
-	free(marker);
+	/* bindir is BUILD/bin or BUILD/san/bin; the source tree is above. */
+	for (source = 0, i = 2; !source && i <= 3; i++) {
+		snprintf(up, sizeof(up), "%s%s", bindir, i == 2 ? "/../.." :
+		    "/../../..");
+		if (realpath(up, top) == NULL)
+			top[0] = '\0';
+		templ = wm_asprintf("%s/templates/html", top);
+		marker = wm_asprintf("%s/lib/instance.h", top);
+		source = top[0] != '\0' && templ != NULL && marker != NULL &&
+		    is_dir(templ) && wm_path_exists(marker);
+		free(templ);
+		free(marker);
+	}
 	if (strcmp(which, "cgi") == 0) {
 		snprintf(up, sizeof(up), "%s/..", bindir);
 		if (source && realpath(up, top) != NULL)
@@ -419,6 +422,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mt
 	    "relay     unix  -       -       n       -       -       smtp\n"
 	    "showq     unix  n       -       n       -       -       showq\n"
 	    "error     unix  -       -       n       -       -       error\n"
+	    "lmtp      unix  -       -       n       -       -       lmtp\n"
 	    "retry     unix  -       -       n       -       -       error\n"
 	    "discard   unix  -       -       n       -       -       discard\n"
 	    "anvil     unix  -       -       n       -       1       anvil\n"
@@ -866,6 +870,8 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc |= wm_config_set(c->cfg, "instance", "web-user", c->o->web_user);
 	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
 	    c->o->capture_outbound ? "yes" : "no");
+	rc |= wm_config_set(c->cfg, "instance", "transport",
+	    c->o->lmtp ? "lmtp" : "pipe");
 	rc |= wm_config_set(c->cfg, "paths", "database", "db/wm.db");
 	rc |= wm_config_set(c->cfg, "paths", "mail", "mail");
 	rc |= wm_config_set(c->cfg, "paths", "outbox", "outbox");
@@ -912,6 +918,7 @@ static const struct {
 	{ "run/portal", 0700, 1, 0770 },	/* FastCGI socket: lighttpd binds it */
 	{ "run/admin", 0700, 1, 0770 },	/* the console's FastCGI socket */
 	{ "run/keys", 0750, 1, 0750 },	/* the key service's socket (keysvc.c) */
+	{ "run/lmtp", 0755, 1, 0755 },	/* wm-lmtpd's socket, bound as wm */
 	{ "tmp", 0700, 1, 0770 },	/* lighttpd request bodies */
 	{ "tls", 0700, 0, 0700 },
 	{ "backup", 0700, 1, 0770 },

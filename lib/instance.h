@@ -24,6 +24,7 @@ struct wm_instance_opts {
 	const char	*dir;		/* the instance home; created if missing */
 	int		 port_base;	/* 0: any free loopback ports */
 	int		 capture_outbound;
+	int		 lmtp;		/* transport: wm-lmtpd instead of the pipe */
 	int		 force;		/* rewrite an existing instance, keep its data */
 	const char	*user;		/* NULL: "wm" */
 	const char	*web_user;	/* NULL: the web programs run as user */

@@ -895,6 +895,19 @@ wm_mailbox_crlf_only(const void *data, size_t len)
 	return lines > 0 && memchr(p, '\r', (size_t)(end - p)) == NULL;
 }
 
+long long
+wm_mailbox_stored_size(const void *data, size_t len, int *lf)
+{
+	const char *p = data, *end = p + len, *q;
+	long long n = (long long)len;
+
+	if (!(*lf = wm_mailbox_crlf_only(data, len)))
+		return n;
+	for (; p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL; p = q + 1)
+		n--;
+	return n;
+}
+
 /* Writes data with each CRLF as LF, through a buffer: one write per 64 KB. */
 static int
 write_lf(int fd, const void *data, size_t len)

@@ -69,6 +69,11 @@ int	 wm_mailbox_store_folder(const char *root, const char *address,
 int	 wm_mailbox_store_unix(const char *root, const char *address,
 	    const void *data, size_t len, char **file_out, int *lf,
 	    struct wm_err *);
+/*
+ * The bytes wm_mailbox_store_unix (or stage with *lf) writes for data; *lf
+ * gets whether it is stored with LF line ends.
+ */
+long long wm_mailbox_stored_size(const void *data, size_t len, int *lf);
 /* 1 when every line of data ends in CRLF and no CR stands alone. */
 int	 wm_mailbox_crlf_only(const void *data, size_t len);
 /* Appends data with every LF written as CRLF to out. */

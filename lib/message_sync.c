@@ -261,7 +261,9 @@ adopt_all(struct wm_db *db, const char *mailbox, const char *folder,
 	sqlite3_bind_text(st, 2, folder, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		file = wm_db_text(st, 1);
-		hit = bsearch(&file, s->v, s->n, sizeof(*s->v), by_unique);
+		/* An empty maildir has no array, which bsearch must not get. */
+		hit = s->n == 0 ? NULL :
+		    bsearch(&file, s->v, s->n, sizeof(*s->v), by_unique);
 		if (hit != NULL && strcmp(*hit, file) != 0 &&
 		    adopt(db, sqlite3_column_int64(st, 0), *hit, err) == -1) {
 			sqlite3_finalize(st);
@@ -311,7 +313,8 @@ wm_message_sync(struct wm_db *db, const char *mail_root, const char *mailbox,
 		rc = wm_err_set(err, EX_IOERR, "%s: %s", box, strerror(errno));
 		goto out;
 	}
-	qsort(s.v, s.n, sizeof(*s.v), by_unique);
+	if (s.n > 1)	/* an empty maildir has no array: qsort wants one */
+		qsort(s.v, s.n, sizeof(*s.v), by_unique);
 	rc = sync_scanned(db, mailbox, folder, &s, stamp, err);
 out:
 	scan_free(&s);

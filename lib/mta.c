@@ -122,7 +122,7 @@ static const struct wm_mta_field fields[WM_MTA_NFIELDS] = {
 static const char *owned[] = {
 	"queue_directory", "data_directory", "command_directory",
 	"header_checks", "smtp_header_checks",
-	"wmdeliver_destination_recipient_limit",
+	"wmdeliver_destination_recipient_limit", "lmtp_destination_recipient_limit",
 	"smtpd_relay_restrictions", "local_transport", "local_recipient_maps",
 	"mydestination", "maillog_file", "inet_interfaces", "milter_default_action",
 	NULL
@@ -369,13 +369,26 @@ item_canon(const struct wm_mta_field *f, const char *in, int force,
 	return domain_canon(f->name, in, err);
 }
 
+/* True when the space-separated list has item. */
+static int
+in_list(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p;
+
+	for (p = list; (p = strstr(p, item)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* A list field: items split on blanks and commas, each checked, no doubles. */
 static char *
 list_canon(const struct wm_mta_field *f, const char *in, int force,
     struct wm_err *err)
 {
 	struct wm_buf b;
-	char *copy, *tok, *save, *one, pat[128];
+	char *copy, *tok, *save, *one;
 
 	if (strlen(in) > LIST_MAX) {
 		wm_err_set(err, EX_DATAERR, "%s: longer than %d bytes", f->name, LIST_MAX);
@@ -388,19 +401,17 @@ list_canon(const struct wm_mta_field *f, const char *in, int force,
 	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t,", &save)) {
 		if ((one = item_canon(f, tok, force, err)) == NULL)
-			goto fail;
-		snprintf(pat, sizeof(pat), " %s ", one);
-		wm_buf_puts(&b, " ");
-		if (strstr(b.data, pat) == NULL)
-			wm_buf_printf(&b, "%s", one);
+			break;
+		if (b.data != NULL && !in_list(b.data, one))
+			wm_buf_printf(&b, "%s%s", b.len ? " " : "", one);
 		free(one);
 	}
 	free(copy);
-	return b.data ? wm_strdup(b.data[0] == ' ' ? b.data + 1 : b.data) : NULL;
-fail:
-	free(copy);
-	wm_buf_free(&b);
-	return NULL;
+	if (tok != NULL) {	/* an item was refused */
+		wm_buf_free(&b);
+		return NULL;
+	}
+	return wm_buf_take(&b);
 }
 
 static char *
@@ -573,20 +584,24 @@ num(const struct wm_mta *m, enum wm_mta_id id)
  */
 static int
 size_order(const struct wm_mta *m, enum wm_mta_id small, enum wm_mta_id large,
-    struct wm_err *err)
+    int *blamed, struct wm_err *err)
 {
 	if (num(m, large) >= num(m, small))
 		return 0;
-	if (m->last == (int)small)
+	if (m->last == (int)small) {
+		*blamed = small;
 		return wm_err_set(err, EX_DATAERR, "%s: %s is larger than %s %s",
 		    fields[small].name, m->v[small], fields[large].name,
 		    m->v[large]);
+	}
+	*blamed = large;
 	return wm_err_set(err, EX_DATAERR, "%s: %s is smaller than %s %s",
 	    fields[large].name, m->v[large], fields[small].name, m->v[small]);
 }
 
-int
-wm_mta_validate(const struct wm_mta *m, struct wm_err *err)
+/* As wm_mta_validate; *blamed is the field the message names. */
+static int
+validate_at(const struct wm_mta *m, int *blamed, struct wm_err *err)
 {
 	char *v;
 	int i;
@@ -594,20 +609,30 @@ wm_mta_validate(const struct wm_mta *m, struct wm_err *err)
 	/* Every stored value again: a restored backup may come from elsewhere. */
 	for (i = 0; i < WM_MTA_NFIELDS; i++) {
 		wm_err_clear(err);
+		*blamed = i;
 		if ((v = canon(&fields[i], m->v[i], 1, err)) == NULL)
 			return -1;
 		free(v);
 	}
-	if (size_order(m, WM_MTA_BEFORE_SIZE, WM_MTA_AFTER_SIZE, err) == -1)
+	if (size_order(m, WM_MTA_BEFORE_SIZE, WM_MTA_AFTER_SIZE, blamed, err) == -1)
 		return -1;
 	if (num(m, WM_MTA_MAILBOX_SIZE) != 0 &&
-	    size_order(m, WM_MTA_AFTER_SIZE, WM_MTA_MAILBOX_SIZE, err) == -1)
+	    size_order(m, WM_MTA_AFTER_SIZE, WM_MTA_MAILBOX_SIZE, blamed, err) == -1)
 		return -1;
+	*blamed = WM_MTA_DKIM_SIGNING;
 	if (strcmp(m->v[WM_MTA_DKIM_SIGNING], "yes") == 0 &&
 	    (*m->v[WM_MTA_DKIM_SELECTOR] == '\0' || *m->v[WM_MTA_DKIM_DOMAIN] == '\0'))
 		return wm_err_set(err, EX_DATAERR, "dkim-signing: no key yet "
 		    "(wm-mtacfg dkim create --selector S --domain D)");
 	return 0;
+}
+
+int
+wm_mta_validate(const struct wm_mta *m, struct wm_err *err)
+{
+	int blamed;
+
+	return validate_at(m, &blamed, err);
 }
 
 static int
@@ -757,6 +782,15 @@ relay_maps(struct wm_buf *b, const struct wm_mta *m, const char *rcpt)
 	free_domains(d);
 }
 
+/* transport = lmtp: Postfix hands tunnels to wm-lmtpd, not to the pipe. */
+static int
+lmtp_transport(const struct wm_config *cfg)
+{
+	const char *t = wm_config_get(cfg, "instance", "transport");
+
+	return t != NULL && strcmp(t, "lmtp") == 0;
+}
+
 static void
 transport(struct wm_buf *b, const struct wm_mta *m, const struct wm_config *cfg,
     const char *rcpt)
@@ -768,7 +802,11 @@ transport(struct wm_buf *b, const struct wm_mta *m, const struct wm_config *cfg,
 
 	wm_buf_init(&hop);
 	nexthop(&hop, m, cfg, WM_MTA_INT_HOST);
-	wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver:", rcpt);
+	if (lmtp_transport(cfg))
+		wm_buf_printf(b, "transport_maps = inline:{ %s=lmtp:unix:%s", rcpt,
+		    wm_config_path(cfg, "lmtp"));
+	else
+		wm_buf_printf(b, "transport_maps = inline:{ %s=wmdeliver:", rcpt);
 	for (i = 1; hop.data != NULL && i <= n; i++) {
 		wm_buf_printf(b, ", %s=smtp:%s", d[i], hop.data);
 		if (sub)
@@ -846,6 +884,7 @@ wm_mta_main_cf(struct wm_buf *b, const struct wm_mta *m,
 	wm_buf_printf(b,
 	    "milter_default_action = tempfail\n"
 	    "wmdeliver_destination_recipient_limit = 1\n"
+	    "lmtp_destination_recipient_limit = 1\n"
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
 	    "header_checks = regexp:%s/header_checks\n"
 	    /* The routing mark of portal mail never reaches the next hop. */
@@ -918,6 +957,38 @@ wm_mta_change(struct wm_db *db, const char *actor, enum wm_mta_op op,
 		rc = wm_mta_list_remove(m, id, value, err);
 	if (rc == 0)
 		rc = wm_mta_store(db, m, actor, err);
+	wm_mta_free(m);
+	return rc;
+}
+
+/*
+ * A whole form of the console: every posted field is checked, each refusal
+ * handed to bad() with its field, then the relations; stored only when
+ * nothing was refused.  Returns the number of refusals, or -1 when storing
+ * failed (err).
+ */
+int
+wm_mta_form_store(struct wm_db *db, const char *actor, const char *const *names,
+    const char *const *values, int n, void (*bad)(void *, const char *field,
+    const char *msg), void *arg, struct wm_err *err)
+{
+	struct wm_mta *m;
+	struct wm_err e;
+	int i, refused = 0, rc, blamed;
+
+	if ((m = wm_mta_load(db, err)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (wm_mta_set(m, names[i], values[i], 0, &e) == -1) {
+			bad(arg, names[i], e.msg);
+			refused++;
+		}
+	m->last = -1;
+	if (refused == 0 && validate_at(m, &blamed, &e) == -1) {
+		bad(arg, fields[blamed].name, e.msg);
+		refused++;
+	}
+	rc = refused ? refused : wm_mta_store(db, m, actor, err);
 	wm_mta_free(m);
 	return rc;
 }

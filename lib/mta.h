@@ -103,6 +103,17 @@ int	 wm_mta_change(struct wm_db *, const char *actor, enum wm_mta_op,
 	    const char *field, const char *value, int force, struct wm_err *);
 
 /*
+ * A console form: every posted field checked, each refusal reported to bad
+ * with the field's name, then the relations between fields; stored (with
+ * audit) only when nothing was refused.  The number of refusals, or -1 when
+ * storing failed.
+ */
+int	 wm_mta_form_store(struct wm_db *, const char *actor, const char *const *names,
+	    const char *const *values, int n,
+	    void (*bad)(void *, const char *field, const char *msg), void *arg,
+	    struct wm_err *);
+
+/*
  * Generation.  Each main.cf parameter is one "name = value" line of out;
  * rcpt is the relay recipient; cfg gives the listeners (capture-outbound
  * sends what has no relay host to the instance's smtp-sink).

@@ -374,16 +374,26 @@ wm_mta_raw_set(const struct wm_config *cfg, const char *text, size_t len,
     struct wm_err *err)
 {
 	struct snapshot s;
+	struct wm_buf lf;
+	size_t i;
 	int rc = -1;
 
+	memset(&s, 0, sizeof(s));
 	if (len > CF_MAX || memchr(text, '\0', len) != NULL)
 		return wm_err_set(err, EX_DATAERR, "main.cf: not a text of at most "
 		    "%d bytes", CF_MAX);
+	/* A browser's textarea sends CRLF; main.cf lines end in LF. */
+	wm_buf_init(&lf);
+	for (i = 0; i < len; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			wm_buf_append(&lf, text + i, 1);
+	if (lf.data == NULL)
+		wm_buf_puts(&lf, "");
 	if (snap_take(cfg, &s, err) == -1)
 		goto out;
-	if (owned_unchanged(s.data[CF_MAIN].data, text, err) == -1)
+	if (owned_unchanged(s.data[CF_MAIN].data, lf.data, err) == -1)
 		goto out;
-	if (wm_write_file_atomic(s.path[CF_MAIN], text, len, 0644, err) == -1)
+	if (wm_write_file_atomic(s.path[CF_MAIN], lf.data, lf.len, 0644, err) == -1)
 		goto out;
 	if (wm_mta_check(cfg, err) == 0 && reload_or_start_signer(cfg, err) == 0) {
 		wm_log(LOG_INFO, "raw main.cf saved in %s", s.path[CF_MAIN]);
@@ -394,6 +404,7 @@ wm_mta_raw_set(const struct wm_config *cfg, const char *text, size_t len,
 		    err->msg);
 	}
 out:
+	wm_buf_free(&lf);
 	snap_free(&s);
 	return rc;
 }

@@ -520,7 +520,7 @@ done:
 static int
 hosts_entry_ok(const char *line, struct wm_err *err)
 {
-	char copy[WM_NET_HOSTS_LINE + 1], *tok, *save;
+	char copy[WM_NET_HOSTS_LINE + 8], *tok, *save;
 	int names = 0;
 
 	if (strlen(line) > WM_NET_HOSTS_LINE)
@@ -546,7 +546,7 @@ wm_net_hosts_set(const struct wm_net *n, const char *text, struct wm_err *err)
 {
 	struct wm_buf old, out;
 	const char *p, *nl;
-	char line[WM_NET_HOSTS_LINE + 2];
+	char line[WM_NET_HOSTS_LINE + 8];
 	int rc = -1;
 
 	wm_buf_init(&out);

@@ -70,6 +70,26 @@ int	 wm_net_hosts_set(const struct wm_net *, const char *text, struct wm_err *);
 int	 wm_net_ntp(const struct wm_net *, const char *const *servers, int n,
 	    struct wm_err *);
 
+#define WM_NET_IF_MAX	64
+
+/* One interface as the kernel has it (DHCP: from the ifupdown files). */
+struct wm_net_if {
+	char	name[32];
+	char	mac[24];
+	char	addr[64], mask[64], bcast[64];	/* the first IPv4 address */
+	char	addr6[64];
+	char	gateway[64];
+	int	dhcp;
+};
+
+struct wm_net_state {
+	struct wm_net_if	ifs[WM_NET_IF_MAX];
+	int			n;
+	char			gateway[64];	/* the default IPv4 gateway */
+};
+
+int	 wm_net_read(const struct wm_net *, struct wm_net_state *, struct wm_err *);
+
 /* Interfaces, default gateway, DNS, search domains, hostname, NTP. */
 int	 wm_net_info(const struct wm_net *, FILE *, int json, struct wm_err *);
 

@@ -22,22 +22,9 @@
 #include "netcfg.h"
 #include "util.h"
 
-#define IF_MAX	64
-
-struct iface {
-	char	name[32];
-	char	mac[24];
-	char	addr[64], mask[64], bcast[64];
-	char	addr6[64];
-	char	gateway[64];
-	int	dhcp;
-};
-
-struct info {
-	struct iface	if_[IF_MAX];
-	int		n;
-	char		gateway[64];
-};
+#define IF_MAX	WM_NET_IF_MAX
+#define iface	wm_net_if
+#define info	wm_net_state
 
 static struct iface *
 find(struct info *in, const char *name)
@@ -45,13 +32,13 @@ find(struct info *in, const char *name)
 	int i;
 
 	for (i = 0; i < in->n; i++)
-		if (strcmp(in->if_[i].name, name) == 0)
-			return &in->if_[i];
+		if (strcmp(in->ifs[i].name, name) == 0)
+			return &in->ifs[i];
 	if (in->n == IF_MAX)
 		return NULL;
-	memset(&in->if_[in->n], 0, sizeof(in->if_[0]));
-	snprintf(in->if_[in->n].name, sizeof(in->if_[0].name), "%s", name);
-	return &in->if_[in->n++];
+	memset(&in->ifs[in->n], 0, sizeof(in->ifs[0]));
+	snprintf(in->ifs[in->n].name, sizeof(in->ifs[0].name), "%s", name);
+	return &in->ifs[in->n++];
 }
 
 static void
@@ -258,7 +245,7 @@ print_info(const struct wm_net *n, const struct info *in, FILE *f, int json)
 		    "Address", "MAC", "Broadcast", "Mask", "Gateway", "DHCP");
 	fputs(json ? "{\n  \"interfaces\": [\n" : "", f);
 	for (i = 0; i < in->n; i++) {
-		print_iface(f, &in->if_[i], json);
+		print_iface(f, &in->ifs[i], json);
 		fputs(json && i + 1 < in->n ? ",\n" : json ? "\n" : "", f);
 	}
 	if (json) {
@@ -287,18 +274,27 @@ print_info(const struct wm_net *n, const struct info *in, FILE *f, int json)
 }
 
 int
+wm_net_read(const struct wm_net *n, struct wm_net_state *in, struct wm_err *err)
+{
+	memset(in, 0, sizeof(*in));
+	if (kernel(in, err) == -1)
+		return -1;
+	routes(in);
+	dhcp(in, n);
+	return 0;
+}
+
+int
 wm_net_info(const struct wm_net *n, FILE *f, int json, struct wm_err *err)
 {
 	struct info *in;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	if (kernel(in, err) == -1) {
+	if (wm_net_read(n, in, err) == -1) {
 		free(in);
 		return -1;
 	}
-	routes(in);
-	dhcp(in, n);
 	print_info(n, in, f, json);
 	free(in);
 	return 0;

@@ -267,8 +267,9 @@ mark_sent(struct wm_db *db, const struct row *r, long long *n,
 
 	if (r->kind != WM_NOTICE_NEW_MAIL) {
 		*n = 1;
-		return mark(db, "UPDATE notice_queue SET sent = ? WHERE id = ?",
-		    (long long)wm_now(), r->id, NULL, err);
+		/* A postmaster copy's body is the whole tunnel: not kept. */
+		return mark(db, "UPDATE notice_queue SET sent = ?, body = NULL "
+		    "WHERE id = ?", (long long)wm_now(), r->id, NULL, err);
 	}
 	st = wm_db_prepare(db, "UPDATE notice_queue SET sent = ? WHERE kind = "
 	    "'new-mail' AND address = ? AND sent IS NULL AND failed IS NULL", err);
@@ -401,6 +402,16 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 	return rc;
 }
 
+#define KEEP_SENT	(7 * 86400)	/* sent and given-up rows, for inquiries */
+
+static int
+prune(struct wm_db *db, struct wm_err *err)
+{
+	return mark(db, "DELETE FROM notice_queue WHERE sent < ?1 OR failed < ?2",
+	    (long long)wm_now() - KEEP_SENT, (long long)wm_now() - KEEP_SENT,
+	    NULL, err);
+}
+
 static void
 nap_ms(unsigned ms)
 {
@@ -417,10 +428,19 @@ wm_notice_serve(struct wm_config *cfg, struct wm_db *db, time_t window,
 {
 	struct wm_notice_stats s;
 	struct wm_err perr;
+	unsigned passes = 0;
 
 	(void)err;
 	wm_log(LOG_INFO, "notice sender started");
 	while (!*stop) {
+		/*
+		 * Closing does not checkpoint (db.c), so the long-running sender
+		 * does, now and then: the WAL stays short and every wm-deliver
+		 * opens the database cheaply.
+		 */
+		if (passes++ % 30 == 0 && (prune(db, &perr) == -1 ||
+		    wm_db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", &perr) == -1))
+			wm_log(LOG_INFO, "housekeeping: %s", perr.msg);
 		if (wm_notice_flush(cfg, db, window, &s, &perr) == -1)
 			wm_log(LOG_WARNING, "notice queue: %s; will retry",
 			    perr.msg);

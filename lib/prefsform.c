@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "address.h"
+#include "audit.h"
 #include "db.h"
 #include "err.h"
 #include "prefs.h"
@@ -214,6 +215,28 @@ wm_pref_view_clear(struct wm_pref_view *v)
 	v->own = v->inherited = NULL;
 }
 
+int
+wm_prefs_domains(struct wm_db *db, int (*fn)(const char *, void *), void *arg,
+    struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = wm_db_prepare(db, "SELECT DISTINCT owner FROM properties WHERE "
+	    "scope = 'domain' ORDER BY owner LIMIT 1000", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(wm_db_text(st, 0), arg) == -1) {
+			sqlite3_finalize(st);
+			return wm_err_set(err, EX_SOFTWARE, "listing stopped");
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return wm_db_fail(db, "domains", err);
+	return 0;
+}
+
 static int
 validate_one(const struct wm_pref_def *d, enum wm_scope scope,
     struct wm_pref_change *c)
@@ -253,58 +276,78 @@ validate_all(enum wm_scope scope, struct wm_pref_change *v, size_t n,
 	    "was saved", bad, bad == 1 ? " is" : "s are");
 }
 
-/* The change differs from the row: compared in canonical form. */
-static int
-differs(struct wm_db *db, enum wm_scope scope, const char *canon,
-    struct wm_pref_change *c, int *yes, struct wm_err *err)
-{
-	const struct wm_pref_def *d = wm_pref_find(c->name);
-	char *own, *want = NULL;
+struct writer {
+	struct wm_db	*db;
+	const char	*actor;
+	const char	*client;
+	enum wm_scope	 scope;
+	const char	*canon;		/* owner, "" for global */
+};
 
-	if (own_value(db, scope, canon, d->name, &own, err) == -1)
-		return -1;
-	if (c->value != NULL && (want = wm_pref_canonical(d, c->value,
-	    err)) == NULL) {
-		wm_free_secret(own);
-		return -1;
-	}
-	*yes = own == NULL ? want != NULL : want == NULL || strcmp(own, want) != 0;
-	wm_free_secret(own);
-	wm_free_secret(want);
-	return 0;
+static const char *
+masked(const struct wm_pref_def *d, const char *v)
+{
+	if (v == NULL || d->type != WM_PREF_SECRET)
+		return v;
+	return WM_AUDIT_MASKED;
 }
 
 static int
-write_all(struct wm_db *db, const char *actor, enum wm_scope scope,
-    const char *owner, const char *canon, struct wm_pref_change *v, size_t n,
-    struct wm_err *err)
+audit_change(const struct writer *w, const struct wm_pref_def *d,
+    const char *old, const char *now, struct wm_err *err)
 {
-	size_t i;
-	int yes, rc;
+	struct wm_audit e = { 0 };
+	char *object;
+	int rc;
 
-	for (i = 0; i < n; i++) {
-		if (differs(db, scope, canon, &v[i], &yes, err) == -1)
-			return -1;
-		if (!yes)
-			continue;
-		if (v[i].value != NULL)
-			rc = wm_pref_set_by(db, actor, scope, owner, v[i].name,
-			    v[i].value, err);
-		else
-			rc = wm_pref_unset_by(db, actor, scope, owner, v[i].name,
-			    err);
-		if (rc == -1)
-			return -1;
-		v[i].changed = 1;
+	object = wm_asprintf("%s at %s%s%s", d->name, wm_scope_name(w->scope),
+	    *w->canon ? " " : "", w->canon);
+	if (object == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	e.actor = w->actor;
+	e.client = w->client;
+	e.action = now ? "pref-set" : "pref-unset";
+	e.object = object;
+	e.old_value = masked(d, old);
+	e.new_value = masked(d, now);
+	rc = wm_audit_add(w->db, &e, err);
+	free(object);
+	return rc;
+}
+
+/* Writes one change when it differs from the row (canonical forms). */
+static int
+write_one(const struct writer *w, struct wm_pref_change *c, struct wm_err *err)
+{
+	const struct wm_pref_def *d = wm_pref_find(c->name);
+	const char *owner = w->scope == WM_SCOPE_GLOBAL ? NULL : w->canon;
+	char *own, *want = NULL;
+	int rc = 0;
+
+	if (own_value(w->db, w->scope, w->canon, d->name, &own, err) == -1)
+		return -1;
+	if (c->value != NULL &&
+	    (want = wm_pref_canonical(d, c->value, err)) == NULL)
+		rc = -1;
+	else if (own == NULL ? want != NULL : want == NULL || strcmp(own, want) != 0) {
+		rc = want ? wm_pref_set(w->db, w->scope, owner, d->name, want, err) :
+		    wm_pref_unset(w->db, w->scope, owner, d->name, err);
+		if (rc == 0)
+			rc = audit_change(w, d, own, want, err);
+		c->changed = rc == 0;
 	}
-	return 0;
+	wm_free_secret(own);
+	wm_free_secret(want);
+	return rc;
 }
 
 int
-wm_prefs_apply(struct wm_db *db, const char *actor, enum wm_scope scope,
-    const char *owner, struct wm_pref_change *v, size_t n, struct wm_err *err)
+wm_prefs_apply(struct wm_db *db, const char *actor, const char *client,
+    enum wm_scope scope, const char *owner, struct wm_pref_change *v, size_t n,
+    struct wm_err *err)
 {
 	char canon[WM_ADDRESS_MAX + 1];
+	struct writer w = { db, actor ? actor : "unknown", client, scope, canon };
 	size_t i;
 
 	if (wm_pref_owner(scope, owner, canon, sizeof(canon), err) == -1 ||
@@ -312,12 +355,12 @@ wm_prefs_apply(struct wm_db *db, const char *actor, enum wm_scope scope,
 		return -1;
 	if (wm_db_begin(db, err) == -1)
 		return -1;
-	if (write_all(db, actor ? actor : "unknown", scope,
-	    scope == WM_SCOPE_GLOBAL ? NULL : canon, canon, v, n, err) == -1) {
-		wm_db_rollback(db);
-		for (i = 0; i < n; i++)
-			v[i].changed = 0;
-		return -1;
-	}
+	for (i = 0; i < n; i++)
+		if (write_one(&w, &v[i], err) == -1) {
+			wm_db_rollback(db);
+			for (i = 0; i < n; i++)
+				v[i].changed = 0;
+			return -1;
+		}
 	return wm_db_commit(db, err);
 }

@@ -51,6 +51,10 @@ int	 wm_pref_view_get(struct wm_db *, enum wm_scope, const char *owner,
 	    const struct wm_pref_def *, struct wm_pref_view *, struct wm_err *);
 void	 wm_pref_view_clear(struct wm_pref_view *);
 
+/* The domains that have settings of their own, in order (at most 1000). */
+int	 wm_prefs_domains(struct wm_db *, int (*fn)(const char *domain, void *),
+	    void *arg, struct wm_err *);
+
 /* One field of a submitted form. */
 struct wm_pref_change {
 	const char	*name;
@@ -63,9 +67,12 @@ struct wm_pref_change {
  * Validates every change (name known, allowed at scope, value valid) and
  * fills the err of each bad one; if any is bad, writes nothing and returns
  * -1 with EX_DATAERR.  Otherwise writes the changes that differ from what is
- * stored, each audited naming actor, in one transaction.
+ * stored in one transaction, each audited with actor, client (NULL for a
+ * program), the setting and scope, the old and the new value (a secret
+ * masked).
  */
-int	 wm_prefs_apply(struct wm_db *, const char *actor, enum wm_scope,
-	    const char *owner, struct wm_pref_change *, size_t n, struct wm_err *);
+int	 wm_prefs_apply(struct wm_db *, const char *actor, const char *client,
+	    enum wm_scope, const char *owner, struct wm_pref_change *, size_t n,
+	    struct wm_err *);
 
 #endif

@@ -354,6 +354,17 @@ content_bio(CMS_ContentInfo *cms, const struct wm_keypair *kp, struct wm_err *er
 	return cont;
 }
 
+static const char *
+cipher_name(BIO *cont)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	BIO *cb = BIO_find_type(cont, BIO_TYPE_CIPHER);
+
+	if (cb == NULL || BIO_get_cipher_ctx(cb, &ctx) != 1 || ctx == NULL)
+		return "?";
+	return EVP_CIPHER_get0_name(EVP_CIPHER_CTX_get0_cipher(ctx));
+}
+
 static int
 check_cipher(BIO *cont, int flags, struct wm_err *err)
 {
@@ -382,8 +393,9 @@ copy_plain(BIO *cont, int authenticated, BIO *sink, struct wm_err *err)
 	if (BIO_get_cipher_status(cont) <= 0) {
 		if (authenticated)
 			return wm_err_set(err, EX_DATAERR, "cannot decrypt: "
-			    "authentication of the content failed (AES-GCM tag "
-			    "mismatch: the tunnel was changed or damaged)");
+			    "authentication of the content failed (%s tag "
+			    "mismatch: the tunnel was changed or damaged)",
+			    cipher_name(cont));
 		return wm_err_set(err, EX_DATAERR, "cannot decrypt: bad padding "
 		    "(the tunnel was changed or damaged)");
 	}

@@ -52,7 +52,8 @@ struct wm_smime_signed {
 /*
  * Verifies an S/MIME signed entity, multipart/signed or opaque
  * application/pkcs7-mime signed-data, against store (chain, S/MIME signing
- * purpose).  out is filled only when the signature and the chain are good;
+ * purpose).  A signer certificate the message leaves out is looked up in
+ * wm_pki_store_known(store).  out is filled only when the signature and the chain are good;
  * free it with wm_smime_signed_clear.
  */
 int	 wm_smime_verify(const void *entity, size_t len, X509_STORE *store,

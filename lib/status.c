@@ -34,7 +34,7 @@ static const char *const queue_rows[] = {
 	"queue-incoming", "queue-active", "queue-deferred", "queue-hold", NULL
 };
 
-/* The last sample, when it is fresh: 1, else 0. */
+/* The last sample: 1 fresh, 2 fresh but the MTA did not answer, 0 stale. */
 static int
 cached_queue(struct wm_db *db, struct wm_queue_counts *q, struct wm_err *err)
 {
@@ -59,14 +59,19 @@ cached_queue(struct wm_db *db, struct wm_queue_counts *q, struct wm_err *err)
 			fresh = 0;
 	}
 	sqlite3_finalize(st);
+	/* A fresh failed sample (-1: the MTA did not answer) is not retried. */
+	if (fresh && q->incoming < 0)
+		return 2;
 	q->total = q->incoming + q->active + q->deferred + q->hold;
 	return fresh;
 }
 
+/* The sample, or when q is NULL that the MTA did not answer (all -1). */
 static void
 remember(struct wm_db *db, const struct wm_queue_counts *q)
 {
-	const long v[] = { q->incoming, q->active, q->deferred, q->hold };
+	const long v[] = { q ? q->incoming : -1, q ? q->active : -1,
+	    q ? q->deferred : -1, q ? q->hold : -1 };
 	sqlite3_stmt *st;
 	struct wm_err err;
 	int i;
@@ -84,15 +89,18 @@ remember(struct wm_db *db, const struct wm_queue_counts *q)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	wm_metric_note(db, WM_METRIC_QUEUE, q->total);
+	if (q != NULL)
+		wm_metric_note(db, WM_METRIC_QUEUE, q->total);
 }
 
 int
 wm_status_sample_queue(const struct wm_config *cfg, struct wm_db *db,
     struct wm_queue_counts *q, struct wm_err *err)
 {
-	if (wm_queue_count(cfg, db, q, err) == -1)
+	if (wm_queue_count(cfg, db, q, err) == -1) {
+		remember(db, NULL);
 		return -1;
+	}
 	remember(db, q);
 	return 0;
 }
@@ -147,15 +155,22 @@ wm_status_get(const struct wm_config *cfg, struct wm_db *db,
 	memset(s, 0, sizeof(*s));
 	if ((fresh = cached_queue(db, &s->queue, err)) == -1)
 		return -1;
-	s->queue_known = fresh || wm_status_sample_queue(cfg, db, &s->queue,
-	    &qerr) == 0;
+	/*
+	 * A status page costs one postqueue run a minute at most, also while
+	 * the MTA is down (a failed sample is remembered as such).
+	 */
+	if (fresh == 2) {
+		memset(&s->queue, 0, sizeof(s->queue));
+		s->queue_known = 0;
+	} else
+		s->queue_known = fresh || wm_status_sample_queue(cfg, db,
+		    &s->queue, &qerr) == 0;
 	if (counters(db, s, err) == -1 || expiring(db, s, err) == -1)
 		return -1;
-	if (one_int(db, "SELECT count(*) FROM users", 0, &s->users, err) == -1 ||
-	    one_int(db, "SELECT count(DISTINCT mailbox) FROM mailbox_totals",
-	    0, &s->mailboxes, err) == -1 ||
-	    one_int(db, "SELECT COALESCE(sum(bytes), 0) FROM mailbox_totals",
-	    0, &s->mail_bytes, err) == -1)
+	if (one_int(db, "SELECT users FROM box_totals", 0, &s->users, err) ==
+	    -1 || one_int(db, "SELECT mailboxes FROM box_totals", 0,
+	    &s->mailboxes, err) == -1 || one_int(db, "SELECT bytes FROM "
+	    "box_totals", 0, &s->mail_bytes, err) == -1)
 		return -1;
 	if (statvfs(wm_config_path(cfg, "mail"), &vfs) == 0)
 		s->free_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "err.h"
 #include "template.h"
@@ -91,38 +92,68 @@ wm_template_preview(const char *name, const char *source, struct wm_err *err)
 	return mail;
 }
 
-static int
-audit(struct wm_db *db, const char *actor, const char *action,
-    enum wm_scope scope, const char *owner, const char *name,
-    struct wm_err *err)
+/* "123 bytes" of a template row, or NULL when there is none. */
+static char *
+size_of(struct wm_db *db, enum wm_scope scope, const char *owner,
+    const char *name)
 {
-	char *detail;
+	struct wm_err ignored;
+	char *body, *s;
+
+	if ((body = wm_template_get(db, scope, owner, name, &ignored)) == NULL)
+		return NULL;
+	s = wm_asprintf("%zu bytes", strlen(body));
+	free(body);
+	return s;
+}
+
+static int
+audit(struct wm_db *db, const char *actor, const char *client,
+    const char *action, enum wm_scope scope, const char *owner,
+    const char *name, char *old, struct wm_err *err)
+{
+	struct wm_audit e = { 0 };
+	char *object, *now;
 	int rc;
 
-	detail = wm_asprintf("%s %s%s%s", name, wm_scope_name(scope),
+	object = wm_asprintf("template %s at %s%s%s", name, wm_scope_name(scope),
 	    owner && scope != WM_SCOPE_GLOBAL ? " " : "",
 	    owner && scope != WM_SCOPE_GLOBAL ? owner : "");
-	if (detail == NULL)
-		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	rc = wm_db_audit(db, actor ? actor : "unknown", action, detail, err);
-	free(detail);
+	now = size_of(db, scope, owner, name);
+	e.actor = actor ? actor : "unknown";
+	e.client = client;
+	e.action = action;
+	e.object = object;
+	e.old_value = old;
+	e.new_value = now;
+	rc = object ? wm_audit_add(db, &e, err) :
+	    wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	free(object);
+	free(now);
+	free(old);
 	return rc;
 }
 
 int
-wm_template_save(struct wm_db *db, const char *actor, enum wm_scope scope,
-    const char *owner, const char *name, const char *source,
-    struct wm_err *err)
+wm_template_save(struct wm_db *db, const char *actor, const char *client,
+    enum wm_scope scope, const char *owner, const char *name,
+    const char *source, struct wm_err *err)
 {
-	char *mail;
+	char *mail, *old;
 
 	if ((mail = wm_template_preview(name, source, err)) == NULL)
 		return -1;
 	free(mail);
 	if (wm_db_begin(db, err) == -1)
 		return -1;
-	if (wm_template_set(db, scope, owner, name, source, err) == -1 ||
-	    audit(db, actor, "template-set", scope, owner, name, err) == -1) {
+	old = size_of(db, scope, owner, name);
+	if (wm_template_set(db, scope, owner, name, source, err) == -1) {
+		free(old);
+		wm_db_rollback(db);
+		return -1;
+	}
+	if (audit(db, actor, client, "template-set", scope, owner, name, old,
+	    err) == -1) {
 		wm_db_rollback(db);
 		return -1;
 	}
@@ -130,13 +161,22 @@ wm_template_save(struct wm_db *db, const char *actor, enum wm_scope scope,
 }
 
 int
-wm_template_reset(struct wm_db *db, const char *actor, enum wm_scope scope,
-    const char *owner, const char *name, struct wm_err *err)
+wm_template_reset(struct wm_db *db, const char *actor, const char *client,
+    enum wm_scope scope, const char *owner, const char *name,
+    struct wm_err *err)
 {
+	char *old;
+
 	if (wm_db_begin(db, err) == -1)
 		return -1;
-	if (wm_template_unset(db, scope, owner, name, err) == -1 ||
-	    audit(db, actor, "template-unset", scope, owner, name, err) == -1) {
+	old = size_of(db, scope, owner, name);
+	if (wm_template_unset(db, scope, owner, name, err) == -1) {
+		free(old);
+		wm_db_rollback(db);
+		return -1;
+	}
+	if (audit(db, actor, client, "template-unset", scope, owner, name, old,
+	    err) == -1) {
 		wm_db_rollback(db);
 		return -1;
 	}

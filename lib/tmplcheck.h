@@ -20,14 +20,15 @@ struct wm_tvars *wm_template_samples(const char *name, struct wm_err *);
 char	*wm_template_preview(const char *name, const char *source,
 	    struct wm_err *);
 /*
- * wm_template_preview, then wm_template_set and an audit line naming actor
- * in one transaction; a template that does not preview is never stored.
+ * wm_template_preview, then wm_template_set and an audit line (actor,
+ * client: NULL for a program, the template and scope, old and new size) in
+ * one transaction; a template that does not preview is never stored.
  */
-int	 wm_template_save(struct wm_db *, const char *actor, enum wm_scope,
-	    const char *owner, const char *name, const char *source,
+int	 wm_template_save(struct wm_db *, const char *actor, const char *client,
+	    enum wm_scope, const char *owner, const char *name, const char *source,
 	    struct wm_err *);
 /* Back to the inherited template: removes the row at that scope, audited. */
-int	 wm_template_reset(struct wm_db *, const char *actor, enum wm_scope,
-	    const char *owner, const char *name, struct wm_err *);
+int	 wm_template_reset(struct wm_db *, const char *actor, const char *client,
+	    enum wm_scope, const char *owner, const char *name, struct wm_err *);
 
 #endif

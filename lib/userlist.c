@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "address.h"
+#include "audit.h"
 #include "db.h"
 #include "err.h"
 #include "mailbox.h"
@@ -178,6 +179,27 @@ like_pattern(const char *part, struct wm_err *err)
 	return wm_buf_take(&b);
 }
 
+/*
+ * A part of three characters or more without LIKE wildcards is looked up in
+ * the trigram index (migration 5); a shorter one, or one holding % _ or \,
+ * is matched row by row (the trigram LIKE takes no ESCAPE).
+ */
+static int
+trigram_ok(const char *part)
+{
+	return part != NULL && strlen(part) >= 3 && strpbrk(part, "%_\\") == NULL;
+}
+
+static const char *
+search_sql(const char *part)
+{
+	if (part == NULL || *part == '\0')
+		return "?2 IS NULL";
+	if (trigram_ok(part))
+		return "id IN (SELECT rowid FROM users_search WHERE address LIKE ?2)";
+	return "address LIKE ?2 ESCAPE '\\'";
+}
+
 static sqlite3_stmt *
 user_query(struct wm_db *db, const struct wm_user_query *q, int *reversed,
     struct wm_err *err)
@@ -192,11 +214,10 @@ user_query(struct wm_db *db, const struct wm_user_query *q, int *reversed,
 	if (key != NULL && *key == '\0')
 		key = NULL;
 	/* "?1 IS NULL OR" would cost the index its range seek. */
-	sql = wm_asprintf("SELECT " COLUMNS " FROM users WHERE %s%s%s AND "
-	    "(?2 IS NULL OR address LIKE ?2 ESCAPE '\\') ORDER BY address %s "
-	    "LIMIT ?3", filter_sql[q->filter], key ? " AND address " : "",
-	    key ? (*reversed ? "< ?1" : "> ?1") : "",
-	    *reversed ? "DESC" : "ASC");
+	sql = wm_asprintf("SELECT " COLUMNS " FROM users WHERE %s%s%s AND %s "
+	    "ORDER BY address %s LIMIT ?3", filter_sql[q->filter],
+	    key ? " AND address " : "", key ? (*reversed ? "< ?1" : "> ?1") : "",
+	    search_sql(q->search), *reversed ? "DESC" : "ASC");
 	if (sql == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		return NULL;
@@ -318,26 +339,26 @@ wm_user_idle_list(struct wm_db *db, const struct wm_idle_query *q,
 
 static int
 cleanup_one(struct wm_db *db, const char *root, const char *actor,
-    const char *address, int purge, struct wm_err *err)
+    const char *client, const char *address, int purge, struct wm_err *err)
 {
-	char *detail;
-	int rc;
+	struct wm_audit e = { 0 };
 
 	if (wm_user_delete(db, root, address, purge, err) == -1)
 		return -1;
-	if ((detail = wm_asprintf("%s%s (idle)", address,
-	    purge ? " with mailbox" : "")) == NULL)
-		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	rc = wm_db_audit(db, actor ? actor : "unknown", "user-delete", detail,
-	    err);
-	free(detail);
-	return rc;
+	e.actor = actor ? actor : "unknown";
+	e.client = client;
+	e.action = "user-delete";
+	e.object = address;
+	e.old_value = "user";
+	e.new_value = purge ? "deleted with the mailbox (idle)" :
+	    "deleted, mailbox kept (idle)";
+	return wm_audit_add(db, &e, err);
 }
 
 int
 wm_user_cleanup(struct wm_db *db, const char *root, const char *actor,
-    const struct wm_idle_query *q, int purge, long long *removed,
-    struct wm_err *err)
+    const char *client, const struct wm_idle_query *q, int purge,
+    long long *removed, struct wm_err *err)
 {
 	struct page p;
 	sqlite3_stmt *st;
@@ -354,7 +375,8 @@ wm_user_cleanup(struct wm_db *db, const char *root, const char *actor,
 		if (rc == 0 && p.n > 0)
 			rc = wm_db_begin(db, err);
 		for (i = 0; rc == 0 && i < p.n; i++)
-			rc = cleanup_one(db, root, actor, p.v[i].address, purge, err);
+			rc = cleanup_one(db, root, actor, client, p.v[i].address,
+			    purge, err);
 		if (rc == 0 && p.n > 0)
 			rc = wm_db_commit(db, err);
 		else if (p.n > 0)

@@ -66,12 +66,13 @@ int	 wm_user_idle_list(struct wm_db *, const struct wm_idle_query *,
 	    struct wm_err *);
 /*
  * Deletes every user the query matches (limit and after ignored), with
- * wm_user_delete (purge: with the mailbox), one audit line per user naming
- * actor.  *removed counts them.
+ * wm_user_delete (purge: with the mailbox), one audit line per user (actor,
+ * client: NULL for a program), a transaction per 500 users.  *removed
+ * counts the users of the transactions that committed.
  */
 int	 wm_user_cleanup(struct wm_db *, const char *maildir_root,
-	    const char *actor, const struct wm_idle_query *, int purge,
-	    long long *removed, struct wm_err *);
+	    const char *actor, const char *client, const struct wm_idle_query *,
+	    int purge, long long *removed, struct wm_err *);
 
 struct wm_mailbox_info {
 	const char	*name;		/* directory name under the mail root */

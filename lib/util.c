@@ -42,6 +42,9 @@ buf_reserve(struct wm_buf *b, size_t more)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
 	if ((p = realloc(b->data, ncap)) == NULL)
 		return -1;
+	/* A first allocation is terminated too: data is a string when set. */
+	if (b->data == NULL)
+		p[b->len] = '\0';
 	b->data = p;
 	b->cap = ncap;
 	return 0;

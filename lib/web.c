@@ -77,7 +77,10 @@ std_writef(void *data, const char *fmt, va_list ap)
 static int
 std_write(void *data, const char *buf, int len)
 {
-	return (int)fwrite(buf, 1, len > 0 ? (size_t)len : 0, stdout);
+	/* ClearSilver writes nothing as (NULL, 0); fwrite wants a buffer. */
+	if (len <= 0 || buf == NULL)
+		return 0;
+	return (int)fwrite(buf, 1, (size_t)len, stdout);
 }
 
 static char *
@@ -789,6 +792,16 @@ wm_web_cookie(struct wm_web *w, const char *name)
 	if ((copy = strdup(v)) == NULL)
 		return NULL;
 	return cgi_url_unescape(copy);
+}
+
+int
+wm_web_upload_dir(struct wm_web *w, const char *dir)
+{
+	if (dir == NULL || *dir != '/')
+		return -1;
+	if (wm_web_set(w, "Config.Upload.TmpDir", dir) == -1)
+		return -1;
+	return wm_web_set(w, "Config.Upload.Unlink", "1");
 }
 
 FILE *

@@ -131,6 +131,12 @@ size_t	 wm_web_param_list(struct wm_web *, const char *name, const char **out,
 	    size_t max);
 /* A cookie, URL-decoded (malloc'd), NULL when absent. */
 char	*wm_web_cookie(struct wm_web *, const char *name);
+/*
+ * Where ClearSilver spools uploaded files while it parses the body (call
+ * before wm_web_parse): a directory of the instance, never /var/tmp; each
+ * spool file is mode 0600 and unlinked as soon as it is opened.
+ */
+int	 wm_web_upload_dir(struct wm_web *, const char *dir);
 /* An uploaded file of a multipart form and its file name as sent. */
 FILE	*wm_web_upload(struct wm_web *, const char *field);
 const char *wm_web_upload_name(struct wm_web *, const char *field);

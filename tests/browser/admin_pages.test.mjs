@@ -186,6 +186,9 @@ describe('settings (acceptance 2)', () => {
 		await submit(page.locator('form.prefs button[type=submit]'));
 		assert.equal(wm(inst, 'wm-prefs', ['get', '--domain', 'customer.example', 'quota']).trim(),
 			'5368709120');
+		await go('/settings/domain');
+		assert.equal(await page.locator('ul.domains a', { hasText: 'customer.example' }).count(), 1,
+			'the Domains page lists the domain that has settings');
 	});
 
 	it('the user page shows the domain quota, and every setting agrees with wm-prefs', async () => {
@@ -433,6 +436,45 @@ describe('PKI (acceptance 5)', () => {
 	});
 });
 
+describe('security of these pages', () => {
+	it('a POST without the CSRF token changes nothing (403)', async () => {
+		const req = browser.context.request;
+		for (const [path, form] of [
+			['/settings/quota', { i_quota: '', v_quota: '7G' }],
+			['/certs/action', { op: 'delete', sel: '1' }],
+			['/users/cleanup', { kind: 'never', days: '0', confirm: 'yes' }],
+			['/templates/edit', { name: 'new-mail', op: 'reset' }],
+		]) {
+			const r = await req.post(`${admin}${path}`, { form, maxRedirects: 0 });
+			assert.equal(r.status(), 403, path);
+		}
+		assert.equal(wm(inst, 'wm-prefs', ['get', 'quota']).trim(), '2147483648');
+	});
+
+	it('an upload larger than the limit is refused before it is read (413), never a 500', async () => {
+		await go('/certs');
+		const csrf = await page.locator('form[action$="/certs/import"] input[name=csrf]').inputValue();
+		const r = await browser.context.request.post(`${admin}/certs/import`, {
+			multipart: { csrf, file: { name: 'big.pem', mimeType: 'application/octet-stream',
+				buffer: Buffer.alloc(6 * 1024 * 1024, 65) } },
+			maxRedirects: 0 });
+		assert.equal(r.status(), 413);
+	});
+
+	it('a domain\'s template is set and previewed at domain scope', async () => {
+		await go('/templates?d=customer.example');
+		await submit(page.locator('a', { hasText: 'signup' }));
+		const src = await page.locator('#source').inputValue();
+		await page.locator('#source').fill(src.replace('Hello,', 'Hello from customer.example,'));
+		await submit(page.getByRole('button', { name: 'save' }));
+		assert.equal(await page.locator('#template-from').textContent(), 'domain');
+		assert.equal(wm(inst, 'wm-notify', ['template-list', '--user', 'bob@customer.example'])
+			.match(/signup\t(\S+)/)[1], 'domain');
+		assert.equal(wm(inst, 'wm-notify', ['template-list']).match(/signup\t(\S+)/)[1], 'file',
+			'the global one is untouched');
+	});
+});
+
 describe('users (acceptance 6)', () => {
 	const FRANK = 'frank.needle@customer.example';
 
@@ -545,5 +587,10 @@ describe('users (acceptance 6)', () => {
 			'pki-crl-import', 'pki-ca-create', 'pki-ca-issue', 'pki-relay-create'])
 			assert.match(rows, new RegExp(`^admin ${action}$`, 'm'), action);
 		assert.ok(!rows.includes('p12-upload-secret') && !rows.includes('p12-download-pass'));
+		assert.equal(sql(inst, "SELECT client || '|' || ifnull(old_value, '-') || '|' || new_value " +
+			"FROM audit WHERE action = 'pref-set' AND object = 'quota at domain customer.example'"),
+		'127.0.0.1|-|5368709120', 'a settings change names the client, the old and the new value');
+		assert.match(sql(inst, "SELECT client || ' ' || object FROM audit WHERE action = 'template-set'"),
+			/^127\.0\.0\.1 template new-mail at global$/m);
 	});
 });

@@ -21,7 +21,7 @@ export async function launch(options = {}) {
 	const profile = mkdtempSync(join(tmpdir(), 'wmchrome.'));
 	const context = await chromium.launchPersistentContext(profile, {
 		...options,
-		executablePath: '/usr/bin/chromium',
+		executablePath: options.executablePath || '/usr/bin/chromium',
 		headless: true,
 		ignoreHTTPSErrors: true,
 		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',

@@ -150,6 +150,10 @@ sid2=$(awk '$6 == "wmadmin" { print $7 }' "$T/j1")
     not_ok "the session id changes with the password"
 is "$(code -b "wmadmin=$sid" "$AD/admin/status")" 303 "the old id is dead"
 is "$(code -b "$T/j1" "$AD/admin/status")" 200 "the status page opens now"
+like "$(curl -sk -b "$T/j1" "$AD/admin/status")" 'The MTA does not answer' \
+    "with the MTA stopped the status page says the queue is not known"
+like "$(sqlite3 "$db" "SELECT value FROM metrics WHERE name = 'queue-incoming' AND step = 1")" '^-1$' \
+    "and remembers the failed sample, so the next views do not run postqueue again"
 if "$BIN/wm-ctl" -c "$conf" status | grep -q 'default admin password'; then
 	not_ok "wm-ctl status stops warning after the change"
 else
@@ -175,6 +179,14 @@ asid=$(awk '$6 == "wmadmin" { print $7 }' "$T/j1")
 for u in /portal/inbox /portal/settings /portal/compose; do
 	is "$(code -b "wmsession=$asid; wmadmin=$asid" "$P$u")" 303 "an admin session is refused on $u"
 done
+
+# ---- plain CGI, as the fallback when no FastCGI socket is given ----
+cgi=$(dirname "$BIN")/cgi/admin.cgi
+out=$(WM_CONFIG=$conf REQUEST_METHOD=GET PATH_INFO=/admin/login GATEWAY_INTERFACE=CGI/1.1 "$cgi" </dev/null)
+like "$out" 'Admin login' "admin.cgi answers one request as a plain CGI"
+like "$out" 'Content-Security-Policy: default-src' "with the security headers"
+out=$(WM_CONFIG=$conf REQUEST_METHOD=GET PATH_INFO=/admin/status GATEWAY_INTERFACE=CGI/1.1 "$cgi" </dev/null)
+like "$out" 'Status: 303' "and sends a request without a session to the login"
 
 # ---- throttling, body limits ----
 for i in 1 2 3 4 5; do login admin wrong "$T/j2" >/dev/null; done

@@ -11,11 +11,14 @@ source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/pkica.sh"
 
 T=$(scratch)
+# Forms and templates the test writes stay in its scratch directory.
+cd "$T" || exit 1
 export WM_CONFIG
 WM_CONFIG=$(mini_instance "$T/inst")
 echo "templates = $TOP/templates" >>"$WM_CONFIG"
 db=$T/inst/wm.db
 mail=$T/inst/mail
+cd "$T" || exit 1
 
 json_get() {	# json_get TEXT PYEXPR: evaluates PYEXPR with j = parsed TEXT
 	printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
@@ -68,7 +71,7 @@ out=$(wm-user cleanup --never --days 5 --delete --json)
 is "$(json_get "$out" 'j["removed"]')" 9998 "cleanup --never --delete removes them"
 is "$(wm-user list | wc -l)" 3 "the users who logged in and the new one stay"
 is "$(cat "$mail/user00003=40bulk.example/new/1.eml")" "old mail" "without --purge-mailbox the mailbox stays"
-is "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE action = 'user-delete' AND detail LIKE '%(idle)'")" 9998 \
+is "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE action = 'user-delete' AND new_value LIKE '%(idle)'")" 9998 \
     "every removed user is audited"
 is "$(wm-user mailboxes --orphans --search user00003 | cut -f2)" "user00003@bulk.example" \
     "mailboxes --orphans lists the mailbox of a removed user"
@@ -205,4 +208,39 @@ if grep -q "export-pass\|p12-secret" "$T/inst/log/wm.log" 2>/dev/null ||
 else
 	ok "PKCS#12 passwords never reach the log or the audit"
 fi
+# --- the examples of the manuals, run exactly as written (fresh instance)
+man_examples() {	# man_examples PAGE: the command lines of its EXAMPLES
+	sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$TOP/man/$1" |
+	    sed -n '/^\.\(nf\|EX\)/,/^\.\(fi\|EE\)/p' | grep -v '^\.' |
+	    sed -e 's/\\-/-/g' -e 's/\\(aq/'"'"'/g' -e 's/\\e/\\/g'
+}
+E=$T/examples
+mkdir -p "$E"
+WM_CONFIG=$(mini_instance "$E/inst")
+echo "templates = $TOP/templates" >>"$WM_CONFIG"
+cd "$E" || exit 1
+printf 'example-p12-pass\n' >password-file
+cp "$T/new-mail.cs" my-new-mail.cs
+run_examples() {	# run_examples PAGE REGEX: runs the example lines matching REGEX
+	local line n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		check "$1 example: $line" bash -c "$line" </dev/null
+	done < <(man_examples "$1" | grep -E -- "$2")
+	[ "$n" -gt 0 ] || not_ok "$1 has examples matching $2"
+}
+run_examples wm-user.8 .
+run_examples wm-prefs.8 'apply|view'
+run_examples wm-notify.8 .
+run_examples wm-pki.8 'ca-create|ca-issue|--kind|whitelist 2|export 2'
+# README's tour lines for these commands, exactly as written there.
+while IFS= read -r line; do
+	check "README: $line" bash -c "$line" </dev/null
+done < <(sed -n 's/^    \(wm-user list --search [^#]*\|wm-user cleanup [^#]*\|wm-prefs view [^#]*\|wm-notify template-preview [^#]*\|wm-pki list --kind [^#]*\)#.*/\1/p' "$TOP/README.md")
+is "$(grep -cE '^    (wm-user list --search|wm-user cleanup|wm-prefs view|wm-notify template-preview|wm-pki list --kind)' "$TOP/README.md")" 5 \
+    "README shows the five lines run above"
+check "the PKCS#12 of the example opens with the password file" \
+    openssl pkcs12 -in gateway.p12 -passin file:password-file -noout
+like "$(openssl x509 -inform DER -in gateway.cer -noout -subject)" "Gateway signing" \
+    "the DER of the example is the issued certificate"
 done_testing

@@ -7,7 +7,8 @@
 # directory, and WM_CONFIG / MAIL_CONFIG (its Postfix, for sendmail) point
 # at it.  A doc that does not run wm-init itself gets a started instance
 # whose relay key is relay.p12.  The files the examples name are made with
-# openssl (tests/make_pki.sh) in the working directory.
+# openssl (tests/make_pki.sh) in the working directory, beside a copy of the
+# source tree's conf/.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/instance.sh"
 
@@ -29,7 +30,8 @@ fixtures() {	# fixtures DIR: the files the examples name
 	cp "$pki/gateway.key" "$w/gw.key"
 	cp "$pki/signer.pem" "$w/gateway-signer.pem"
 	cp "$original" "$w/original.eml"
-	mkdir -p "$w/conf" && cp "$TOP/conf/wm.conf" "$w/conf/wm.conf"
+	# Examples of how the source tree uses a program (make install).
+	cp -R "$TOP/conf" "$w/conf"
 }
 
 ready_instance() {	# ready_instance DIR: started, relay key from relay.p12

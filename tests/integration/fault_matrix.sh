@@ -184,9 +184,9 @@ postfix -c "$pc" start >/dev/null 2>&1
 sleep 1
 postfix -c "$pc" abort >/dev/null 2>&1
 sleep 1
-postfix -c "$pc" start >/dev/null 2>&1
+wm-ctl start postfix >/dev/null 2>&1
 wait $sender
-ok "phase 5: Postfix stop and abort"
+check "phase 5: Postfix stop and abort, then running again" postfix -c "$pc" status
 
 # 6. many concurrent senders.
 send 8 $(phase $(( per * 5 + per / 2 + 1 )) $N)
@@ -201,9 +201,11 @@ send 2 "$W/t/bad1.eml" "$W/t/bad2.eml" "$W/t/bad3.eml"
 ok "phase 7: bad input"
 
 # Repaired: flush until Postfix and the notice queue are empty.
-drained() {
+drained() {	# a postqueue that fails (Postfix down) is no empty queue
+	local q
 	instance_flush "$d" >/dev/null 2>&1
-	[ -z "$(instance_queue "$d")" ] &&
+	q=$("$pc/bin/postqueue" -c "$pc" -j) || return 1
+	[ -z "$q" ] &&
 	    [ "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE sent IS NULL AND failed IS NULL")" -eq 0 ]
 }
 wait_for 300 drained
@@ -234,6 +236,11 @@ lost=$(comm -23 <(sort -u "$W/want") <(sort -u "$W/have") | wc -l)
 dups=$(uniq -d "$W/have" | wc -l)
 extra=$(comm -13 <(sort -u "$W/want") <(sort -u "$W/have") | wc -l)
 echo "# $N tunnels, $(wc -l <"$W/want") deliveries: $lost lost, $dups duplicated, $extra unexpected"
+if [ "$lost" -gt 0 ]; then	# why: what Postfix and wm-deliver said
+	instance_maillog "$d" | grep -E 'status=(bounced|expired)' | sed 's/^/# /' | head -5
+	comm -23 <(sort -u "$W/want") <(sort -u "$W/have") | head -3 | sed 's/^/# lost: /'
+	grep -E 'error|warning' "$d/log/wm.log" | grep -v 'will retry' | sed 's/^/# /' | head -5
+fi
 is "$lost" 0 "no mail lost"
 is "$dups" 0 "no mail stored twice"
 is "$extra" 0 "nothing stored that was not sent (bad tunnels)"

@@ -234,7 +234,7 @@ der[len(der) * 2 // 3] ^= 0x01	# inside the encrypted content
 b = base64.encodebytes(bytes(der))
 open(sys.argv[2], 'wb').write(head + b'\n\n' + b)
 PY
-refused "tampered AES-GCM tunnel" gcm-bad.eml "authentication of the content failed"
+refused "tampered AES-GCM tunnel" gcm-bad.eml "authentication of the content failed \\(AES-256-GCM tag mismatch"
 accepted "untampered AES-GCM tunnel" gcm.eml gcm@customer.example
 
 # --- 4. content ciphers weaker than AES ---

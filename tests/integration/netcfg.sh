@@ -142,6 +142,9 @@ like "$(cat "$R/etc/resolv.conf")" "search corp.example" "search written"
 check "man example: ntp" wm-netcfg ntp
 before=$(sums)
 
+check_fails "--root through sudo is refused" 77 env SUDO_UID=33 "${N[@]}" ntp
+is "$(sums)" "$before" "and writes nothing"
+
 # The console's own address is not changed without --force.
 check_fails "changing the address the console is reached on is refused" 65 \
     env SSH_CONNECTION="127.0.0.9 4000 127.0.0.1 22" "${N[@]}" interface lo static 127.0.0.2/8

@@ -88,9 +88,9 @@ else
 	not_ok "the copy in Sent is there" "file: $sent"
 fi
 
-# With Cc the header is there; a reply to two.  Carol was not among the
-# original's addresses, so only a user who may compose can add her.
-check "compose allowed for bob" wm-prefs set --user bob@example.com compose-allowed yes
+# With Cc the header is there; a reply to two (to someone the answered mail
+# did not name: only with compose-allowed).
+check "compose-allowed for bob" wm-prefs set --user bob@example.com compose-allowed yes
 n=$(outbox_count "$d")
 curl -sk -b "$jar" -o /dev/null -F "csrf=$csrf" -F "to=alice@corp.example" \
     -F "cc=carol@corp.example" -F "subject=Re: hello" -F "body=Copy to Carol." \

@@ -3,10 +3,13 @@
  * newest first with paging, and rows reachable only through their mailbox.
  */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "db.h"
 #include "err.h"
+#include "mailbox.h"
 #include "message.h"
 #include "util.h"
 #include "testutil.h"
@@ -236,6 +239,83 @@ START_TEST(test_totals_follow_insert_seen_and_delete)
 	    &err), 0);
 }
 END_TEST
+/* A delivered message and its row, as wm-deliver leaves them. */
+static long long
+store(const char *root, const char *key, char **file)
+{
+	struct wm_message m;
+	struct wm_err err;
+
+	ck_assert_int_eq(wm_mailbox_store(root, "bob@example.com", "S: x\n\nb\n",
+	    9, file, &err), 0);
+	memset(&m, 0, sizeof(m));
+	m.mailbox = "bob@example.com";
+	m.file = *file;
+	m.delivery_key = (char *)key;
+	m.size = 9;
+	ck_assert_msg(wm_message_insert(db, &m, &err) == 0, "%s", err.msg);
+	return m.id;
+}
+
+/* What Dovecot does: new/ -> cur/ with flags. */
+static void
+reader_moves(const char *root, const char *file, const char *flags)
+{
+	char *box = wm_mailbox_path(root, "bob@example.com");
+	char *a = wm_asprintf("%s/%s", box, file);
+	char *b = wm_asprintf("%s/cur/%s:2,%s", box, strchr(file, '/') + 1, flags);
+
+	ck_assert_int_eq(rename(a, b), 0);
+	free(a);
+	free(b);
+	free(box);
+}
+
+START_TEST(test_sync_adopts_moves_and_flags)
+{
+	char *root = wm_asprintf("%s/mail", dir), *f1, *f2, *f3;
+	long long id1, id2, id3, unseen;
+	struct wm_message *m;
+	struct wm_err err;
+
+	ck_assert_int_eq(mkdir(root, 0700), 0);
+	id1 = store(root, "k1", &f1);
+	id2 = store(root, "k2", &f2);
+	id3 = store(root, "k3", &f3);
+	reader_moves(root, f1, "S");
+	reader_moves(root, f2, "ST");
+	ck_assert_int_eq(wm_message_sync(db, root, "bob@example.com", "inbox",
+	    &err), 0);
+	m = wm_message_get(db, "bob@example.com", id1, &err);
+	ck_assert_msg(strncmp(m->file, "cur/", 4) == 0 && m->seen && !m->trashed,
+	    "%s", m->file);
+	wm_message_free(m);
+	m = wm_message_get(db, "bob@example.com", id2, &err);
+	ck_assert(m->seen && m->trashed);
+	wm_message_free(m);
+	m = wm_message_get(db, "bob@example.com", id3, &err);
+	ck_assert_str_eq(m->file, f3);
+	ck_assert(!m->seen);
+	ck_assert_int_eq(wm_message_totals(db, "bob@example.com", "inbox", NULL,
+	    &unseen, NULL, &err), 0);
+	ck_assert_int_eq(unseen, 1);
+	/* One message, located alone; the portal's read mark is the flag S. */
+	reader_moves(root, f3, "");
+	ck_assert_int_eq(wm_message_locate(db, root, m, &err), 0);
+	ck_assert_str_eq(wm_mailbox_flags(m->file), "");
+	ck_assert_int_eq(wm_message_mark_seen(db, root, m, &err), 0);
+	ck_assert_str_eq(wm_mailbox_flags(m->file), "S");
+	wm_message_free(m);
+	m = wm_message_get(db, "bob@example.com", id3, &err);
+	ck_assert(m->seen && wm_mailbox_has_flag(m->file, 'S'));
+	wm_message_free(m);
+	free(f1);
+	free(f2);
+	free(f3);
+	free(root);
+}
+END_TEST
+
 
 Suite *
 wm_test_suite(void)
@@ -250,6 +330,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_get_only_for_the_owner_mailbox);
 	tcase_add_test(tc, test_seen_count_file_and_delete);
 	tcase_add_test(tc, test_totals_follow_insert_seen_and_delete);
+	tcase_add_test(tc, test_sync_adopts_moves_and_flags);
 	suite_add_tcase(s, tc);
 	return s;
 }
