@@ -2,7 +2,7 @@
  * NAME
  *	wm-ctl - start, stop and show the services of a webmail instance
  * SYNOPSIS
- *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|all]
+ *	wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|keys|all]
  *	wm-ctl [-c config] status [--json]
  *	wm-ctl [-c config] queue list [--json]
  *	wm-ctl [-c config] queue flush
@@ -48,7 +48,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|all]\n"
+    "usage: wm-ctl [-c config] start|stop|restart [postfix|sink|lighttpd|cron|notify|opendkim|lmtp|keys|all]\n"
     "       wm-ctl [-c config] status [--json]\n"
     "       wm-ctl [-c config] queue list [--json] | flush\n"
     "       wm-ctl [-c config] queue hold|release|delete ID... | headers ID\n"

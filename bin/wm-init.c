@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	wm-init [--port-base N] [--capture-outbound] [--force]
  *	    [--transport pipe|lmtp]
- *	    [--user USER] [--templates DIR] DIR
+ *	    [--user USER] [--web-user USER] [--templates DIR] DIR
  *	wm-init -c FILE --lighttpd-conf
  * DESCRIPTION
  *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
@@ -18,6 +18,9 @@
  *	one file per message to DIR/outbox.  Start the services with
  *	wm-ctl(8).  An existing instance is refused unless --force is given;
  *	--force rewrites the configuration and keeps database and mail.
+ *	With --web-user the web programs (lighttpd and its FastCGI portal and
+ *	console) run as that user, a member of the wm user's group, which
+ *	cannot open the key store (keys/ beside the database).
  *	With --lighttpd-conf it only prints the lighttpd configuration for the
  *	wm.conf named by -c (or WM_CONFIG): the same generator writes every
  *	instance's and production's (make install runs it on conf/wm.conf).
@@ -49,7 +52,8 @@
 
 static const char usage[] =
     "usage: wm-init [--port-base N] [--capture-outbound] [--force]\n"
-    "               [--user USER] [--templates DIR] [--transport pipe|lmtp] DIR\n"
+    "               [--user USER] [--web-user USER] [--templates DIR]\n"
+    "               [--transport pipe|lmtp] DIR\n"
     "       wm-init -c FILE --lighttpd-conf\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
@@ -57,6 +61,7 @@ static const char usage[] =
     "  --capture-outbound  send all outbound mail to smtp-sink, DIR/outbox\n"
     "  --force             rewrite an existing instance (keeps its data)\n"
     "  --user USER         system user owning the data (default wm)\n"
+    "  --web-user USER     the web programs run as USER (group of --user)\n"
     "  --templates DIR     ClearSilver templates (default: found)\n"
     "  --transport pipe|lmtp  Postfix hands tunnels to wm-deliver by pipe\n"
     "                      (default) or to wm-lmtpd by LMTP\n"
@@ -64,7 +69,7 @@ static const char usage[] =
     "  --help, --version\n";
 
 enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
-	OPT_LIGHTTPD, OPT_TRANSPORT };
+	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -72,6 +77,7 @@ static const struct option longopts[] = {
 	{ "capture-outbound", no_argument, NULL, OPT_CAPTURE },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "web-user", required_argument, NULL, OPT_WEB_USER },
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
 	{ "lighttpd-conf", no_argument, NULL, OPT_LIGHTTPD },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
@@ -137,6 +143,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_USER:
 			o.user = optarg;
+			break;
+		case OPT_WEB_USER:
+			o.web_user = optarg;
 			break;
 		case OPT_TEMPLATES:
 			o.templates = optarg;

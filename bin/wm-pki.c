@@ -20,6 +20,7 @@
  *	wm-pki [-c config] verify file
  *	wm-pki [-c config] webmail-cert [--create] [--email address]
  *	    [--subject text] [--key rsa-3072|ec-p256|ec-p384]
+ *	wm-pki [-c config] serve
  * DESCRIPTION
  *	Imports certificates (PEM, DER, PKCS#7 bundles or PKCS#12 with its
  *	private key) as
@@ -58,6 +59,7 @@
 #include "cli.h"
 #include "db.h"
 #include "err.h"
+#include "keysvc.h"
 #include "log.h"
 #include "pki.h"
 #include "pkiadmin.h"
@@ -96,6 +98,7 @@ static const char usage[] =
     "                               print the relay recipient certificate;\n"
     "                               --create makes a new key (default\n"
     "                               rsa-3072) and certificate\n"
+    "  serve                        the key service of the web console\n"
     "\n"
     "FILE may be - for standard input.\n"
     "options: -c FILE, --config FILE   wm.conf (default $WM_CONFIG)\n"
@@ -538,6 +541,12 @@ cmd_ca_create(struct ctx *c, struct wm_err *err)
 }
 
 static int
+cmd_serve(struct ctx *c, struct wm_err *err)
+{
+	return wm_keysvc_serve(c->cli->cfg, c->cli->db, err);
+}
+
+static int
 cmd_ca_issue(struct ctx *c, struct wm_err *err)
 {
 	long long id;
@@ -565,6 +574,7 @@ static const struct command commands[] = {
 	{ "unwhitelist",	ARG_ID,		cmd_unwhitelist },
 	{ "ca-create",		ARG_NONE,	cmd_ca_create },
 	{ "ca-issue",		ARG_NONE,	cmd_ca_issue },
+	{ "serve",		ARG_NONE,	cmd_serve },
 	{ NULL,			ARG_NONE,	NULL }
 };
 

@@ -20,6 +20,8 @@
 #include "admin_pages.h"
 #include "audit.h"
 #include "err.h"
+#include "keystore.h"
+#include "keysvc.h"
 #include "pki.h"
 #include "pkiadmin.h"
 #include "util.h"
@@ -229,6 +231,69 @@ read_upload(struct admin *a, struct wm_buf *b, struct wm_err *err)
 	return 0;
 }
 
+/* ---- operations that need a private key ----
+ *
+ * The web user cannot open the key store: these go to the key service, run
+ * as wm (keysvc.c), which makes the same wm_pki call.  A console run as wm
+ * itself (an instance without --web-user) has the store and makes it here.
+ */
+
+static int
+import_data(struct admin *a, const struct wm_buf *b, const char *pass,
+    int flags, long long *id, struct wm_err *err)
+{
+	struct wm_keysvc_req r = { .op = "import", .pass = pass, .flags = flags,
+	    .body = (const unsigned char *)b->data, .body_len = b->len };
+
+	if (!wm_keystore_attached(a->db))
+		return wm_keysvc_call(a->cfg, &r, id, NULL, err);
+	return wm_pki_import(a->db, r.body, r.body_len, pass, flags, id, err);
+}
+
+static int
+ca_create(struct admin *a, const char *subject, int years, long long *id,
+    struct wm_err *err)
+{
+	struct wm_keysvc_req r = { .op = "ca-create", .subject = subject,
+	    .years = years };
+
+	if (!wm_keystore_attached(a->db))
+		return wm_keysvc_call(a->cfg, &r, id, NULL, err);
+	return wm_pki_ca_create(a->db, subject, years, id, err);
+}
+
+static int
+ca_issue(struct admin *a, const char *subject, const char *email, int days,
+    long long *id, struct wm_err *err)
+{
+	struct wm_keysvc_req r = { .op = "ca-issue", .subject = subject,
+	    .email = email, .days = days };
+
+	if (!wm_keystore_attached(a->db))
+		return wm_keysvc_call(a->cfg, &r, id, NULL, err);
+	return wm_pki_ca_issue(a->db, subject, email, days, id, err);
+}
+
+static unsigned char *
+export_p12(struct admin *a, long long id, const char *pass, size_t *len,
+    struct wm_err *err)
+{
+	struct wm_keysvc_req r = { .op = "export-p12", .id = id, .pass = pass };
+	struct wm_buf b;
+	long long got;
+
+	if (wm_keystore_attached(a->db))
+		return wm_pki_export_p12(a->db, id, pass, len, err);
+	wm_buf_init(&b);
+	if (wm_keysvc_call(a->cfg, &r, &got, &b, err) == -1 || (b.len == 0 &&
+	    wm_err_set(err, EX_PROTOCOL, "key service: no PKCS#12") == -1)) {
+		wm_buf_free_secret(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return (unsigned char *)b.data;
+}
+
 static int
 import_failed(struct admin *a, const struct listing *l, struct wm_err *err)
 {
@@ -257,8 +322,8 @@ r_import(struct admin *a, const long long *args)
 		flags = WM_PKI_WHITELIST;
 	rc = read_upload(a, &b, &err);
 	if (rc == 0)
-		rc = wm_pki_import(a->db, (unsigned char *)b.data, b.len,
-		    pass && *pass ? pass : NULL, flags, &id, &err);
+		rc = import_data(a, &b, pass && *pass ? pass : NULL, flags, &id,
+		    &err);
 	wm_buf_free_secret(&b);
 	if (rc == -1)
 		return import_failed(a, l, &err);
@@ -439,8 +504,7 @@ r_ca_create(struct admin *a, const long long *args)
 		wm_err_set(&err, EX_DATAERR, "a CA is valid 1 to 30 years");
 		return ca_failed(a, "years", &err);
 	}
-	if (wm_pki_ca_create(a->db, wm_web_param(a->w, "subject"), years, &id,
-	    &err) == -1)
+	if (ca_create(a, wm_web_param(a->w, "subject"), years, &id, &err) == -1)
 		return ca_failed(a, "subject", &err);
 	snprintf(obj, sizeof(obj), "certificate %lld", id);
 	admin_audit(a, "pki-ca-create", obj, NULL, wm_web_param(a->w, "subject"));
@@ -460,7 +524,7 @@ r_ca_issue(struct admin *a, const long long *args)
 		wm_err_set(&err, EX_DATAERR, "a certificate is valid 1 to 3660 days");
 		return ca_failed(a, "days", &err);
 	}
-	if (wm_pki_ca_issue(a->db, wm_web_param(a->w, "subject"),
+	if (ca_issue(a, wm_web_param(a->w, "subject"),
 	    wm_web_param(a->w, "email"), days, &id, &err) == -1)
 		return ca_failed(a, "issue", &err);
 	snprintf(obj, sizeof(obj), "certificate %lld", id);
@@ -479,7 +543,7 @@ r_p12(struct admin *a, const long long *args)
 	size_t len;
 	int rc;
 
-	if ((data = wm_pki_export_p12(a->db, args[0], pass, &len, &err)) == NULL) {
+	if ((data = export_p12(a, args[0], pass, &len, &err)) == NULL) {
 		if (err.code != EX_DATAERR && err.code != EX_NOINPUT)
 			return admin_fail(a, &err);
 		admin_form_error(a, "password", err.msg);
@@ -496,13 +560,23 @@ r_p12(struct admin *a, const long long *args)
 
 /* ---- webmail (relay recipient) certificate ---- */
 
-/* The one place the console makes a private key (see the file comment). */
+/*
+ * The one place the console makes a private key (see the file comment).
+ * The web user cannot open the key store: the key service, run as wm,
+ * makes it (keysvc.c).  A console run as wm itself has the store.
+ */
 static int
 create_relay(struct admin *a, const char *email, const char *subject,
     long long *id, struct wm_err *err)
 {
-	return wm_pki_create_relay_cert(a->db, email && *email ? email : NULL,
-	    subject && *subject ? subject : NULL, id, err);
+	email = email && *email ? email : NULL;
+	subject = subject && *subject ? subject : NULL;
+	struct wm_keysvc_req r = { .op = "webmail-cert", .email = email,
+	    .subject = subject };
+
+	if (!wm_keystore_attached(a->db))
+		return wm_keysvc_call(a->cfg, &r, id, NULL, err);
+	return wm_pki_create_relay_cert(a->db, email, subject, id, err);
 }
 
 static int

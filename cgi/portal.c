@@ -1789,7 +1789,8 @@ open_instance(struct portal *p, struct wm_err *err)
 	if ((p->cfg = wm_config_load(NULL, err)) == NULL)
 		return -1;
 	wm_log_file(wm_config_path(p->cfg, "log"));
-	p->db = wm_db_open(wm_config_path(p->cfg, "database"), 0, err);
+	p->db = wm_db_open(wm_config_path(p->cfg, "database"), WM_DB_NOKEYS,
+	    err);
 	if (p->db == NULL)
 		return -1;
 	/* The portal parses hostile input: its connection sees no key. */

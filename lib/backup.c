@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "db.h"
 #include "err.h"
+#include "keystore.h"
 #include "gpg.h"
 #include "log.h"
 #include "prefs.h"
@@ -190,7 +191,8 @@ snapshot(struct wm_db *db, const char *path, struct wm_err *err)
 	if (rc != SQLITE_DONE)
 		return wm_err_set(err, EX_TEMPFAIL, "database backup: %s",
 		    sqlite3_errstr(rc));
-	return 0;
+	/* A backup restores keys too: they ride in the copy's private_keys. */
+	return wm_keystore_export_into(db, path, err);
 }
 
 static char *
@@ -592,7 +594,8 @@ restore_database(struct wm_db *db, const char *staged, struct wm_err *err)
 	if (rc != SQLITE_DONE)
 		return wm_err_set(err, EX_TEMPFAIL, "restoring the database: %s",
 		    sqlite3_errstr(rc));
-	return 0;
+	/* The restored keys go back into the key store. */
+	return wm_keystore_adopt(db, err);
 }
 
 /* Where a member goes on this box; NULL: keep this box's own file. */

@@ -23,6 +23,7 @@
 #include "address.h"
 #include "db.h"
 #include "err.h"
+#include "keystore.h"
 #include "pki.h"
 #include "pkiadmin.h"
 #include "util.h"
@@ -223,7 +224,7 @@ load_pair(struct wm_db *db, const char *sql, long long id, X509 **cert,
 }
 
 static const char newest_ca_sql[] =
-    "SELECT c.der, k.pem FROM certificates c JOIN private_keys k ON "
+    "SELECT c.der, " WM_KEY_PEM " FROM certificates c JOIN private_keys k ON "
     "k.cert_id = c.id WHERE k.purpose = 'ca' ORDER BY c.id DESC LIMIT 1";
 
 static int
@@ -331,7 +332,7 @@ wm_pki_export_p12(struct wm_db *db, long long id, const char *password,
 	if (password == NULL || *password == '\0')
 		return wm_err_set(err, EX_DATAERR, "a PKCS#12 export needs a "
 		    "password"), NULL;
-	if (load_pair(db, "SELECT c.der, k.pem FROM certificates c JOIN "
+	if (load_pair(db, "SELECT c.der, " WM_KEY_PEM " FROM certificates c JOIN "
 	    "private_keys k ON k.cert_id = c.id WHERE c.id = ?", id, &x, &key,
 	    err) == -1)
 		return NULL;

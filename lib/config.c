@@ -28,6 +28,7 @@ struct key_def {
 static const struct key_def keys[] = {
 	{ "instance", "name", "wm", "instance name, used in logs and the Postfix syslog name" },
 	{ "instance", "user", "wm", "system user that owns the data and runs wm-deliver" },
+	{ "instance", "web-user", "", "system user the web programs run as (group of user); empty: user" },
 	{ "instance", "capture-outbound", "no", "yes: outbound mail is written to paths.outbox instead of relayed" },
 	{ "instance", "production", "no", "yes: use the system Postfix and lighttpd, not private ones" },
 	{ "instance", "transport", "pipe", "how Postfix hands tunnels over: pipe (wm-deliver) or lmtp (wm-lmtpd)" },

@@ -60,6 +60,8 @@ wm_ctl_parse(const char *name)
 		return WM_SVC_DKIM;
 	if (strcmp(name, "lmtp") == 0)
 		return WM_SVC_LMTP;
+	if (strcmp(name, "keys") == 0)
+		return WM_SVC_KEYS;
 	if (strcmp(name, "all") == 0)
 		return WM_SVC_ALL;
 	return -1;
@@ -589,6 +591,8 @@ static const struct helper helpers[] = {
 	{ WM_SVC_NOTIFY, "wm-notify", "serve", "notify", 1, 1 },
 	/* wm-lmtpd: the LMTP delivery service (transport = lmtp) */
 	{ WM_SVC_LMTP, "wm-lmtpd", NULL, "lmtpd", 1, 1 },
+	/* wm-pki serve: the key service the console asks (keysvc.c) */
+	{ WM_SVC_KEYS, "wm-pki", "serve", "keys", 1, 1 },
 	{ 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -782,6 +786,10 @@ wm_ctl_start(const struct wm_config *cfg, int svc, struct wm_err *err)
 		return -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_start(cfg, err) == -1)
 		return -1;
+	/* The key service before the console that asks it. */
+	if ((svc & WM_SVC_KEYS) && helper_start(cfg, helper_of(WM_SVC_KEYS),
+	    err) == -1)
+		return -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_start(cfg, err) == -1)
 		return -1;
 	if ((svc & WM_SVC_CRON) && helper_start(cfg, helper_of(WM_SVC_CRON),
@@ -806,6 +814,9 @@ wm_ctl_stop(const struct wm_config *cfg, int svc, struct wm_err *err)
 	    err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_LIGHTTPD) && lighttpd_stop(cfg, err) == -1)
+		rc = -1;
+	if ((svc & WM_SVC_KEYS) && helper_stop(cfg, helper_of(WM_SVC_KEYS),
+	    err) == -1)
 		rc = -1;
 	if ((svc & WM_SVC_POSTFIX) && postfix_stop(cfg, err) == -1)
 		rc = -1;

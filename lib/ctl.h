@@ -20,11 +20,12 @@ struct wm_err;
 #define WM_SVC_NOTIFY	0x10	/* wm-notify serve, the notice sender */
 #define WM_SVC_DKIM	0x20	/* OpenDKIM, when signing is on */
 #define WM_SVC_LMTP	0x40	/* wm-lmtpd, when [instance] transport = lmtp */
-#define WM_SVC_ALL	0x7f
+#define WM_SVC_KEYS	0x80	/* wm-pki serve, the key service (keysvc.c) */
+#define WM_SVC_ALL	0xff
 
 /*
- * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "lmtp" or
- * "all" -> a WM_SVC_ mask; -1 if unknown.
+ * "postfix", "sink", "lighttpd", "cron", "notify", "opendkim", "lmtp",
+ * "keys" or "all" -> a WM_SVC_ mask; -1 if unknown.
  */
 int	 wm_ctl_parse(const char *name);
 

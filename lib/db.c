@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "keystore.h"
 #include "util.h"
 
 struct wm_db {
@@ -534,6 +535,9 @@ wm_db_open(const char *path, int flags, struct wm_err *err)
 		    wm_db_exec(db, "PRAGMA synchronous = FULL", err) == -1 ||
 		    migrate(db, err) == -1)
 			goto fail;
+		if (!(flags & WM_DB_NOKEYS) && wm_keystore_attach(db, path,
+		    flags & WM_DB_CREATE, err) == -1)
+			goto fail;
 	}
 	return db;
 fail:
@@ -569,7 +573,8 @@ wm_db_audit(struct wm_db *db, const char *actor, const char *action,
 }
 
 /* Tables a confined connection never touches. */
-static const char *const secret_tables[] = { "private_keys", "admins", NULL };
+static const char *const secret_tables[] = { "private_keys", "key_pem", "admins",
+    NULL };
 
 static int
 deny_secrets(void *arg, int action, const char *a1, const char *a2,

@@ -13,6 +13,7 @@ struct wm_db;
 
 #define WM_DB_CREATE	0x01	/* create the file if missing */
 #define WM_DB_READONLY	0x02
+#define WM_DB_NOKEYS	0x04	/* never attach the key store (the portal) */
 
 struct wm_db *wm_db_open(const char *path, int flags, struct wm_err *);
 void	 wm_db_close(struct wm_db *);

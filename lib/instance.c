@@ -38,6 +38,7 @@
 #include "db.h"
 #include "err.h"
 #include "instance.h"
+#include "keystore.h"
 #include "pathcheck.h"
 #include "log.h"
 #include "mta.h"
@@ -677,6 +678,16 @@ lighttpd_fcgi(struct wm_buf *b, const struct wm_config *cfg, const char *prog,
 	return ok;
 }
 
+/* The web programs' user: [instance] web-user, or the instance user. */
+static const char *
+web_user(const struct wm_config *cfg)
+{
+	const char *u = wm_config_get(cfg, "instance", "web-user");
+
+	return u != NULL && *u != '\0' ? u : wm_config_get(cfg, "instance",
+	    "user");
+}
+
 static void
 lighttpd_server(struct wm_buf *b, const struct wm_config *cfg,
     const char *group)
@@ -700,8 +711,7 @@ lighttpd_server(struct wm_buf *b, const struct wm_config *cfg,
 	    /* Errors found before a request is routed bypass setenv: these
 	     * pages carry their CSP inside. */
 	    "server.errorfile-prefix = \"%s/error-\"\n",
-	    host, port_of(cfg, "portal"), wm_config_get(cfg, "instance", "user"),
-	    group, wm_config_path(cfg, "static"),
+	    host, port_of(cfg, "portal"), web_user(cfg), group, wm_config_path(cfg, "static"),
 	    wm_config_path(cfg, "run"), wm_config_path(cfg, "logdir"),
 	    up != NULL ? up : "/var/tmp", wm_config_path(cfg, "static"));
 	free(up);
@@ -856,6 +866,8 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc = -1;
 	rc |= wm_config_set(c->cfg, "instance", "name", name);
 	rc |= wm_config_set(c->cfg, "instance", "user", c->user);
+	if (c->o->web_user != NULL)
+		rc |= wm_config_set(c->cfg, "instance", "web-user", c->o->web_user);
 	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
 	    c->o->capture_outbound ? "yes" : "no");
 	rc |= wm_config_set(c->cfg, "instance", "transport",
@@ -888,25 +900,38 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 	return rc ? wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
 }
 
-/* The directories of an instance: path (relative to it), mode, owned by wm? */
+/*
+ * The directories of an instance: path (relative to it), mode, owned by wm?,
+ * and the mode when the web programs run as a web user of wm's group, who
+ * writes there too (the key store, keys/ beside the database, stays wm's).
+ */
 static const struct {
 	const char	*path;
 	mode_t		 mode;
 	int		 wm;
+	mode_t		 web_mode;
 } dirs[] = {
-	{ "db", 0750, 1 },		/* SQLite creates -wal and -shm beside the file */
-	{ "mail", 0700, 1 },
-	{ "log", 0750, 1 },
-	{ "run", 0755, 0 },
-	{ "run/portal", 0700, 1 },	/* FastCGI socket: lighttpd binds it as wm */
-	{ "run/admin", 0700, 1 },	/* the console's FastCGI socket */
-	{ "run/lmtp", 0755, 1 },	/* wm-lmtpd's socket, bound as wm */
-	{ "tmp", 0700, 1 },		/* lighttpd request bodies */
-	{ "tls", 0700, 0 },
-	{ "backup", 0700, 1 },
-	{ "spool", 0755, 0 },		/* Postfix wants its queue owned by root */
-	{ NULL, 0, 0 }
+	{ "db", 0750, 1, 0770 },	/* SQLite creates -wal and -shm beside the file */
+	{ "mail", 0700, 1, 0770 },	/* the portal reads and files mail */
+	{ "log", 0750, 1, 0770 },
+	{ "run", 0755, 0, 0755 },
+	{ "run/portal", 0700, 1, 0770 },	/* FastCGI socket: lighttpd binds it */
+	{ "run/admin", 0700, 1, 0770 },	/* the console's FastCGI socket */
+	{ "run/keys", 0750, 1, 0750 },	/* the key service's socket (keysvc.c) */
+	{ "run/lmtp", 0755, 1, 0755 },	/* wm-lmtpd's socket, bound as wm */
+	{ "tmp", 0700, 1, 0770 },	/* lighttpd request bodies */
+	{ "tls", 0700, 0, 0700 },
+	{ "backup", 0700, 1, 0770 },
+	{ "spool", 0755, 0, 0755 },	/* Postfix wants its queue owned by root */
+	{ NULL, 0, 0, 0 }
 };
+
+/* Whether the web programs run as a user of their own (group of wm). */
+static int
+web_apart(const struct ctx *c)
+{
+	return c->o->web_user != NULL && *c->o->web_user != '\0';
+}
 
 static int
 make_dirs(struct ctx *c, struct wm_err *err)
@@ -920,7 +945,8 @@ make_dirs(struct ctx *c, struct wm_err *err)
 	for (i = 0; dirs[i].path != NULL; i++) {
 		if ((p = wm_asprintf("%s/%s", c->dir, dirs[i].path)) == NULL)
 			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-		rc = make_dir(p, dirs[i].mode, dirs[i].wm ? c->wm.uid : 0,
+		rc = make_dir(p, web_apart(c) ? dirs[i].web_mode : dirs[i].mode,
+		    dirs[i].wm ? c->wm.uid : 0,
 		    dirs[i].wm ? c->wm.gid : 0, c->wm.chown, err);
 		free(p);
 		if (rc == -1)
@@ -946,6 +972,9 @@ make_log(struct ctx *c, struct wm_err *err)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) == -1)
 		return wm_err_set(err, EX_CANTCREAT, "%s: %s", path, strerror(errno));
 	close(fd);
+	if (web_apart(c) && chmod(path, 0660) == -1)
+		return wm_err_set(err, EX_CANTCREAT, "chmod %s: %s", path,
+		    strerror(errno));
 	return give(path, c->wm.uid, c->wm.gid, c->wm.chown, err);
 }
 
@@ -1016,6 +1045,30 @@ out:
 	return rc;
 }
 
+/* The key store: wm's alone, closed to the web user (keystore.c). */
+static int
+own_keystore(struct ctx *c, const char *db, struct wm_err *err)
+{
+	char *file = wm_keystore_path(db), *dir;
+	int rc;
+
+	if (file == NULL || (dir = wm_strdup(file)) == NULL) {
+		free(file);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	*strrchr(dir, '/') = '\0';
+	rc = give(dir, c->wm.uid, c->wm.gid, c->wm.chown, err);
+	if (rc == 0 && chmod(dir, 0700) == -1)
+		rc = wm_err_set(err, EX_CANTCREAT, "chmod %s: %s", dir,
+		    strerror(errno));
+	if (rc == 0 && wm_path_exists(file) && (give(file, c->wm.uid,
+	    c->wm.gid, c->wm.chown, err) == -1 || chmod(file, 0600) == -1))
+		rc = wm_err_set(err, EX_CANTCREAT, "%s: %s", file, strerror(errno));
+	free(dir);
+	free(file);
+	return rc;
+}
+
 /* The database and its WAL companions belong to wm: wm-deliver writes them. */
 static int
 own_database(struct ctx *c, struct wm_err *err)
@@ -1030,13 +1083,13 @@ own_database(struct ctx *c, struct wm_err *err)
 			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		if (wm_path_exists(p)) {
 			rc = give(p, c->wm.uid, c->wm.gid, c->wm.chown, err);
-			if (rc == 0 && chmod(p, 0640) == -1)
+			if (rc == 0 && chmod(p, web_apart(c) ? 0660 : 0640) == -1)
 				rc = wm_err_set(err, EX_CANTCREAT, "chmod %s: %s",
 				    p, strerror(errno));
 		}
 		free(p);
 	}
-	return rc;
+	return rc == 0 ? own_keystore(c, db, err) : rc;
 }
 
 /*

@@ -27,6 +27,7 @@ struct wm_instance_opts {
 	int		 lmtp;		/* transport: wm-lmtpd instead of the pipe */
 	int		 force;		/* rewrite an existing instance, keep its data */
 	const char	*user;		/* NULL: "wm" */
+	const char	*web_user;	/* NULL: the web programs run as user */
 	const char	*bin;		/* NULL: the directory of the running program */
 	const char	*templates;	/* NULL: see wm_instance_datadir() */
 };

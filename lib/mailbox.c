@@ -165,16 +165,32 @@ adopter(const char *root, uid_t *uid, gid_t *gid)
 	return 1;
 }
 
+/*
+ * The group bits of the mail directory: where the web programs run as a
+ * user of the mail owner's group (wm-init --web-user), the mail root is
+ * 0770 and what is made below it opens to that group too (directories
+ * rwx, files r); elsewhere it is 0700 and everything stays the owner's.
+ */
+static mode_t
+group_bits(const char *root)
+{
+	struct stat st;
+
+	return stat(root, &st) == 0 ? st.st_mode & 0070 : 0;
+}
+
 /* mkdir that accepts an existing directory but never a symlink or file. */
 static int
 make_dir(const char *root, const char *path, struct wm_err *err)
 {
 	struct stat st;
+	mode_t g = group_bits(root);
 	uid_t uid;
 	gid_t gid;
 
 	if (mkdir(path, 0700) == 0) {
-		if (adopter(root, &uid, &gid) && chown(path, uid, gid) == -1)
+		if ((adopter(root, &uid, &gid) && chown(path, uid, gid) == -1) ||
+		    (g != 0 && chmod(path, 0700 | g) == -1))
 			return wm_err_set(err, fs_code(errno), "chown %s: %s",
 			    path, strerror(errno));
 		return 0;
@@ -277,6 +293,7 @@ store_file(const char *root, const char *path, const char *name,
 		goto out;
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
+	    fchmod(fd, 0600 | (group_bits(root) & 0040)) == -1 ||
 	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
 	    fsync(fd) == -1) {
 		e = errno;
@@ -324,6 +341,7 @@ wm_mailbox_stage(const char *root, const char *address, const char *name,
 		return wm_err_set(err, fs_code(e), "tmp file: %s", strerror(e));
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
+	    fchmod(fd, 0600 | (group_bits(root) & 0040)) == -1 ||
 	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
 	    fsync(fd) == -1 || close(fd) == -1) {
 		e = errno;

@@ -25,6 +25,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "keystore.h"
 #include "log.h"
 #include "pki.h"
 #include "util.h"
@@ -679,13 +680,22 @@ key_insert(struct wm_db *db, long long cert_id, EVP_PKEY *key,
 		    ssl_reason());
 		goto out;
 	}
-	st = wm_db_prepare(db, "INSERT OR IGNORE INTO private_keys (cert_id, pem, "
-	    "purpose) VALUES (?, ?, ?)", err);
+	/* The PEM goes to the key store only (keystore.c); no store, no key. */
+	st = wm_db_prepare(db, "INSERT OR REPLACE INTO keystore.key_pem "
+	    "(cert_id, pem) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM "
+	    "private_keys WHERE cert_id = ?1)", err);
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, cert_id);
 	sqlite3_bind_blob(st, 2, pem, (int)n, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC);
+	if (wm_db_step_done(db, st, "store private key", err) == -1)
+		goto out;
+	st = wm_db_prepare(db, "INSERT OR IGNORE INTO private_keys (cert_id, pem, "
+	    "purpose) VALUES (?, x'', ?)", err);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, cert_id);
+	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	rc = wm_db_step_done(db, st, "insert private key", err);
 out:
 	BIO_free(b);
@@ -774,7 +784,17 @@ delete_row(struct wm_db *db, const char *sql, long long id, const char *what,
 int
 wm_pki_delete(struct wm_db *db, long long id, struct wm_err *err)
 {
-	/* The private key goes with it (ON DELETE CASCADE). */
+	struct wm_err e;
+	sqlite3_stmt *st;
+
+	/* The key store's PEM, when this process has the store; the
+	 * private_keys row goes with the certificate (ON DELETE CASCADE),
+	 * and a PEM left behind is dropped at the next attach. */
+	if (wm_keystore_attached(db) && (st = wm_db_prepare(db, "DELETE FROM "
+	    "keystore.key_pem WHERE cert_id = ?", &e)) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		(void)wm_db_step_done(db, st, "delete private key", &e);
+	}
 	return delete_row(db, "DELETE FROM certificates WHERE id = ?", id,
 	    "certificate", err);
 }
@@ -1782,7 +1802,7 @@ wm_pki_relay_keys(struct wm_db *db, struct wm_keypair **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	st = wm_db_prepare(db, "SELECT c.id, c.der, k.pem " RELAY_QUERY, err);
+	st = wm_db_prepare(db, "SELECT c.id, c.der, " WM_KEY_PEM " " RELAY_QUERY, err);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

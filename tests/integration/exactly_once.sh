@@ -59,8 +59,11 @@ wm-pki webmail-cert --create >/dev/null
 newest=$(sqlite3 "$db" "SELECT max(id) FROM private_keys")
 sqlite3 "$db" "SELECT hex(der) FROM certificates WHERE id = (SELECT cert_id FROM private_keys WHERE id = $newest)" |
     xxd -r -p | openssl x509 -inform der -out "$T/new.pem"
-saved=$(sqlite3 "$db" "SELECT hex(pem) FROM private_keys WHERE id = $newest")
-sqlite3 "$db" "UPDATE private_keys SET pem = X'2d2d2d2d' WHERE id = $newest"
+# The PEM is in the key store beside the database (lib/keystore.c).
+keydb=$(dirname "$db")/keys/keys.db
+kid=$(sqlite3 "$db" "SELECT cert_id FROM private_keys WHERE id = $newest")
+saved=$(sqlite3 "$keydb" "SELECT hex(pem) FROM key_pem WHERE cert_id = $kid")
+sqlite3 "$keydb" "UPDATE key_pem SET pem = X'2d2d2d2d' WHERE cert_id = $kid"
 r=roll@customer.example
 tunnel "$T/new.pem" roll $r >"$T/t.eml"
 before=$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE kind = 'postmaster'")
@@ -71,7 +74,7 @@ like "$(tail -2 "$log")" "cannot be read" "the log says the key cannot be read"
 tunnel "$T/relay.pem" roll-old roll-old@customer.example >"$T/t-old.eml"
 deliver "$T/t-old.eml"
 is "$rc/$(files roll-old@customer.example)" "0/1" "a tunnel to the older certificate is still delivered"
-sqlite3 "$db" "UPDATE private_keys SET pem = X'$saved' WHERE id = $newest"
+sqlite3 "$keydb" "UPDATE key_pem SET pem = X'$saved' WHERE cert_id = $kid"
 deliver "$T/t.eml"
 is "$rc/$(files $r)/$(rows $r)" "0/1/1" "key readable again: the retry delivers"
 

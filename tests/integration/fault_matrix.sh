@@ -164,11 +164,14 @@ newest=$(sqlite3 "$db" "SELECT max(id) FROM private_keys")
 sqlite3 "$db" "SELECT hex(der) FROM certificates WHERE id = (SELECT cert_id FROM private_keys WHERE id = $newest)" |
     xxd -r -p | openssl x509 -inform der -out "$W/new.pem"
 for i in $(seq $(( per * 4 + 1 )) $(( per * 5 ))); do make $i "$W/new.pem"; done
-saved=$(sqlite3 "$db" "SELECT hex(pem) FROM private_keys WHERE id = $newest")
-sqlite3 "$db" "UPDATE private_keys SET pem = X'2d2d' WHERE id = $newest"
+# The PEM is in the key store beside the database (lib/keystore.c).
+keydb=$(dirname "$db")/keys/keys.db
+kid=$(sqlite3 "$db" "SELECT cert_id FROM private_keys WHERE id = $newest")
+saved=$(sqlite3 "$keydb" "SELECT hex(pem) FROM key_pem WHERE cert_id = $kid")
+sqlite3 "$keydb" "UPDATE key_pem SET pem = X'2d2d' WHERE cert_id = $kid"
 send 4 $(phase $(( per * 3 + 1 )) $(( per * 5 )))
 sleep 4
-sqlite3 "$db" "UPDATE private_keys SET pem = X'$saved' WHERE id = $newest"
+sqlite3 "$keydb" "UPDATE key_pem SET pem = X'$saved' WHERE cert_id = $kid"
 ok "phase 4: relay key unreadable after a roll-over"
 
 # 5. Postfix stopped and aborted while tunnels arrive and are delivered.

@@ -117,8 +117,10 @@ setup(void)
 	dir = wm_test_tmpdir();
 	chmod(dir, 0755);
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	/* The keys live beside the database (keystore.c): copied with it. */
 	ck_assert_int_eq(fix_sh("mkdir -p %s/mail %s/log %s/outbox && "
-	    "cp %s/template.db %s/wm.db", dir, dir, dir, pki, dir), 0);
+	    "cp %s/template.db %s/wm.db && cp -r %s/keys %s/", dir, dir, dir,
+	    pki, dir, pki, dir), 0);
 	conf = wm_asprintf("%s/wm.conf", dir);
 	text = wm_asprintf("[paths]\ndatabase = wm.db\nmail = mail\n"
 	    "log = log/wm.log\noutbox = outbox\ntemplates = %s/templates\n"
