@@ -208,7 +208,8 @@ outcome(struct conn *c, int rc, const struct wm_err *err)
 	case EX_NOINPUT:
 		return reply(c, "554 5.6.0 %s", err->msg);
 	default:
-		return reply(c, "451 4.3.0 %s", err->msg);
+		return reply(c, "451 4.3.0 temporary failure, try again later: %s",
+		    err->msg);
 	}
 }
 
@@ -224,7 +225,8 @@ data(struct conn *c, struct wm_deliverer *dv, struct txn *t,
 		return reply(c, "503 5.5.1 no valid recipients");
 	wm_err_clear(&err);
 	if ((sfd = spool_open(spool_dir, &err)) == -1)
-		return reply(c, "451 4.3.0 %s", err.msg);
+		return reply(c, "451 4.3.0 temporary failure, try again later: %s",
+		    err.msg);
 	if (reply(c, "354 end data with <CR><LF>.<CR><LF>") == -1 ||
 	    (rc = read_data(c, sfd, max, &len, &big)) != 1) {
 		close(sfd);

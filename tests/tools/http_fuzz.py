@@ -118,9 +118,16 @@ def request():
 
 
 def exchange(data):
-    """Seconds from the end of sending to the end of the answer, or None."""
+    """(seconds from the end of sending to the end of the answer, answer,
+    why) - the seconds are None when nothing came back, and why says how:
+    "timeout" (the server stayed silent), "reset" (the connection was torn
+    down, which also discards an answer that had arrived) or "eof"."""
     with socket.create_connection((HOST, PORT), timeout=5) as raw:
-        with CTX.wrap_socket(raw) as s:
+        try:
+            s = CTX.wrap_socket(raw)
+        except (ConnectionResetError, BrokenPipeError):
+            return None, b"", "reset"
+        with s:
             try:
                 s.sendall(data)
             except OSError:
@@ -134,10 +141,18 @@ def exchange(data):
                     if not chunk:
                         break
                     got += chunk
-            except (socket.timeout, ssl.SSLError, OSError):
+            except socket.timeout:
                 if not got:
-                    return None, b""
-            return time.monotonic() - sent, got
+                    return None, b"", "timeout"
+            except (ConnectionResetError, BrokenPipeError):
+                if not got:
+                    return None, b"", "reset"
+            except (ssl.SSLError, OSError):
+                if not got:
+                    return None, b"", "reset"
+            if not got:
+                return None, b"", "eof"
+            return time.monotonic() - sent, got, ""
 
 
 normal = {"ok": 0, "bad": 0, "worst": 0.0}
@@ -150,7 +165,7 @@ def normal_client():
     while not stop.is_set():
         t0 = time.monotonic()
         try:
-            took, got = exchange(req)
+            took, got, _ = exchange(req)
         except OSError:
             took, got = None, b""
         total = time.monotonic() - t0
@@ -166,25 +181,31 @@ def main():
     t = threading.Thread(target=normal_client)
     t.start()
     end = time.monotonic() + SECONDS
-    n = slow = silent = 0
+    n = slow = silent = torn = 0
     worst = 0.0
     status = {}
     while time.monotonic() < end:
         data = request()
-        took, got = None, b""
+        took, got, why = None, b"", ""
         # A server that answers and closes while the client still sends
         # makes the client's TCP discard the answer (a reset): the same
-        # request once more tells that race from a server that is silent.
-        for _ in range(2):
+        # request again tells that race from a server that is silent.  A
+        # request that is torn down every time is counted apart: lighttpd
+        # closing on a request it will not read is a refusal, not silence.
+        for _ in range(3):
             try:
-                took, got = exchange(data)
+                took, got, why = exchange(data)
             except OSError:
-                took, got = None, b""
+                took, got, why = None, b"", "reset"
             if took is not None:
                 break
         n += 1
         if took is None:
-            silent += 1
+            if why == "reset":
+                torn += 1
+            else:
+                silent += 1
+                print("# %s without an answer: %r" % (why, data[:120]))
             continue
         worst = max(worst, took)
         if took > LIMIT:
@@ -195,6 +216,7 @@ def main():
     t.join()
     print("# seed %d: %d requests, answers %s, worst %.3f s" %
           (SEED, n, sorted(status.items()), worst))
+    print("# %d requests refused by a reset every time" % torn)
     print("# normal GETs: %d within %.0f s, %d not, worst %.3f s" %
           (normal["ok"], LIMIT, normal["bad"], normal["worst"]))
     print("%s - every random request answered (%d without an answer)" %
