@@ -80,18 +80,20 @@ list_one(const struct wm_admin *a, void *arg)
 		putchar('\n');
 		return 0;
 	}
-	printf("%s\n  {\"name\": ", c->n++ ? "," : "");
-	wm_json_str(stdout, a->name);
-	printf(", \"enabled\": %s, \"totp\": %s, \"must_change\": %s",
-	    a->enabled ? "true" : "false", a->totp ? "true" : "false",
-	    a->must_change ? "true" : "false");
-	printf(", \"created\": ");
-	wm_cli_print_time(stdout, 1, a->created, "never");
-	printf(", \"last_login\": ");
-	wm_cli_print_time(stdout, 1, a->last_login, "never");
-	printf(", \"password_changed\": ");
-	wm_cli_print_time(stdout, 1, a->password_changed, "never");
-	printf("}");
+	{
+		const struct wm_json_field f[] = {
+			WM_JSON_S("name", a->name),
+			WM_JSON_B("enabled", a->enabled),
+			WM_JSON_B("totp", a->totp),
+			WM_JSON_B("must_change", a->must_change),
+			WM_JSON_T("created", a->created),
+			WM_JSON_T("last_login", a->last_login),
+			WM_JSON_T("password_changed", a->password_changed),
+		};
+
+		wm_cli_json_next(stdout, &c->n);
+		wm_cli_json_object(stdout, f, sizeof(f) / sizeof(f[0]));
+	}
 	return 0;
 }
 

@@ -185,25 +185,22 @@ flags_text(int is_root, int whitelisted, int has_key)
 static void
 cert_json_open(const struct wm_cert_info *ci)
 {
-	printf("{\"id\": %lld, \"fingerprint\": \"%s\", \"subject\": ", ci->id,
-	    ci->fingerprint);
-	wm_json_str(stdout, ci->subject);
-	printf(", \"issuer\": ");
-	wm_json_str(stdout, ci->issuer);
-	printf(", \"serial\": ");
-	wm_json_str(stdout, ci->serial);
-	printf(", \"email\": ");
-	if (ci->email != NULL)
-		wm_json_str(stdout, ci->email);
-	else
-		fputs("null", stdout);
-	printf(", \"not_before\": ");
-	wm_cli_print_time(stdout, 1, ci->not_before, "-");
-	printf(", \"not_after\": ");
-	wm_cli_print_time(stdout, 1, ci->not_after, "-");
-	printf(", \"root\": %s, \"whitelisted\": %s, \"has_key\": %s",
-	    ci->is_root ? "true" : "false", ci->whitelisted ? "true" : "false",
-	    ci->has_key ? "true" : "false");
+	const struct wm_json_field f[] = {
+		WM_JSON_I("id", ci->id),
+		WM_JSON_S("fingerprint", ci->fingerprint),
+		WM_JSON_S("subject", ci->subject),
+		WM_JSON_S("issuer", ci->issuer),
+		WM_JSON_S("serial", ci->serial),
+		WM_JSON_S("email", ci->email),
+		WM_JSON_T("not_before", ci->not_before),
+		WM_JSON_T("not_after", ci->not_after),
+		WM_JSON_B("root", ci->is_root),
+		WM_JSON_B("whitelisted", ci->whitelisted),
+		WM_JSON_B("has_key", ci->has_key),
+	};
+
+	putchar('{');
+	wm_cli_json_members(stdout, f, sizeof(f) / sizeof(f[0]));
 }
 
 static void
@@ -221,7 +218,7 @@ list_one(const struct wm_cert_info *ci, enum wm_cert_status status,
 
 	c->q.after = ci->id;
 	if (c->cli->json) {
-		printf("%s\n  ", c->n++ ? "," : "");
+		wm_cli_json_next(stdout, &c->n);
 		cert_json_open(ci);
 		printf(", \"status\": \"%s\", \"why\": ",
 		    wm_cert_status_name(status));
@@ -428,14 +425,19 @@ crl_one(const struct wm_crl_info *ci, void *arg)
 		printf("\t%lld\t%s\n", ci->revoked, ci->issuer);
 		return 0;
 	}
-	printf("%s\n  {\"id\": %lld, \"fingerprint\": \"%s\", \"issuer\": ",
-	    c->n++ ? "," : "", ci->id, ci->fingerprint);
-	wm_json_str(stdout, ci->issuer);
-	printf(", \"this_update\": ");
-	wm_cli_print_time(stdout, 1, ci->this_update, "-");
-	printf(", \"next_update\": ");
-	wm_cli_print_time(stdout, 1, ci->next_update, "-");
-	printf(", \"revoked\": %lld}", ci->revoked);
+	{
+		const struct wm_json_field f[] = {
+			WM_JSON_I("id", ci->id),
+			WM_JSON_S("fingerprint", ci->fingerprint),
+			WM_JSON_S("issuer", ci->issuer),
+			WM_JSON_T("this_update", ci->this_update),
+			WM_JSON_T("next_update", ci->next_update),
+			WM_JSON_I("revoked", ci->revoked),
+		};
+
+		wm_cli_json_next(stdout, &c->n);
+		wm_cli_json_object(stdout, f, sizeof(f) / sizeof(f[0]));
+	}
 	return 0;
 }
 

@@ -178,25 +178,24 @@ static void
 show_json(const struct wm_user *u, const char *name, int exists,
     long long usage_bytes, long long quota)
 {
-	printf("{\"address\": ");
-	wm_json_str(stdout, u->address);
-	printf(", \"domain\": ");
-	wm_json_str(stdout, u->domain);
-	printf(", \"enabled\": %s, \"password_set\": %s, \"totp_enabled\": %s",
-	    u->enabled ? "true" : "false", u->has_password ? "true" : "false",
-	    u->totp_enabled ? "true" : "false");
-	printf(", \"created\": ");
-	wm_cli_print_time(stdout, 1, u->created, "never");
-	printf(", \"signed_up\": ");
-	wm_cli_print_time(stdout, 1, u->signed_up, "never");
-	printf(", \"last_invite\": ");
-	wm_cli_print_time(stdout, 1, u->last_invite, "never");
-	printf(", \"last_login\": ");
-	wm_cli_print_time(stdout, 1, u->last_login, "never");
-	printf(", \"mailbox\": ");
-	wm_json_str(stdout, name);
-	printf(", \"mailbox_exists\": %s, \"disk_usage\": %lld, \"quota\": %lld}\n",
-	    exists ? "true" : "false", usage_bytes, quota);
+	const struct wm_json_field f[] = {
+		WM_JSON_S("address", u->address),
+		WM_JSON_S("domain", u->domain),
+		WM_JSON_B("enabled", u->enabled),
+		WM_JSON_B("password_set", u->has_password),
+		WM_JSON_B("totp_enabled", u->totp_enabled),
+		WM_JSON_T("created", u->created),
+		WM_JSON_T("signed_up", u->signed_up),
+		WM_JSON_T("last_invite", u->last_invite),
+		WM_JSON_T("last_login", u->last_login),
+		WM_JSON_S("mailbox", name),
+		WM_JSON_B("mailbox_exists", exists),
+		WM_JSON_I("disk_usage", usage_bytes),
+		WM_JSON_I("quota", quota),
+	};
+
+	wm_cli_json_object(stdout, f, sizeof(f) / sizeof(f[0]));
+	putchar('\n');
 }
 
 static int

@@ -44,6 +44,7 @@
 #include "throttle.h"
 #include "util.h"
 #include "web.h"
+#include "websession.h"
 
 extern char **environ;
 
@@ -51,6 +52,10 @@ extern char **environ;
 #define COOKIE_PRE	"wmadmincsrf"
 #define IDLE		900	/* seconds: shorter than the portal's 1800 */
 #define MAX_AGE		14400	/* seconds since login (portal: 43200) */
+
+static const struct wm_web_cookies cookies = {
+	"admin", COOKIE_SESSION, COOKIE_PRE, ADMIN_BASE, IDLE, MAX_AGE
+};
 #define FCGI_REQUESTS	10000
 #define MSG_TRY_LATER	"Something went wrong on our side. Please try again later."
 #define MSG_BAD_LOGIN	"The name or password is not right."
@@ -404,22 +409,11 @@ admin_ok(struct admin *a, struct wm_err *err)
 static int
 load_session(struct admin *a, struct wm_err *err)
 {
-	char *id;
 	int ok;
 
-	if ((id = wm_web_cookie(a->w, COOKIE_SESSION)) == NULL)
-		return 0;
-	a->sess = wm_session_get(a->db, "admin", id, IDLE, MAX_AGE, err);
-	if (a->sess == NULL) {
-		wm_free_secret(id);
-		if (err->code != EX_NOPERM)
-			return -1;
-		wm_web_set_cookie_path(a->w, COOKIE_SESSION, "", ADMIN_BASE, 0,
-		    err);
-		a->expired = 1;
-		return 0;
-	}
-	a->sid = id;
+	if ((ok = wm_web_session_load(a->w, a->db, &cookies, &a->sess, &a->sid,
+	    &a->expired, err)) != 1)
+		return ok;
 	if ((ok = admin_ok(a, err)) == -1)
 		return -1;
 	if (!ok) {
@@ -435,27 +429,8 @@ load_session(struct admin *a, struct wm_err *err)
 static void
 load_pre_token(struct admin *a)
 {
-	unsigned char r[WM_SESSION_ID_LEN / 2];
-	struct wm_err err;
-	char *c;
-
-	if (a->sess != NULL || a->pre[0] != '\0')
-		return;
-	if ((c = wm_web_cookie(a->w, COOKIE_PRE)) != NULL &&
-	    strlen(c) == WM_SESSION_ID_LEN) {
-		snprintf(a->pre, sizeof(a->pre), "%s", c);
-		free(c);
-		return;
-	}
-	free(c);
-	if (wm_session_random(r, sizeof(r), &err) == -1) {
-		wm_log_err(&err);
-		return;
-	}
-	wm_hex(r, sizeof(r), a->pre);
-	if (wm_web_set_cookie_path(a->w, COOKIE_PRE, a->pre, ADMIN_BASE, -1,
-	    &err) == -1)
-		wm_log_err(&err);
+	if (a->sess == NULL)
+		wm_web_pre_token(a->w, &cookies, a->pre);
 }
 
 /* ---- login, second step, password change, logout ---- */

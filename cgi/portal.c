@@ -60,12 +60,17 @@
 #include "util.h"
 #include "view.h"
 #include "web.h"
+#include "websession.h"
 
 extern char **environ;
 
 #define BASE		"/portal"
 #define COOKIE_SESSION	"wmsession"
 #define COOKIE_PRE	"wmcsrf"
+
+static const struct wm_web_cookies cookies = {
+	"user", COOKIE_SESSION, COOKIE_PRE, "/", WM_SESSION_IDLE, WM_SESSION_MAX
+};
 #define PAGE_SIZE	25
 #define FCGI_REQUESTS	10000	/* requests of one FastCGI process */
 #define ISSUER		"Secure Webmail"
@@ -213,21 +218,11 @@ user_ok(struct portal *p, struct wm_err *err)
 static int
 load_session(struct portal *p, struct wm_err *err)
 {
-	char *id;
+	int rc;
 
-	if ((id = wm_web_cookie(p->w, COOKIE_SESSION)) == NULL)
-		return 0;
-	p->sess = wm_session_get(p->db, "user", id, WM_SESSION_IDLE,
-	    WM_SESSION_MAX, err);
-	if (p->sess == NULL) {
-		wm_free_secret(id);
-		if (err->code != EX_NOPERM)
-			return -1;
-		wm_web_set_cookie(p->w, COOKIE_SESSION, "", 0, err);
-		p->expired = 1;
-		return 0;
-	}
-	p->sid = id;
+	if ((rc = wm_web_session_load(p->w, p->db, &cookies, &p->sess, &p->sid,
+	    &p->expired, err)) != 1)
+		return rc;
 	switch (user_ok(p, err)) {
 	case -1:
 		return -1;
@@ -247,26 +242,8 @@ load_session(struct portal *p, struct wm_err *err)
 static void
 load_pre_token(struct portal *p)
 {
-	unsigned char r[WM_SESSION_ID_LEN / 2];
-	struct wm_err err;
-	char *c;
-
-	if (p->sess != NULL || p->pre[0] != '\0')
-		return;
-	if ((c = wm_web_cookie(p->w, COOKIE_PRE)) != NULL &&
-	    strlen(c) == WM_SESSION_ID_LEN) {
-		snprintf(p->pre, sizeof(p->pre), "%s", c);
-		free(c);
-		return;
-	}
-	free(c);
-	if (wm_session_random(r, sizeof(r), &err) == -1) {
-		wm_log_err(&err);
-		return;
-	}
-	wm_hex(r, sizeof(r), p->pre);
-	if (wm_web_set_cookie(p->w, COOKIE_PRE, p->pre, -1, &err) == -1)
-		wm_log_err(&err);
+	if (p->sess == NULL)
+		wm_web_pre_token(p->w, &cookies, p->pre);
 }
 
 static int

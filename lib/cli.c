@@ -94,6 +94,51 @@ wm_cli_print_time(FILE *f, int json, long long t, const char *never)
 		fputs(buf, f);
 }
 
+void
+wm_cli_json_members(FILE *f, const struct wm_json_field *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", f);
+		wm_json_str(f, m[i].name);
+		fputs(": ", f);
+		switch (m[i].type) {
+		case WM_JSON_STR:
+			if (m[i].s == NULL)
+				fputs("null", f);
+			else
+				wm_json_str(f, m[i].s);
+			break;
+		case WM_JSON_BOOL:
+			fputs(m[i].n ? "true" : "false", f);
+			break;
+		case WM_JSON_INT:
+			fprintf(f, "%lld", m[i].n);
+			break;
+		case WM_JSON_TIME:
+			wm_cli_print_time(f, 1, m[i].n, NULL);
+			break;
+		}
+	}
+}
+
+void
+wm_cli_json_object(FILE *f, const struct wm_json_field *m, size_t n)
+{
+	fputc('{', f);
+	wm_cli_json_members(f, m, n);
+	fputc('}', f);
+}
+
+void
+wm_cli_json_next(FILE *f, int *count)
+{
+	fputs(*count > 0 ? ",\n  " : "\n  ", f);
+	(*count)++;
+}
+
 int
 wm_cli_option(struct wm_cli *cli, int ch, const char *arg)
 {

@@ -72,6 +72,27 @@ int	 wm_cli_audit_change(struct wm_cli *, const char *action,
 /* Prints an epoch time as RFC 3339 (a JSON string with json), 0 as never
  * (JSON null). */
 void	 wm_cli_print_time(FILE *, int json, long long t, const char *never);
+/* One member of a JSON object a program prints (--json). */
+enum wm_json_type { WM_JSON_STR, WM_JSON_BOOL, WM_JSON_INT, WM_JSON_TIME };
+struct wm_json_field {
+	const char		*name;
+	enum wm_json_type	 type;
+	const char		*s;	/* WM_JSON_STR; NULL prints null */
+	long long		 n;	/* the others; a time of 0 prints null */
+};
+#define WM_JSON_S(k, v)	{ (k), WM_JSON_STR, (v), 0 }
+#define WM_JSON_B(k, v)	{ (k), WM_JSON_BOOL, NULL, (v) != 0 }
+#define WM_JSON_I(k, v)	{ (k), WM_JSON_INT, NULL, (v) }
+#define WM_JSON_T(k, v)	{ (k), WM_JSON_TIME, NULL, (v) }
+/*
+ * Prints the members, in order, as ", "-separated "name": value pairs,
+ * without braces (so an object can be made of several tables).
+ */
+void	 wm_cli_json_members(FILE *, const struct wm_json_field *, size_t n);
+/* The same inside braces: one whole object, no newline. */
+void	 wm_cli_json_object(FILE *, const struct wm_json_field *, size_t n);
+/* Before the next object of a list opened with "[": a comma after the first. */
+void	 wm_cli_json_next(FILE *, int *count);
 /* Reads one line (a password) from stdin without echo; caller frees with wm_free_secret. */
 char	*wm_cli_read_secret(const char *prompt, struct wm_err *);
 
