@@ -18,9 +18,10 @@
  *	one file per message to DIR/outbox.  Start the services with
  *	wm-ctl(8).  An existing instance is refused unless --force is given;
  *	--force rewrites the configuration and keeps database and mail.
- *	With --web-user the web programs (lighttpd and its FastCGI portal and
- *	console) run as that user, a member of the wm user's group, which
- *	cannot open the key store (keys/ beside the database).
+ *	The web programs (lighttpd and its FastCGI portal and console) run as
+ *	--web-user (default wmweb when root makes an instance of wm; "" runs
+ *	them as --user), a member of the wm user's group, which cannot open
+ *	the key store (keys/ beside the database).
  *	With --lighttpd-conf it only prints the lighttpd configuration for the
  *	wm.conf named by -c (or WM_CONFIG): the same generator writes every
  *	instance's and production's (make install runs it on conf/wm.conf).
@@ -61,7 +62,8 @@ static const char usage[] =
     "  --capture-outbound  send all outbound mail to smtp-sink, DIR/outbox\n"
     "  --force             rewrite an existing instance (keeps its data)\n"
     "  --user USER         system user owning the data (default wm)\n"
-    "  --web-user USER     the web programs run as USER (group of --user)\n"
+    "  --web-user USER     the web programs run as USER (group of --user;\n"
+    "                      default wmweb as root, \"\" for --user itself)\n"
     "  --templates DIR     ClearSilver templates (default: found)\n"
     "  --transport pipe|lmtp  Postfix hands tunnels to wm-deliver by pipe\n"
     "                      (default) or to wm-lmtpd by LMTP\n"

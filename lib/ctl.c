@@ -242,6 +242,28 @@ pid_is(pid_t pid, const char *exe, const char *want)
 	return found;
 }
 
+/* For pidfile_pid: any process of that program will do. */
+static const char ANY_ARGS[] = "";
+
+/*
+ * The pid in a pid file (path malloc'd, freed here) when that process is
+ * still exe started with want among its arguments (ANY_ARGS: whatever), so
+ * a stale file names no one.  A NULL path or want (out of memory, a
+ * setting missing) names no one either.
+ */
+static pid_t
+pidfile_pid(char *path, const char *exe, const char *want)
+{
+	pid_t pid = 0;
+
+	if (path != NULL && want != NULL)
+		pid = read_pid(path);
+	free(path);
+	if (pid == 0 || !pid_is(pid, exe, want == ANY_ARGS ? NULL : want))
+		return 0;
+	return pid;
+}
+
 static int
 port_open(const struct wm_config *cfg, const char *key)
 {
@@ -318,14 +340,7 @@ postfix_pidfile(const struct wm_config *cfg)
 static pid_t
 postfix_pid(const struct wm_config *cfg)
 {
-	char *path = postfix_pidfile(cfg);
-	pid_t pid;
-
-	if (path == NULL)
-		return 0;
-	pid = read_pid(path);
-	free(path);
-	return pid_is(pid, "master", NULL) ? pid : 0;
+	return pidfile_pid(postfix_pidfile(cfg), "master", ANY_ARGS);
 }
 
 static int
@@ -414,17 +429,8 @@ sink_pidfile(const struct wm_config *cfg)
 static pid_t
 sink_pid(const struct wm_config *cfg)
 {
-	char *path = sink_pidfile(cfg);
-	const char *listen = wm_config_get(cfg, "listen", "sink");
-	pid_t pid;
-
-	if (path == NULL || listen == NULL) {
-		free(path);
-		return 0;
-	}
-	pid = read_pid(path);
-	free(path);
-	return pid_is(pid, "smtp-sink", listen) ? pid : 0;
+	return pidfile_pid(sink_pidfile(cfg), "smtp-sink",
+	    wm_config_get(cfg, "listen", "sink"));
 }
 
 /*
@@ -532,14 +538,8 @@ lighttpd_pidfile(const struct wm_config *cfg)
 static pid_t
 lighttpd_pid(const struct wm_config *cfg)
 {
-	char *path = lighttpd_pidfile(cfg);
-	pid_t pid;
-
-	if (path == NULL)
-		return 0;
-	pid = read_pid(path);
-	free(path);
-	return pid_is(pid, "lighttpd", wm_config_path(cfg, "lighttpd")) ? pid : 0;
+	return pidfile_pid(lighttpd_pidfile(cfg), "lighttpd",
+	    wm_config_path(cfg, "lighttpd"));
 }
 
 static int
@@ -625,14 +625,7 @@ helper_pidfile(const struct wm_config *cfg, const struct helper *h)
 static pid_t
 helper_pid(const struct wm_config *cfg, const struct helper *h)
 {
-	char *path = helper_pidfile(cfg, h);
-	pid_t pid;
-
-	if (path == NULL)
-		return 0;
-	pid = read_pid(path);
-	free(path);
-	return pid_is(pid, h->prog, wm_config_file(cfg)) ? pid : 0;
+	return pidfile_pid(helper_pidfile(cfg, h), h->prog, wm_config_file(cfg));
 }
 
 /* Running for half a second: it opened what it needs and serves. */
@@ -712,14 +705,9 @@ dkim_pidfile(const struct wm_config *cfg)
 static pid_t
 dkim_pid(const struct wm_config *cfg)
 {
-	char *path = dkim_pidfile(cfg), *conf = wm_dkim_conf_path(cfg);
-	pid_t pid = 0;
+	char *conf = wm_dkim_conf_path(cfg);
+	pid_t pid = pidfile_pid(dkim_pidfile(cfg), "opendkim", conf);
 
-	if (path != NULL && conf != NULL)
-		pid = read_pid(path);
-	if (pid != 0 && !pid_is(pid, "opendkim", conf))
-		pid = 0;
-	free(path);
 	free(conf);
 	return pid;
 }

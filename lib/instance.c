@@ -73,6 +73,7 @@ struct ctx {
 	const struct wm_instance_opts	*o;
 	char				*dir;	/* absolute */
 	const char			*user;
+	const char			*web_user;	/* "": as user */
 	struct owner			 wm;
 	struct wm_config		*cfg;
 	int				 ports[WM_LISTEN_COUNT];
@@ -866,8 +867,7 @@ fill_config(struct ctx *c, const char *bin, const char *templates,
 		rc = -1;
 	rc |= wm_config_set(c->cfg, "instance", "name", name);
 	rc |= wm_config_set(c->cfg, "instance", "user", c->user);
-	if (c->o->web_user != NULL)
-		rc |= wm_config_set(c->cfg, "instance", "web-user", c->o->web_user);
+	rc |= wm_config_set(c->cfg, "instance", "web-user", c->web_user);
 	rc |= wm_config_set(c->cfg, "instance", "capture-outbound",
 	    c->o->capture_outbound ? "yes" : "no");
 	rc |= wm_config_set(c->cfg, "instance", "transport",
@@ -930,7 +930,7 @@ static const struct {
 static int
 web_apart(const struct ctx *c)
 {
-	return c->o->web_user != NULL && *c->o->web_user != '\0';
+	return *c->web_user != '\0' && strcmp(c->web_user, c->user) != 0;
 }
 
 static int
@@ -1217,6 +1217,35 @@ check_parents(const struct wm_instance_opts *o, struct wm_err *err)
 	return wm_path_check_search(o->dir, users, err);
 }
 
+/*
+ * The web programs parse hostile input, so by default they run apart from
+ * the key store: as wmweb when root makes an instance of the wm user.  Only
+ * an explicit --web-user "" (or the instance user's own name) keeps them
+ * together; a non-root instance cannot give files away, so it has one user.
+ */
+static int
+pick_web_user(struct ctx *c, struct wm_err *err)
+{
+	struct passwd *pw;
+
+	if (c->o->web_user != NULL)
+		c->web_user = c->o->web_user;
+	else if (geteuid() == 0 && strcmp(c->user, "wm") == 0)
+		c->web_user = WM_WEB_USER;
+	else
+		c->web_user = "";
+	if (!web_apart(c))
+		return 0;
+	if ((pw = getpwnam(c->web_user)) == NULL)
+		return wm_err_set(err, EX_NOUSER, "no system user %s for the web "
+		    "programs (scripts/deps creates it; --web-user \"\" runs "
+		    "them as %s)", c->web_user, c->user);
+	if (pw->pw_gid != c->wm.gid)
+		return wm_err_set(err, EX_NOUSER, "web user %s is not in group %s "
+		    "of user %s", c->web_user, c->wm.group, c->user);
+	return 0;
+}
+
 int
 wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 {
@@ -1245,7 +1274,8 @@ wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 		return wm_err_set(err, EX_CANTCREAT, "%s is already an instance "
 		    "(--force rewrites its configuration, keeping its data)", abs);
 	c.user = o->user ? o->user : "wm";
-	if (owner_lookup(c.user, &c.wm, err) == -1)
+	if (owner_lookup(c.user, &c.wm, err) == -1 ||
+	    pick_web_user(&c, err) == -1)
 		return -1;
 	if ((c.dir = wm_strdup(abs)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");

@@ -20,6 +20,9 @@ enum wm_listener {
 	WM_LISTEN_COUNT
 };
 
+/* The web programs' user by default: in wm's group, no key store. */
+#define WM_WEB_USER	"wmweb"
+
 struct wm_instance_opts {
 	const char	*dir;		/* the instance home; created if missing */
 	int		 port_base;	/* 0: any free loopback ports */
@@ -27,7 +30,8 @@ struct wm_instance_opts {
 	int		 lmtp;		/* transport: wm-lmtpd instead of the pipe */
 	int		 force;		/* rewrite an existing instance, keep its data */
 	const char	*user;		/* NULL: "wm" */
-	const char	*web_user;	/* NULL: the web programs run as user */
+	const char	*web_user;	/* NULL: WM_WEB_USER as root with user wm,
+					   else user; "": user */
 	const char	*bin;		/* NULL: the directory of the running program */
 	const char	*templates;	/* NULL: see wm_instance_datadir() */
 };

@@ -62,6 +62,10 @@ while read -r prog args; do
 		not_ok "sudoers names $prog, which exists" ;;
 	esac
 done <<<"$sudo_cmds"
+# The console runs as the web user: the grant is its, the delivery user has none.
+like "$(grep -E '^[a-z]+ ALL=' "$TOP/conf/sudoers.d/wm")" "^wmweb ALL=\(root\) NOPASSWD:" "sudoers grants the web user wmweb"
+is "$(grep -cE '^wm ALL=' "$TOP/conf/sudoers.d/wm")" 0 "sudoers grants nothing to the delivery user wm"
+is "$(sed -n 's/^web-user *= *//p' "$TOP/conf/wm.conf")" wmweb "production runs the web programs as wmweb"
 if command -v visudo >/dev/null; then
 	check "visudo accepts conf/sudoers.d/wm" visudo -cf "$TOP/conf/sudoers.d/wm"
 fi

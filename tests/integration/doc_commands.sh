@@ -55,7 +55,11 @@ run_doc() {	# run_doc DOC: run its commands, one TAP line each
 	work=$(scratch)
 	fixtures "$work"
 	if ! grep -qs "wm-init" "$cmds"/*.sh; then
-		ready_instance "$box" || { not_ok "$name: scratch instance"; return; }
+		# Not in a subshell: its on_exit must stop the instance.
+		if ! ready_instance "$box" 2>"$work/.ready"; then
+			not_ok "$name: scratch instance" "$(cat "$work/.ready")"
+			return
+		fi
 	else
 		on_exit "'$BIN/wm-ctl' -c '$box/wm.conf' stop"
 	fi

@@ -93,9 +93,12 @@ for sub in db mail log outbox run tmp tls backup spool postfix lighttpd; do
 done
 is "$(owner "$inst/db/wm.db")" wm "the database belongs to wm"
 is "$(owner "$inst/db")" wm "the database directory belongs to wm (WAL files)"
-is "$(stat -c %a "$inst/db/wm.db")" 640 "the database is mode 0640"
+# The web user wmweb (group wm) shares the database and the mail, nobody else.
+is "$(stat -c %a "$inst/db/wm.db")" 660 "the database is mode 0660 (wm and its group, the web user)"
 is "$(owner "$inst/mail")" wm "the mail directory belongs to wm"
-is "$(stat -c %a "$inst/mail")" 700 "the mail directory is private"
+is "$(stat -c %a "$inst/mail")" 770 "the mail directory is private to wm and the web user"
+is "$(stat -c %G "$inst/mail")" wm "the mail directory's group is wm's"
+is "$(sed -n 's/^web-user *= *//p' "$inst/wm.conf")" wmweb "the web programs run as wmweb by default"
 is "$(owner "$inst/log/wm.log")" wm "the log file belongs to wm"
 is "$(owner "$inst/outbox")" nobody "smtp-sink (nobody) can write the outbox"
 is "$(stat -c %a "$inst/tls/server.pem")" 600 "the HTTPS key is mode 0600"
