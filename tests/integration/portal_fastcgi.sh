@@ -53,7 +53,9 @@ sb=$(login bob@example.com Correct-Horse-Battery-9 "$T/b")
 like "$sa" '^[0-9a-f]{64}$' "alice is logged in"
 like "$sb" '^[0-9a-f]{64}$' "bob is logged in"
 
-pids() { pgrep -u "$user" -f "portal.cgi" | sort | tr '\n' ' '; }
+# The workers are lighttpd's children; the parse sandbox's short-lived
+# children of a worker are not workers.
+pids() { pgrep -P "$(cat "$inst/run/lighttpd.pid")" -f "portal.cgi" | sort | tr '\n' ' '; }
 before=$(pids)
 like "$before" '[0-9]' "the FastCGI processes run between requests"
 
