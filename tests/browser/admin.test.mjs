@@ -254,13 +254,15 @@ describe('admin console', () => {
 		await portal.getByRole('button', { name: 'Send' }).click();
 		await portal.waitForURL(/\/portal\/sent$/);
 		await portal.close();
+		// Other mail may be deferred too (a notice sent meanwhile): the reply
+		// is the row addressed to its recipient.
+		const reply = () => page.locator('tr[data-queue="deferred"]', { hasText: 'alice@corp.example' });
 		await until(async () => {
 			await page.goto(`${A}/queue`);
-			return await page.locator('tr[data-queue="deferred"]').count() > 0;
-		}, 60000, 'a deferred mail on the queue page');
-		const row = page.locator('tr[data-queue="deferred"]').first();
+			return await reply().count() > 0;
+		}, 60000, 'the deferred reply on the queue page');
+		const row = reply().first();
 		assert.match(await row.locator('td.reason').textContent(), /refused|connect|Connection/i);
-		assert.match(await row.textContent(), /alice@corp\.example/);
 		await shoot('queue', 1280);
 		// The next hop is back: flush delivers the deferred reply at once.
 		const seen = new Set(outbox(inst).map((m) => m.name));
