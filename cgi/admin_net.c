@@ -207,11 +207,18 @@ iface_check(struct admin *a, const char *iface, int dhcp, struct wm_net_static *
 	const char *bc = wm_web_param(a->w, "broadcast");
 	struct wm_net n = { 0 };
 	struct wm_err err;
+	char field[16];
 
+	if (wm_net_iface_name_ok(iface, &err) == -1) {
+		admin_form_error(a, "iface", err.msg);
+		return -1;
+	}
+	/* Its messages start with the field: "address: ...", "gateway: ...". */
 	if (!dhcp && wm_net_parse_static(addr ? addr : "", gw ? gw : "",
 	    bc ? bc : "", st, &err) == -1) {
-		admin_form_error(a, strstr(err.msg, "gateway") ? "gateway" :
-		    strstr(err.msg, "broadcast") ? "broadcast" : "address", err.msg);
+		snprintf(field, sizeof(field), "%.*s", (int)strcspn(err.msg, ":"), err.msg);
+		admin_form_error(a, strcmp(field, "gateway") == 0 ||
+		    strcmp(field, "broadcast") == 0 ? field : "address", err.msg);
 		return -1;
 	}
 	n.root = wm_config_path(a->cfg, "root");
@@ -220,8 +227,8 @@ iface_check(struct admin *a, const char *iface, int dhcp, struct wm_net_static *
 	n.console_addr = wm_web_server_addr(a->w);
 	if (wm_net_interface_check(&n, iface, dhcp ? WM_NET_DHCP : WM_NET_STATIC,
 	    dhcp ? NULL : st, &err) == -1) {
-		admin_form_error(a, strstr(err.msg, "console") ? "force" : "iface",
-		    err.msg);
+		/* The name was good: what is left is the console's address. */
+		admin_form_error(a, "force", err.msg);
 		return -1;
 	}
 	return 0;

@@ -390,12 +390,20 @@ apply_static(const struct wm_net *n, const char *iface,
 }
 
 int
-wm_net_interface_check(const struct wm_net *n, const char *iface,
-    enum wm_net_mode mode, const struct wm_net_static *st, struct wm_err *err)
+wm_net_iface_name_ok(const char *iface, struct wm_err *err)
 {
 	if (strlen(iface) > 15 || !label_ok(iface, strlen(iface)) || strchr(iface, '/'))
 		return wm_err_set(err, EX_DATAERR, "interface: \"%s\" is not an "
 		    "interface name", iface);
+	return 0;
+}
+
+int
+wm_net_interface_check(const struct wm_net *n, const char *iface,
+    enum wm_net_mode mode, const struct wm_net_static *st, struct wm_err *err)
+{
+	if (wm_net_iface_name_ok(iface, err) == -1)
+		return -1;
 	return console_guard(n, iface, mode, st, err);
 }
 

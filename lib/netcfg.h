@@ -52,6 +52,8 @@ struct wm_net_static {
 int	 wm_net_parse_static(const char *addr, const char *gateway,
 	    const char *broadcast, struct wm_net_static *, struct wm_err *);
 
+/* A name the kernel could give an interface (and a file name). */
+int	 wm_net_iface_name_ok(const char *iface, struct wm_err *);
 /*
  * What wm_net_interface checks before it writes or runs anything: the name,
  * and that the change keeps the address the console is reached on
