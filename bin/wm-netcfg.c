@@ -8,7 +8,8 @@
  *	    static ADDR/PREFIX [--gateway G] [--broadcast B]
  *	wm-netcfg [-c config] [--root DIR] [--apply] hostname NAME
  *	wm-netcfg [-c config] [--root DIR] dns [--search "a b"] S1 [S2 [S3]]
- *	wm-netcfg [-c config] [--root DIR] hosts list [--json] | hosts set
+ *	wm-netcfg [-c config] [--root DIR] hosts list [--json] |
+ *	    hosts set [--file F]
  *	wm-netcfg [-c config] [--root DIR] [--apply] ntp [S1 [S2 [S3]]]
  * DESCRIPTION
  *	Writes the Debian 12 files of the guide's network pages (ifupdown's
@@ -45,11 +46,11 @@ static const char usage[] =
     "                 static ADDR/PREFIX [--gateway G] [--broadcast B]\n"
     "       wm-netcfg [-c config] [--root DIR] [--apply] hostname NAME\n"
     "       wm-netcfg [-c config] [--root DIR] dns [--search \"a b\"] S1 [S2 [S3]]\n"
-    "       wm-netcfg [-c config] [--root DIR] hosts list [--json] | hosts set < table\n"
+    "       wm-netcfg [-c config] [--root DIR] hosts list [--json] | hosts set [--file F]\n"
     "       wm-netcfg [-c config] [--root DIR] [--apply] ntp [S1 [S2 [S3]]]\n";
 
 struct opts {
-	const char	*root, *gateway, *broadcast, *search;
+	const char	*root, *gateway, *broadcast, *search, *file;
 	int		 apply, force;
 };
 
@@ -96,7 +97,8 @@ cmd_hostname(const struct wm_net *n, const char *name, struct wm_err *err)
 }
 
 static int
-cmd_hosts(const struct wm_net *n, int json, int argc, char **argv, struct wm_err *err)
+cmd_hosts(const struct wm_net *n, const struct opts *o, int json, int argc,
+    char **argv, struct wm_err *err)
 {
 	struct wm_buf b;
 	int rc;
@@ -106,7 +108,10 @@ cmd_hosts(const struct wm_net *n, int json, int argc, char **argv, struct wm_err
 	if (argc != 2 || strcmp(argv[1], "set") != 0)
 		return wm_err_set(err, EX_USAGE, "hosts list or hosts set");
 	wm_buf_init(&b);
-	if ((rc = wm_read_fd(STDIN_FILENO, 1 << 20, &b, err)) == 0)
+	/* --file: the console's way, as it cannot give sudo a standard input. */
+	rc = o->file ? wm_read_file(o->file, 1 << 20, &b, err) :
+	    wm_read_fd(STDIN_FILENO, 1 << 20, &b, err);
+	if (rc == 0)
 		rc = wm_net_hosts_set(n, b.data ? b.data : "", err);
 	wm_buf_free(&b);
 	return rc;
@@ -128,7 +133,7 @@ run(struct wm_cli *cli, const struct wm_net *n, const struct opts *o, int argc,
 		return wm_net_dns(n, o->search, (const char *const *)argv + 1,
 		    argc - 1, err);
 	if (strcmp(cmd, "hosts") == 0)
-		return cmd_hosts(n, cli->json, argc, argv, err);
+		return cmd_hosts(n, o, cli->json, argc, argv, err);
 	if (strcmp(cmd, "ntp") == 0)
 		return wm_net_ntp(n, (const char *const *)argv + 1, argc - 1, err);
 	wm_cli_usage(cli);
@@ -145,9 +150,10 @@ main(int argc, char *argv[])
 		{ "search",    required_argument, NULL, 's' },
 		{ "apply",     no_argument,       NULL, 'a' },
 		{ "force",     no_argument,       NULL, 'f' },
+		{ "file",      required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts o = { NULL, NULL, NULL, NULL, 0, 0 };
+	struct opts o = { NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	struct wm_config *cfg = NULL;
 	struct wm_net n;
 	struct wm_cli cli;
@@ -166,6 +172,7 @@ main(int argc, char *argv[])
 		case 's': o.search = optarg; break;
 		case 'a': o.apply = 1; break;
 		case 'f': o.force = 1; break;
+		case 'F': o.file = optarg; break;
 		default: wm_cli_usage(&cli);
 		}
 	}

@@ -7,7 +7,9 @@
  * runs [commands] mta-apply, which in production is wm-mtacfg apply as root
  * through the sudoers fragment: the console itself cannot write Postfix's
  * configuration.  The raw page edits main.cf as a whole the same way,
- * through [commands] mta-raw.
+ * through [commands] mta-raw.  The DKIM page makes the key and shows the
+ * record with the calls of wm-mtacfg dkim, and turns signing on or off
+ * through the same Apply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "admin_pages.h"
 #include "config.h"
 #include "ctl.h"
+#include "dkim.h"
 #include "err.h"
 #include "mta.h"
 #include "util.h"
@@ -282,9 +285,120 @@ r_raw_save(struct admin *a, const long long *args)
 	return admin_redirect(a, "/mta/raw?saved=1");
 }
 
+/*
+ * DKIM (the guide's settings menu): the key is made and the record read by
+ * the calls wm-mtacfg dkim makes; turning signing on or off stores the
+ * field and applies through [commands] mta-apply, which starts or stops
+ * OpenDKIM with the Postfix configuration.
+ */
+static int
+dkim_page(struct admin *a, int posted)
+{
+	struct wm_buf line, value;
+	struct wm_mta *m;
+	struct wm_err err;
+	const char *sel = wm_web_param(a->w, "selector");
+	const char *dom = wm_web_param(a->w, "domain");
+
+	if ((m = wm_mta_load(a->db, &err)) == NULL)
+		return admin_fail(a, &err);
+	wm_web_set(a->w, "Dkim.selector", posted && sel ? sel :
+	    wm_mta_get(m, WM_MTA_DKIM_SELECTOR));
+	wm_web_set(a->w, "Dkim.domain", posted && dom ? dom :
+	    wm_mta_get(m, WM_MTA_DKIM_DOMAIN));
+	wm_web_set(a->w, "Dkim.signing", wm_mta_get(m, WM_MTA_DKIM_SIGNING));
+	wm_mta_free(m);
+	wm_buf_init(&line);
+	wm_buf_init(&value);
+	if (wm_dkim_record(a->cfg, a->db, &line, &value, &err) == 0) {
+		wm_web_set(a->w, "Dkim.record", line.data);
+		wm_web_set(a->w, "Dkim.txt", value.data);
+	} else if (err.code != EX_UNAVAILABLE)
+		wm_web_set(a->w, "Page.error", err.msg);
+	wm_buf_free(&line);
+	wm_buf_free(&value);
+	return admin_page(a, "dkim.cs", "DKIM", "The key OpenDKIM signs the "
+	    "mail the box sends with, the DNS record to publish for it, and "
+	    "signing on or off.");
+}
+
+static int
+r_dkim(struct admin *a, const long long *args)
+{
+	const char *done = wm_web_param(a->w, "done");
+
+	if (done != NULL && strcmp(done, "created") == 0)
+		wm_web_set(a->w, "Page.notice", "The key was made; publish the "
+		    "record below before signing is turned on.");
+	else if (done != NULL)
+		wm_web_set(a->w, "Page.notice", "Postfix now uses the new settings.");
+	return dkim_page(a, 0);
+}
+
+static int
+r_dkim_create(struct admin *a, const long long *args)
+{
+	const char *sel = wm_web_param(a->w, "selector");
+	const char *dom = wm_web_param(a->w, "domain");
+	struct wm_mta *m;
+	struct wm_err err;
+	int bad = 0;
+
+	sel = sel ? sel : "";
+	dom = dom ? dom : "";
+	/* The field checks wm_dkim_create makes, to name the wrong field. */
+	if ((m = wm_mta_load(a->db, &err)) == NULL)
+		return admin_fail(a, &err);
+	if (*sel == '\0' || wm_mta_set(m, "dkim-selector", sel, 0, &err) == -1) {
+		admin_form_error(a, "selector", *sel ? err.msg : "give a selector");
+		bad++;
+	}
+	if (*dom == '\0' || wm_mta_set(m, "dkim-domain", dom, 0, &err) == -1) {
+		admin_form_error(a, "domain", *dom ? err.msg : "give a domain");
+		bad++;
+	}
+	wm_mta_free(m);
+	if (bad)
+		return dkim_page(a, 1);
+	if (wm_dkim_create(a->cfg, a->db, sel, dom, admin_name(a), &err) == -1) {
+		if (err.code != EX_DATAERR)
+			return admin_fail(a, &err);
+		admin_form_error(a, "selector", err.msg);
+		return dkim_page(a, 1);
+	}
+	admin_audit(a, "dkim-create", dom, NULL, sel);
+	return admin_redirect(a, "/mta/dkim?done=created");
+}
+
+static int
+r_dkim_signing(struct admin *a, const long long *args)
+{
+	const char *v = wm_web_param(a->w, "signing");
+	int on = v != NULL && strcmp(v, "on") == 0;
+	struct wm_err err;
+
+	if (wm_mta_change(a->db, admin_name(a), WM_MTA_OP_SET, "dkim-signing",
+	    on ? "yes" : "no", 0, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			return admin_fail(a, &err);
+		admin_form_error(a, "signing", err.msg);
+		return dkim_page(a, 0);
+	}
+	admin_audit(a, on ? "dkim-enable" : "dkim-disable", "DKIM signing", NULL,
+	    on ? "yes" : "no");
+	if (apply(a, &err) == -1) {
+		wm_web_set(a->w, "Page.error", err.msg);
+		return dkim_page(a, 0);
+	}
+	return admin_redirect(a, "/mta/dkim?done=applied");
+}
+
 const struct admin_route admin_mta_routes[] = {
 	{ "GET",  "/mta/raw", r_raw, ADMIN_LOGIN, 0 },
 	{ "POST", "/mta/raw", r_raw_save, ADMIN_LOGIN, 0 },
+	{ "GET",  "/mta/dkim", r_dkim, ADMIN_LOGIN, 0 },
+	{ "POST", "/mta/dkim", r_dkim_create, ADMIN_LOGIN, 0 },
+	{ "POST", "/mta/dkim/signing", r_dkim_signing, ADMIN_LOGIN, 0 },
 	{ "GET",  "/mta", r_mta, ADMIN_LOGIN, 0 },
 	{ "POST", "/mta", r_apply, ADMIN_LOGIN, 0 },
 	{ "POST", "/mta/relay-domains/add", r_relay_add, ADMIN_LOGIN, 0 },
@@ -297,5 +411,6 @@ const struct admin_route admin_mta_routes[] = {
 const struct admin_menu admin_mta_menu[] = {
 	{ ADMIN_SECTION_ADMIN, "MTA config", "/mta" },
 	{ ADMIN_SECTION_ADMIN, "MTA raw config", "/mta/raw" },
+	{ ADMIN_SECTION_ADMIN, "DKIM", "/mta/dkim" },
 	ADMIN_MENU_END
 };

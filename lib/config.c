@@ -75,7 +75,7 @@ static const struct key_def keys[] = {
 	{ "commands", "system-shutdown", "/usr/bin/systemctl poweroff", "what wm-ctl shutdown runs" },
 	{ "commands", "mta-apply", "/usr/bin/sudo -n /usr/sbin/wm-mtacfg -c /etc/wm/wm.conf apply", "what the console runs to apply the MTA settings (wm-mtacfg apply as root)" },
 	{ "commands", "mta-raw", "/usr/bin/sudo -n /usr/sbin/wm-mtacfg -c /etc/wm/wm.conf raw set --file /etc/wm/run/mta-raw.cf", "what the console runs to save the raw main.cf it wrote to [paths] run/mta-raw.cf" },
-	{ "commands", "net", "/usr/bin/sudo -n /usr/sbin/wm-netcfg -c /etc/wm/wm.conf --apply", "what the console runs (with hostname, dns or ntp and their values) to change the network as root" },
+	{ "commands", "net", "/usr/bin/sudo -n /usr/sbin/wm-netcfg -c /etc/wm/wm.conf --apply", "what the console runs (with hostname, dns, ntp, interface or hosts set --file and their values) to change the network as root" },
 	{ "commands", "opendkim", "/usr/sbin/opendkim", "OpenDKIM milter (DKIM signing)" },
 	{ "commands", "opendkim-genkey", "/usr/sbin/opendkim-genkey", "makes DKIM keys" },
 	{ "commands", "ip", "/usr/sbin/ip", "ip(8): wm-netcfg --apply of a static address" },

@@ -390,6 +390,24 @@ apply_static(const struct wm_net *n, const char *iface,
 }
 
 int
+wm_net_iface_name_ok(const char *iface, struct wm_err *err)
+{
+	if (strlen(iface) > 15 || !label_ok(iface, strlen(iface)) || strchr(iface, '/'))
+		return wm_err_set(err, EX_DATAERR, "interface: \"%s\" is not an "
+		    "interface name", iface);
+	return 0;
+}
+
+int
+wm_net_interface_check(const struct wm_net *n, const char *iface,
+    enum wm_net_mode mode, const struct wm_net_static *st, struct wm_err *err)
+{
+	if (wm_net_iface_name_ok(iface, err) == -1)
+		return -1;
+	return console_guard(n, iface, mode, st, err);
+}
+
+int
 wm_net_interface(const struct wm_net *n, const char *iface, enum wm_net_mode mode,
     const struct wm_net_static *st, struct wm_err *err)
 {
@@ -397,10 +415,7 @@ wm_net_interface(const struct wm_net *n, const char *iface, enum wm_net_mode mod
 	char *rel;
 	int rc = -1;
 
-	if (strlen(iface) > 15 || !label_ok(iface, strlen(iface)) || strchr(iface, '/'))
-		return wm_err_set(err, EX_DATAERR, "interface: \"%s\" is not an "
-		    "interface name", iface);
-	if (console_guard(n, iface, mode, st, err) == -1)
+	if (wm_net_interface_check(n, iface, mode, st, err) == -1)
 		return -1;
 	if ((rel = wm_asprintf("etc/network/interfaces.d/%s", iface)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
@@ -541,12 +556,46 @@ hosts_entry_ok(const char *line, struct wm_err *err)
 	return 0;
 }
 
+/* The entries of text, checked, appended to out (comments and blank lines left out). */
+static int
+hosts_entries(const char *text, struct wm_buf *out, struct wm_err *err)
+{
+	const char *p, *nl;
+	char line[WM_NET_HOSTS_LINE + 8];
+
+	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if ((nl ? (size_t)(nl - p) : strlen(p)) > WM_NET_HOSTS_LINE)
+			return wm_err_set(err, EX_DATAERR, "hosts: a line is longer "
+			    "than %d characters", WM_NET_HOSTS_LINE);
+		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
+		line[strcspn(line, "\r")] = '\0';
+		if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
+			continue;
+		if (hosts_entry_ok(line, err) == -1)
+			return -1;
+		wm_buf_printf(out, "%s\n", line);
+	}
+	return 0;
+}
+
+int
+wm_net_hosts_check(const char *text, struct wm_err *err)
+{
+	struct wm_buf out;
+	int rc;
+
+	wm_buf_init(&out);
+	rc = hosts_entries(text, &out, err);
+	wm_buf_free(&out);
+	return rc;
+}
+
 int
 wm_net_hosts_set(const struct wm_net *n, const char *text, struct wm_err *err)
 {
 	struct wm_buf old, out;
 	const char *p, *nl;
-	char line[WM_NET_HOSTS_LINE + 8];
 	int rc = -1;
 
 	wm_buf_init(&out);
@@ -558,22 +607,8 @@ wm_net_hosts_set(const struct wm_net *n, const char *text, struct wm_err *err)
 			wm_buf_append(&out, p, (size_t)(nl - p + 1));
 		else
 			nl = strchr(p, '\n');
-	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
-		nl = strchr(p, '\n');
-		if ((nl ? (size_t)(nl - p) : strlen(p)) > WM_NET_HOSTS_LINE) {
-			wm_err_set(err, EX_DATAERR, "hosts: a line is longer than %d "
-			    "characters", WM_NET_HOSTS_LINE);
-			goto done;
-		}
-		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
-		line[strcspn(line, "\r")] = '\0';
-		if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
-			continue;
-		if (hosts_entry_ok(line, err) == -1)
-			goto done;
-		wm_buf_printf(&out, "%s\n", line);
-	}
-	rc = write_text(n, "etc/hosts", &out, err);
+	if (hosts_entries(text, &out, err) == 0)
+		rc = write_text(n, "etc/hosts", &out, err);
 done:
 	wm_buf_free(&old);
 	wm_buf_free(&out);

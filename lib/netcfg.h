@@ -52,6 +52,17 @@ struct wm_net_static {
 int	 wm_net_parse_static(const char *addr, const char *gateway,
 	    const char *broadcast, struct wm_net_static *, struct wm_err *);
 
+/* A name the kernel could give an interface (and a file name). */
+int	 wm_net_iface_name_ok(const char *iface, struct wm_err *);
+/*
+ * What wm_net_interface checks before it writes or runs anything: the name,
+ * and that the change keeps the address the console is reached on
+ * (n->console_addr) unless n->force.  The console calls it with its own
+ * connection's address before it runs the privileged command, whose
+ * environment (sudo's) no longer says how the console is reached.
+ */
+int	 wm_net_interface_check(const struct wm_net *, const char *iface,
+	    enum wm_net_mode, const struct wm_net_static *, struct wm_err *);
 int	 wm_net_interface(const struct wm_net *, const char *iface, enum wm_net_mode,
 	    const struct wm_net_static *, struct wm_err *);
 
@@ -65,6 +76,8 @@ int	 wm_net_dns(const struct wm_net *, const char *search, const char *const *se
 /* Hosts table: "IP names..." lines; set replaces every entry, keeps comments. */
 int	 wm_net_hosts_list(const struct wm_net *, FILE *, int json, struct wm_err *);
 int	 wm_net_hosts_set(const struct wm_net *, const char *text, struct wm_err *);
+/* The checks of wm_net_hosts_set alone (nothing read or written). */
+int	 wm_net_hosts_check(const char *text, struct wm_err *);
 
 /* n == 0: the Debian pool. */
 int	 wm_net_ntp(const struct wm_net *, const char *const *servers, int n,

@@ -726,6 +726,12 @@ wm_web_remote_addr(struct wm_web *w)
 	return hdf_get_value(w->hdf, "CGI.RemoteAddress", "unknown");
 }
 
+const char *
+wm_web_server_addr(struct wm_web *w)
+{
+	return hdf_get_value(w->hdf, "CGI.ServerAddress", NULL);
+}
+
 /* Names we build HDF paths from: a dot would reach into another subtree. */
 static int
 plain_name(const char *s)

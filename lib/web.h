@@ -121,6 +121,8 @@ const char *wm_web_method(struct wm_web *);
 /* PATH_INFO, "/" when empty. */
 const char *wm_web_path(struct wm_web *);
 const char *wm_web_remote_addr(struct wm_web *);
+/* The local address the request came in on (SERVER_ADDR), or NULL. */
+const char *wm_web_server_addr(struct wm_web *);
 /* A form or query field; NULL when absent. */
 const char *wm_web_param(struct wm_web *, const char *name);
 /*

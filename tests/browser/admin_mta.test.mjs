@@ -13,10 +13,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync,
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync,
 	writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, createInstance, launch, listen, until, wm } from './lib.mjs';
+import { BIN, createInstance, launch, listen, outbox, until, wm } from './lib.mjs';
 
 const ADMIN_PW = 'Harbour-Console-Lantern-73';
 const PY = '/usr/bin/python3';
@@ -81,7 +81,14 @@ before(async () => {
 	appendFileSync(inst.conf, `\n[commands]\nmta-apply = ${BIN}/wm-mtacfg -c ${inst.conf} apply\n` +
 		`mta-raw = ${BIN}/wm-mtacfg -c ${inst.conf} raw set --file ${inst.dir}/run/mta-raw.cf\n` +
 		// Network files in a scratch root, never this machine's /etc (no --apply).
-		`net = ${BIN}/wm-netcfg -c ${inst.conf} --root ${inst.dir}/netroot\n`);
+		`net = ${inst.dir}/net-command\n[paths]\nroot = ${inst.dir}/netroot\n`);
+	// Like sudo's env_reset, the command does not see how the console is
+	// reached: the page itself must guard that address.  Each run is logged.
+	writeFileSync(join(inst.dir, 'net-command'), '#!/bin/sh\n' +
+		`echo "$*" >>${inst.dir}/net-command.log\n` +
+		`exec env -u SERVER_ADDR -u SSH_CONNECTION ${BIN}/wm-netcfg -c ${inst.conf} ` +
+		`--root ${inst.dir}/netroot "$@"\n`);
+	chmodSync(join(inst.dir, 'net-command'), 0o755);
 	mkdirSync(join(inst.dir, 'netroot/etc/systemd'), { recursive: true });
 	writeFileSync(join(inst.dir, 'netroot/etc/hostname'), 'debian\n');
 	writeFileSync(join(inst.dir, 'netroot/etc/hosts'), '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n');
@@ -196,6 +203,72 @@ describe('MTA raw config page', () => {
 	});
 });
 
+// python3-dkim given the published TXT value in place of DNS: exit 0 when
+// the mail verifies (tamper: with its body changed first).
+function dkimVerifies(text, txt, tamper) {
+	const script = `
+import dkim, sys
+txt, tamper = sys.argv[1].encode(), sys.argv[2] == "1"
+raw = sys.stdin.buffer.read().replace(b"\\r\\n", b"\\n").replace(b"\\n", b"\\r\\n")
+if tamper:
+    raw = raw.replace(b"Signed by the page.", b"Signed by the pages.")
+sys.exit(0 if dkim.verify(raw, dnsfunc=lambda name, timeout=5:
+    txt if name == b"pg1._domainkey.box.example." else None) else 1)
+`;
+	try {
+		execFileSync(PY, ['-c', script, txt, tamper ? '1' : '0'], { input: text });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+describe('DKIM page', () => {
+	it('a refused selector is shown next to its field and no key is made', async () => {
+		await page.goto(`${admin}/mta/dkim`);
+		assert.equal(await page.locator('#no-record').count(), 1);
+		await page.fill('#selector', 'a.b');
+		await page.fill('#domain', 'box.example');
+		await page.locator('#create-key').click();
+		await page.waitForLoadState();
+		assert.equal(await page.locator('#selector-error').count(), 1);
+		assert.equal(await page.locator('#no-record').count(), 1);
+	});
+
+	it('a key created on the page gives the TXT record wm-mtacfg dkim show prints', async () => {
+		await page.goto(`${admin}/mta/dkim`);
+		await page.fill('#selector', 'pg1');
+		await page.fill('#domain', 'box.example');
+		await submit(page.locator('#create-key'));
+		const record = (await page.locator('#record').textContent()).trim();
+		assert.match(record, /^pg1\._domainkey\.box\.example\. IN TXT "v=DKIM1; .*p=/);
+		assert.equal(record, wm(inst, 'wm-mtacfg', ['dkim', 'show']).trim());
+		assert.match(await page.locator('#signing-state').textContent(), /off/);
+	});
+
+	it('signing turned on on the page signs what the box sends; off removes the milter', async () => {
+		await page.goto(`${admin}/mta/dkim`);
+		await submit(page.locator('#enable-signing'));
+		assert.match(await page.locator('#signing-state').textContent(), /on/);
+		assert.match(mainCf('non_smtpd_milters'), /opendkim/);
+		const txt = JSON.parse(wm(inst, 'wm-mtacfg', ['dkim', 'show', '--json'])).txt;
+		const sendmail = readFileSync(inst.conf, 'utf8').match(/^sendmail = (.*)$/m)[1].split(' ');
+		const seen = new Set(outbox(inst).map((m) => m.name));
+		execFileSync(sendmail[0], [...sendmail.slice(1), '-f', 'notices@box.example',
+			'frank@external.example'], { input: 'From: Notices <notices@box.example>\r\n' +
+			'To: frank@external.example\r\nSubject: dkim from the page\r\n' +
+			'Message-ID: <page-signed@box.example>\r\n\r\nSigned by the page.\r\n' });
+		const mail = await until(() => outbox(inst).find((m) => !seen.has(m.name) &&
+			m.text.includes('Subject: dkim from the page')), 30000, 'the signed mail');
+		assert.match(mail.text, /DKIM-Signature: .*d=box\.example/);
+		assert.ok(dkimVerifies(mail.text, txt, false), 'the signature verifies');
+		assert.ok(!dkimVerifies(mail.text, txt, true), 'a changed body fails');
+		await submit(page.locator('#disable-signing'));
+		assert.match(await page.locator('#signing-state').textContent(), /off/);
+		assert.equal(mainCf('non_smtpd_milters'), '');
+	});
+});
+
 describe('network settings page', () => {
 	const root = () => join(inst.dir, 'netroot/etc');
 
@@ -224,6 +297,74 @@ describe('network settings page', () => {
 			'search corp.example\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n');
 		assert.match(readFileSync(join(root(), 'systemd/timesyncd.conf'), 'utf8'),
 			/^NTP=0\.debian\.pool\.ntp\.org /m);
+	});
+});
+
+describe('network interfaces and hosts pages', () => {
+	const root = () => join(inst.dir, 'netroot/etc');
+	const netRuns = () => existsSync(join(inst.dir, 'net-command.log')) ?
+		readFileSync(join(inst.dir, 'net-command.log'), 'utf8') : '';
+
+	it('a static address on the page ends in the interface stanza', async () => {
+		await page.goto(`${admin}/network/interfaces`);
+		await page.fill('#iface', 'wmtest0');
+		await page.check('#mode-static');
+		await page.fill('#address', '192.0.2.10/24');
+		await page.fill('#gateway', '192.0.2.1');
+		await page.fill('#broadcast', '192.0.2.255');
+		await submit(page.locator('#apply-iface'));
+		assert.match(await page.locator('main').textContent(), /interface was configured/);
+		assert.equal(readFileSync(join(root(), 'network/interfaces.d/wmtest0'), 'utf8'),
+			'# wmtest0, written by wm-netcfg(8)\nauto wmtest0\niface wmtest0 inet static\n\taddress 192.0.2.10/24\n' +
+			'\tgateway 192.0.2.1\n\tbroadcast 192.0.2.255\n');
+	});
+
+	it('changing the interface the console is reached on is refused unless forced', async () => {
+		const runs = netRuns();
+		await page.goto(`${admin}/network/interfaces`);
+		await page.fill('#iface', 'lo');
+		await page.check('#mode-static');
+		await page.fill('#address', '127.0.0.9/8');
+		await page.locator('#apply-iface').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('#force-error').textContent(),
+			/lo carries 127\.0\.0\.1, the address the console is reached on/);
+		assert.equal(netRuns(), runs, 'no privileged command ran');
+		assert.ok(!existsSync(join(root(), 'network/interfaces.d/lo')));
+		await page.fill('#address', '127.0.0.9/8');
+		await page.check('#force');
+		await submit(page.locator('#apply-iface'));
+		assert.match(readFileSync(join(root(), 'network/interfaces.d/lo'), 'utf8'),
+			/address 127\.0\.0\.9\/8/);
+		assert.match(netRuns(), /^interface lo static 127\.0\.0\.9\/8 --force$/m);
+	});
+
+	it('a bad address is refused next to its field', async () => {
+		await page.goto(`${admin}/network/interfaces`);
+		await page.fill('#iface', 'wmtest1');
+		await page.fill('#address', '192.0.2.300/24');
+		await page.locator('#apply-iface').click();
+		await page.waitForLoadState();
+		assert.ok(await page.locator('#address-error').count() === 1);
+		assert.ok(!existsSync(join(root(), 'network/interfaces.d/wmtest1')));
+	});
+
+	it('the hosts table saved on the page is the hosts file, a bad line changes nothing', async () => {
+		writeFileSync(join(root(), 'hosts'), '# kept\n127.0.0.1\tlocalhost\n');
+		await page.goto(`${admin}/network/hosts`);
+		assert.match(await page.locator('#hosts').inputValue(), /^127\.0\.0\.1 localhost$/m);
+		await page.fill('#hosts', '127.0.0.1 localhost\n192.0.2.7 files.corp.example files\n');
+		await submit(page.locator('#save-hosts'));
+		assert.match(await page.locator('main').textContent(), /hosts table was saved/);
+		assert.equal(readFileSync(join(root(), 'hosts'), 'utf8'),
+			'# kept\n127.0.0.1 localhost\n192.0.2.7 files.corp.example files\n');
+		assert.match(wm(inst, 'wm-netcfg', ['--root', join(inst.dir, 'netroot'), 'hosts', 'list']),
+			/^192\.0\.2\.7 files\.corp\.example files$/m);
+		await page.fill('#hosts', '192.0.2.300 bad.example\n');
+		await page.locator('#save-hosts').click();
+		await page.waitForLoadState();
+		assert.match(await page.locator('#hosts-error').textContent(), /not an IP address/);
+		assert.match(readFileSync(join(root(), 'hosts'), 'utf8'), /192\.0\.2\.7 files/);
 	});
 });
 

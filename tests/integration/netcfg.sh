@@ -84,6 +84,10 @@ printf '127.0.0.1 localhost\n127.0.1.1 box.example.com box\n10.0.0.7 intranet.co
 check "hosts set" sh -c "'$BIN/wm-netcfg' -c '$conf' --root '$R' hosts set <'$T/hosts.in'"
 is "$(grep -v '^#' "$R/etc/hosts")" "$(cat "$T/hosts.in")" "hosts set writes the entries given"
 like "$(cat "$R/etc/hosts")" "# The following lines are desirable" "and keeps the comments"
+printf '127.0.0.1 localhost\n10.0.0.8 files.corp.example files\n' >"$T/hosts.file"
+check "hosts set --file" "$BIN/wm-netcfg" -c "$conf" --root "$R" hosts set --file "$T/hosts.file" </dev/null
+is "$(grep -v '^#' "$R/etc/hosts")" "$(cat "$T/hosts.file")" "hosts set --file writes the entries of the file"
+check "hosts set again" sh -c "'$BIN/wm-netcfg' -c '$conf' --root '$R' hosts set <'$T/hosts.in'"
 
 # ntp
 check "ntp with servers" "${N[@]}" ntp ntp1.corp.example 192.0.2.123
