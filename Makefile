@@ -164,7 +164,8 @@ install: all $(B)/conf/wm.conf $(B)/conf/lighttpd.conf
 # The Debian package (debian/): wm_VERSION_amd64.deb in dist/, checked by lintian.
 deb:
 	rm -f ../wm_*.deb ../wm_*.changes ../wm_*.buildinfo ../wm-dbgsym_*.deb
-	dpkg-buildpackage -us -uc -b
+	# -nc: debian/build is kept between runs, so a rebuild only compiles what changed.
+	dpkg-buildpackage -us -uc -b -nc
 	mkdir -p dist
 	mv ../wm_*_*.deb dist/
 	rm -f ../wm_*.changes ../wm_*.buildinfo ../wm-dbgsym_*.deb

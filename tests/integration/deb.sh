@@ -103,7 +103,8 @@ W=$(scratch)
 
 # The administrator's own settings before the box arrives.
 in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
-    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log'
+    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
+    'inet_protocols = ipv4'
 in_root postconf -n >"$W/main.before"
 in_root postconf -M >"$W/master.before"
 banner=$(in_root postconf -h smtpd_banner)
@@ -116,8 +117,8 @@ like "$out" "admin console https://.*:8443/" "postinst prints the console URL"
 like "$out" "login admin" "postinst prints the default admin login"
 check "the delivery user exists" in_root getent passwd wm
 check "the web user exists, group wm" test "$(in_root id -gn wmweb)" = wm
-is "$(stat -c '%U %a' "$R/var/lib/wm/db/keys")" "wm 700" "the key store is wm's alone"
-is "$(stat -c '%U:%G %a' "$R/etc/wm/wm.conf")" "root:wm 640" "wm.conf is readable by group wm only"
+is "$(in_root stat -c '%U %a' /var/lib/wm/db/keys)" "wm 700" "the key store is wm's alone"
+is "$(in_root stat -c '%U:%G %a' /etc/wm/wm.conf)" "root:wm 640" "wm.conf is readable by group wm only"
 check "systemd units are enabled" test -L "$R/etc/systemd/system/multi-user.target.wants/wm-lighttpd.service"
 check "cron.d entry installed" test -f "$R/etc/cron.d/wm"
 is "$(in_root postconf -h smtpd_banner)" "$banner" "the administrator's smtpd_banner is kept"
@@ -141,7 +142,7 @@ on_exit "kill $notify 2>/dev/null"
 
 up() { curl -ks -o /dev/null --max-time 5 "https://127.0.0.1:$1/"; }
 wait_for 20 up 443
-code=$(curl -ks -o "$W/portal.html" -w '%{http_code}' --max-time 10 https://127.0.0.1/)
+code=$(curl -ks -o "$W/portal.html" -w '%{http_code}' --max-time 10 -L https://127.0.0.1/)
 is "$code" 200 "the portal answers over HTTPS on 443"
 code=$(curl -ks -o "$W/admin.html" -w '%{http_code}' --max-time 10 -L https://127.0.0.1:8443/)
 is "$code" 200 "the console answers over HTTPS on 8443"
@@ -183,8 +184,9 @@ check "the invitation leaves through the root's Postfix to the relay host" invit
 inv=$(grep -l signup "$W"/sink/* 2>/dev/null | head -1)
 link=$(tr -d '\r' <"${inv:-/dev/null}" | grep -oE 'https?://[^ ]*signup[^ ]*' | head -1)
 path=/${link#*://*/}
-code=$(curl -ks -o /dev/null -w '%{http_code}' --max-time 10 "https://127.0.0.1$path")
+code=$(curl -ks -o "$W/signup.html" -w '%{http_code}' --max-time 10 "https://127.0.0.1$path")
 is "$code" 200 "the sign-up link opens on the portal ($path)"
+like "$(cat "$W/signup.html")" "[Pp]assword" "the sign-up page asks for a password"
 
 # postinst again: nothing changes.
 state() {
