@@ -556,6 +556,7 @@ wm_instance_write_postfix(const struct wm_config *cfg, const struct wm_mta *give
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
 	free(path);
+	path = NULL;
 	wm_buf_free(&b);
 	if (write_checks(cfg, err) == -1)
 		goto out;
