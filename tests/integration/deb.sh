@@ -33,6 +33,9 @@ deb_deps() {
 
 outer() {
 	[ "$(id -u)" = 0 ] || skip_all "deb: needs root (debootstrap, chroot, namespaces)"
+	for t in debootstrap dpkg-buildpackage lintian unshare; do
+		command -v "$t" >/dev/null || skip_all "deb: $t is missing (scripts/deps installs it)"
+	done
 	deb=$(ls "$TOP"/dist/wm_*_amd64.deb 2>/dev/null | tail -1)
 	if [ -z "$deb" ] || [ -n "$(find "$TOP/bin" "$TOP/lib" "$TOP/cgi" "$TOP/debian" \
 	    "$TOP/conf" -newer "$deb" -type f -print -quit)" ]; then
