@@ -163,16 +163,15 @@ install: all $(B)/conf/wm.conf $(B)/conf/lighttpd.conf
 
 # The Debian package (debian/): wm_VERSION_amd64.deb in dist/, checked by lintian.
 deb:
-	rm -f ../wm_*.deb ../wm_*.changes ../wm_*.buildinfo ../wm-dbgsym_*.deb
 	# -nc: debian/build is kept between runs, so a rebuild only compiles what changed.
 	dpkg-buildpackage -us -uc -b -nc
 	mkdir -p dist
-	mv ../wm_*_*.deb dist/
-	rm -f ../wm_*.changes ../wm_*.buildinfo ../wm-dbgsym_*.deb
-	lintian --fail-on error --suppress-tags bad-distribution-in-changes-file dist/wm_*.deb
+	mv ../wm_$(VERSION)_amd64.deb dist/
+	rm -f ../wm_$(VERSION)_amd64.changes ../wm_$(VERSION)_amd64.buildinfo ../wm-dbgsym_$(VERSION)_amd64.deb
+	lintian --fail-on error dist/wm_$(VERSION)_amd64.deb
 
 clean:
-	rm -rf $(B) tests/out
+	rm -rf $(B) tests/out debian/build dist
 
 distclean: clean
 	rm -rf config.mk autoconfig.h autoconfig.h.in config.log config.status configure autom4te.cache aclocal.m4
