@@ -37,8 +37,9 @@ outer() {
 		command -v "$t" >/dev/null || skip_all "deb: $t is missing (scripts/deps installs it)"
 	done
 	deb=$(ls "$TOP"/dist/wm_*_amd64.deb 2>/dev/null | tail -1)
-	if [ -z "$deb" ] || [ -n "$(find "$TOP/bin" "$TOP/lib" "$TOP/cgi" "$TOP/debian" \
-	    "$TOP/conf" -newer "$deb" -type f -print -quit)" ]; then
+	# Rebuilt when a file the package is made of changed since.
+	if [ -z "$deb" ] || [ -n "$(cd "$TOP" && git ls-files -z bin lib cgi conf debian \
+	    templates man Makefile | xargs -0 find 2>/dev/null -newer "$deb" -type f -print -quit)" ]; then
 		make -C "$TOP" deb >"$TOP/tests/out/deb-build.log" 2>&1 ||
 		    { not_ok "make deb builds the package (tests/out/deb-build.log)"; done_testing; exit 1; }
 		deb=$(ls "$TOP"/dist/wm_*_amd64.deb | tail -1)
