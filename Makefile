@@ -45,7 +45,7 @@ SAN_LOG_DIR ?= $(abspath tests/out/san)
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .SECONDARY:
-.PHONY: all check unit san demo install bench fuzz fuzz-build clean distclean deps
+.PHONY: all check unit san demo install deb bench fuzz fuzz-build clean distclean deps
 all: $(PROGS) $(CGIS)
 
 $(B)/%.o: %.c config.mk
@@ -136,25 +136,42 @@ fuzz: fuzz-build
 	sh tests/fuzz/run
 
 # Production's lighttpd.conf comes from the generator of every instance's.
-$(B)/conf/lighttpd.conf: $(B)/bin/wm-init conf/wm.conf
+# conf/wm.conf with the directories configure chose.
+$(B)/conf/wm.conf: conf/wm.conf config.mk
 	@mkdir -p $(@D)
-	$(B)/bin/wm-init -c conf/wm.conf --lighttpd-conf >$@
+	sed -e 's#^cgi = .*#cgi = $(libexecdir)/wm/cgi#' -e 's#= /usr/share/wm/#= $(datadir)/wm/#' \
+		-e 's#= /etc/wm/#= $(sysconfdir)/wm/#' conf/wm.conf >$@
+
+$(B)/conf/lighttpd.conf: $(B)/bin/wm-init $(B)/conf/wm.conf
+	@mkdir -p $(@D)
+	$(B)/bin/wm-init -c $(B)/conf/wm.conf --lighttpd-conf >$@
 
 DESTDIR ?=
-install: all $(B)/conf/lighttpd.conf
+install: all $(B)/conf/wm.conf $(B)/conf/lighttpd.conf
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/wm/cgi \
 		$(DESTDIR)$(sysconfdir)/wm $(DESTDIR)$(datadir)/wm \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
-	install -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
+	set -e; for p in $(PROGS); do n=$${p##*/}; \
+		if [ -f man/$$n.1 ]; then d=$(bindir); else d=$(sbindir); fi; \
+		install -m 755 $$p $(DESTDIR)$$d/; done
 	install -m 755 $(CGIS) $(DESTDIR)$(libexecdir)/wm/cgi/
 	cp -R templates $(DESTDIR)$(datadir)/wm/
 	set -e; for m in man/*.[158]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -D -m 644 conf/cron.d/wm $(DESTDIR)$(sysconfdir)/cron.d/wm
-	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
+	test -e $(DESTDIR)$(sysconfdir)/wm/wm.conf || install -m 640 $(B)/conf/wm.conf $(DESTDIR)$(sysconfdir)/wm/wm.conf
 	install -m 644 $(B)/conf/lighttpd.conf $(DESTDIR)$(sysconfdir)/wm/lighttpd.conf
 
+# The Debian package (debian/): wm_VERSION_amd64.deb in dist/, checked by lintian.
+deb:
+	# -nc: debian/build is kept between runs, so a rebuild only compiles what changed.
+	dpkg-buildpackage -us -uc -b -nc
+	mkdir -p dist
+	mv ../wm_$(VERSION)_amd64.deb dist/
+	rm -f ../wm_$(VERSION)_amd64.changes ../wm_$(VERSION)_amd64.buildinfo ../wm-dbgsym_$(VERSION)_amd64.deb
+	lintian --fail-on error dist/wm_$(VERSION)_amd64.deb
+
 clean:
-	rm -rf $(B) tests/out
+	rm -rf $(B) tests/out debian/build dist
 
 distclean: clean
 	rm -rf config.mk autoconfig.h autoconfig.h.in config.log config.status configure autom4te.cache aclocal.m4

@@ -6,6 +6,7 @@
  *	    [--transport pipe|lmtp]
  *	    [--user USER] [--web-user USER] [--templates DIR] DIR
  *	wm-init -c FILE --lighttpd-conf
+ *	wm-init [-c FILE] --system [--postfix-main]
  * DESCRIPTION
  *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
  *	system mail secret and webmail relay recipient key and certificate,
@@ -25,6 +26,12 @@
  *	With --lighttpd-conf it only prints the lighttpd configuration for the
  *	wm.conf named by -c (or WM_CONFIG): the same generator writes every
  *	instance's and production's (make install runs it on conf/wm.conf).
+ *	With --system it makes the production box of the installed wm.conf
+ *	(-c, default /etc/wm/wm.conf, [instance] production = yes) with the
+ *	same code: directories, log, database, keys, certificates, header
+ *	checks and lighttpd.conf, keeping what exists (the Debian package's
+ *	postinst runs it).  --postfix-main then prints the main.cf parameters
+ *	the system Postfix needs, one "name = value" a line, for postconf -e.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 73 (EX_CANTCREAT) when DIR already
  *	holds an instance, 69 (EX_UNAVAILABLE) when a port is taken, 67 when
@@ -56,6 +63,7 @@ static const char usage[] =
     "               [--user USER] [--web-user USER] [--templates DIR]\n"
     "               [--transport pipe|lmtp] DIR\n"
     "       wm-init -c FILE --lighttpd-conf\n"
+    "       wm-init [-c FILE] --system [--postfix-main]\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
     "                      N+3 (portal), N+4 (admin); default: free ports\n"
@@ -68,10 +76,12 @@ static const char usage[] =
     "  --transport pipe|lmtp  Postfix hands tunnels to wm-deliver by pipe\n"
     "                      (default) or to wm-lmtpd by LMTP\n"
     "  --lighttpd-conf     print the lighttpd.conf for the wm.conf of -c\n"
+    "  --system            make the production box of -c (/etc/wm/wm.conf)\n"
+    "  --postfix-main      with --system: print the system main.cf parameters\n"
     "  --help, --version\n";
 
 enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
-	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER };
+	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER, OPT_SYSTEM, OPT_POSTFIX_MAIN };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -83,6 +93,8 @@ static const struct option longopts[] = {
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
 	{ "lighttpd-conf", no_argument, NULL, OPT_LIGHTTPD },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "system", no_argument, NULL, OPT_SYSTEM },
+	{ "postfix-main", no_argument, NULL, OPT_POSTFIX_MAIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -118,13 +130,41 @@ print_lighttpd(struct wm_cli *cli)
 	return rc == -1 ? wm_cli_fail(cli, &err) : 0;
 }
 
+#ifndef WM_SYSCONFDIR
+#define WM_SYSCONFDIR "/etc"
+#endif
+
+static int
+system_box(struct wm_cli *cli, int main_cf)
+{
+	const char *conf = cli->config_path ? cli->config_path :
+	    WM_SYSCONFDIR "/wm/wm.conf";
+	struct wm_err err;
+	struct wm_buf b;
+	int rc;
+
+	wm_err_clear(&err);
+	if (!main_cf) {
+		if (wm_instance_system(conf, &err) == -1)
+			return wm_cli_fail(cli, &err);
+		printf("%s\n", conf);
+		return 0;
+	}
+	wm_buf_init(&b);
+	rc = wm_instance_system_main_cf(conf, &b, &err);
+	if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
+		rc = wm_err_set(&err, EX_IOERR, "write: %s", strerror(errno));
+	wm_buf_free(&b);
+	return rc == -1 ? wm_cli_fail(cli, &err) : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct wm_instance_opts o = { 0 };
 	struct wm_cli cli;
 	struct wm_err err;
-	int ch, lighttpd = 0;
+	int ch, lighttpd = 0, sys = 0, main_cf = 0;
 
 	wm_cli_init(&cli, "wm-init", usage);
 	wm_err_clear(&err);
@@ -155,6 +195,12 @@ main(int argc, char *argv[])
 		case OPT_LIGHTTPD:
 			lighttpd = 1;
 			break;
+		case OPT_SYSTEM:
+			sys = 1;
+			break;
+		case OPT_POSTFIX_MAIN:
+			main_cf = 1;
+			break;
 		case OPT_TRANSPORT:
 			if (strcmp(optarg, "pipe") != 0 && strcmp(optarg, "lmtp") != 0)
 				wm_cli_usage(&cli);
@@ -164,6 +210,10 @@ main(int argc, char *argv[])
 			wm_cli_usage(&cli);
 		}
 	}
+	if (sys && argc == optind && !lighttpd)
+		return system_box(&cli, main_cf);
+	if (main_cf)
+		wm_cli_usage(&cli);
 	if (lighttpd && argc == optind)
 		return print_lighttpd(&cli);
 	if (argc - optind != 1)

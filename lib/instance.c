@@ -382,7 +382,7 @@ main_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta,
  * work in cleanup (header_checks) and must not reach the next hop.
  */
 static int
-write_smtp_checks(const char *pf, struct wm_err *err)
+write_smtp_checks(const char *pf, const char *prefix, struct wm_err *err)
 {
 	struct wm_buf b;
 	char *path;
@@ -393,7 +393,7 @@ write_smtp_checks(const char *pf, struct wm_err *err)
 	    "# Written by wm-init(8).  The routing header of mail of webmail\n"
 	    "# users (see header_checks) never leaves the box.\n"
 	    "/^%s:/ IGNORE\n", WM_RELAY_HEADER) == -1 ||
-	    (path = wm_asprintf("%s/smtp_header_checks", pf)) == NULL) {
+	    (path = wm_asprintf("%s/%ssmtp_header_checks", pf, prefix)) == NULL) {
 		wm_buf_free(&b);
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	}
@@ -401,6 +401,32 @@ write_smtp_checks(const char *pf, struct wm_err *err)
 	free(path);
 	wm_buf_free(&b);
 	return rc;
+}
+
+/* header_checks (the route of portal mail) and smtp_header_checks. */
+static int
+write_checks(const struct wm_config *cfg, struct wm_err *err)
+{
+	const char *pf = wm_config_path(cfg, "postfix");
+	const char *prefix = wm_mta_checks_prefix(cfg);
+	struct wm_buf b;
+	char *path;
+	int rc;
+
+	wm_buf_init(&b);
+	wm_buf_printf(&b,
+	    "# Mail of webmail users (the portal adds this header) goes to the\n"
+	    "# relay listener, which sends it on to the webmail relay host.\n"
+	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
+	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
+	if ((path = wm_asprintf("%s/%sheader_checks", pf, prefix)) == NULL) {
+		wm_buf_free(&b);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	rc = write_text(path, &b, 0644, err);
+	free(path);
+	wm_buf_free(&b);
+	return rc == 0 ? write_smtp_checks(pf, prefix, err) : -1;
 }
 
 static void
@@ -531,15 +557,9 @@ wm_instance_write_postfix(const struct wm_config *cfg, const struct wm_mta *give
 	    write_text(path, &b, 0644, err) == -1)
 		goto out;
 	free(path);
+	path = NULL;
 	wm_buf_free(&b);
-	wm_buf_printf(&b,
-	    "# Mail of webmail users (the portal adds this header) goes to the\n"
-	    "# relay listener, which sends it on to the webmail relay host.\n"
-	    "/^%s:[[:space:]]*%s[[:space:]]*$/ FILTER smtp:[127.0.0.1]:%d\n",
-	    WM_RELAY_HEADER, WM_RELAY_HEADER_VALUE, port_of(cfg, "relay"));
-	if ((path = wm_asprintf("%s/header_checks", pf)) == NULL ||
-	    write_text(path, &b, 0644, err) == -1 ||
-	    write_smtp_checks(pf, err) == -1)
+	if (write_checks(cfg, err) == -1)
 		goto out;
 	if ((bindir = wm_asprintf("%s/bin", pf)) == NULL ||
 	    make_dir(bindir, 0755, 0, 0, 0, err) == -1 ||
@@ -1016,7 +1036,9 @@ init_database(struct ctx *c, char **rcpt, struct wm_mta **mta, struct wm_err *er
 		return -1;
 	if (wm_prefs_init_secrets(db, err) == -1)
 		goto out;
-	if (set_portal_url(db, c->ports[WM_LISTEN_PORTAL], err) == -1)
+	/* Production's address is the server's name: the console sets it. */
+	if (c->ports[WM_LISTEN_PORTAL] != 0 &&
+	    set_portal_url(db, c->ports[WM_LISTEN_PORTAL], err) == -1)
 		goto out;
 	/* The guide's admin/admin, which the console makes its owner change. */
 	if (wm_admin_add_default(db, err) == -1)
@@ -1282,5 +1304,139 @@ wm_instance_create(const struct wm_instance_opts *o, struct wm_err *err)
 	rc = create(&c, err);
 	wm_config_free(c.cfg);
 	free(c.dir);
+	return rc;
+}
+
+/*
+ * Production's directories: where wm.conf puts them, with the modes of an
+ * instance's (dirs[] above) for a web user apart.  "key" is a [paths] key
+ * or the directory of one (dir = 1); sub is below it.
+ */
+static const struct {
+	const char	*key;
+	int		 dir;
+	const char	*sub;
+	mode_t		 mode;
+	int		 wm;
+} sys_dirs[] = {
+	{ "database", 1, NULL, 0770, 1 },
+	{ "mail", 0, NULL, 0770, 1 },
+	{ "logdir", 0, NULL, 0770, 1 },
+	{ "outbox", 0, NULL, 0750, 1 },
+	{ "backup", 0, NULL, 0770, 1 },
+	{ "run", 0, NULL, 0755, 0 },
+	{ "run", 0, "portal", 0770, 1 },
+	{ "run", 0, "admin", 0770, 1 },
+	{ "run", 0, "keys", 0750, 1 },
+	{ "run", 0, "lmtp", 0755, 1 },
+	{ "tls-cert", 1, NULL, 0700, 0 },
+	{ NULL, 0, NULL, 0, 0 }
+};
+
+static int
+system_dirs(struct ctx *c, struct wm_err *err)
+{
+	char *p, *slash;
+	int i, rc;
+
+	for (i = 0; sys_dirs[i].key != NULL; i++) {
+		p = sys_dirs[i].sub ? wm_asprintf("%s/%s",
+		    wm_config_path(c->cfg, sys_dirs[i].key), sys_dirs[i].sub) :
+		    wm_strdup(wm_config_path(c->cfg, sys_dirs[i].key));
+		if (p == NULL)
+			return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+		if (sys_dirs[i].dir && (slash = strrchr(p, '/')) != NULL &&
+		    slash != p)
+			*slash = '\0';
+		rc = make_dir(p, sys_dirs[i].mode, sys_dirs[i].wm ? c->wm.uid : 0,
+		    sys_dirs[i].wm ? c->wm.gid : 0, c->wm.chown, err);
+		free(p);
+		if (rc == -1)
+			return -1;
+	}
+	if ((p = upload_dir(c->cfg)) == NULL)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	rc = make_dir(p, 0770, c->wm.uid, c->wm.gid, c->wm.chown, err);
+	free(p);
+	return rc;
+}
+
+/* The production wm.conf, or EX_CONFIG when it is an instance's. */
+static struct wm_config *
+load_system(const char *conf, struct wm_err *err)
+{
+	struct wm_config *cfg;
+
+	if ((cfg = wm_config_load(conf, err)) == NULL)
+		return NULL;
+	if (!production(cfg)) {
+		wm_err_set(err, EX_CONFIG, "%s: not a production wm.conf "
+		    "([instance] production = yes)", conf);
+		wm_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+int
+wm_instance_system(const char *conf, struct wm_err *err)
+{
+	struct wm_instance_opts o;
+	struct wm_mta *mta = NULL;
+	struct ctx c;
+	char *rcpt = NULL;
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&o, 0, sizeof(o));
+	if ((c.cfg = load_system(conf, err)) == NULL)
+		return -1;
+	o.user = wm_config_get(c.cfg, "instance", "user");
+	o.web_user = wm_config_get(c.cfg, "instance", "web-user");
+	c.o = &o;
+	c.user = o.user;
+	if (owner_lookup(c.user, &c.wm, err) == -1 ||
+	    system_dirs(&c, err) == -1 || make_log(&c, err) == -1 ||
+	    init_database(&c, &rcpt, &mta, err) == -1 ||
+	    own_database(&c, err) == -1)
+		goto out;
+	if (!wm_path_exists(wm_config_path(c.cfg, "tls-cert")) &&
+	    wm_instance_tls_cert(wm_config_path(c.cfg, "tls-cert"), err) == -1)
+		goto out;
+	if (wm_dkim_configure(c.cfg, mta, err) == -1 ||
+	    write_checks(c.cfg, err) == -1 ||
+	    wm_instance_write_lighttpd(c.cfg, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(rcpt);
+	wm_mta_free(mta);
+	wm_config_free(c.cfg);
+	return rc;
+}
+
+int
+wm_instance_system_main_cf(const char *conf, struct wm_buf *b,
+    struct wm_err *err)
+{
+	struct wm_config *cfg;
+	struct wm_mta *mta = NULL;
+	struct wm_db *db = NULL;
+	char *rcpt = NULL;
+	int rc = -1;
+
+	if ((cfg = load_system(conf, err)) == NULL)
+		return -1;
+	if ((db = wm_db_open(wm_config_path(cfg, "database"), 0, err)) == NULL ||
+	    (rcpt = wm_pref_get(db, WM_SCOPE_GLOBAL, NULL, "relay-recipient",
+	    NULL, err)) == NULL || (mta = wm_mta_load(db, err)) == NULL)
+		goto out;
+	rc = wm_mta_main_cf(b, mta, cfg, rcpt) == -1 ?
+	    wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+out:
+	wm_db_close(db);
+	free(rcpt);
+	wm_mta_free(mta);
+	wm_config_free(cfg);
 	return rc;
 }

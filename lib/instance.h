@@ -102,4 +102,16 @@ int	 wm_instance_lighttpd_conf(const struct wm_config *, struct wm_buf *,
 #define WM_RELAY_HEADER		"X-WM-Relay"
 #define WM_RELAY_HEADER_VALUE	"webmail"
 
+/*
+ * Production (wm-init --system): from the installed wm.conf ([instance]
+ * production = yes) the same code as an instance's makes the directories,
+ * log, database with secrets, relay key and certificate, HTTPS certificate,
+ * header checks and lighttpd.conf; what exists is kept, so it is safe to
+ * run again.  The system Postfix is the package's to join (postconf).
+ */
+int	 wm_instance_system(const char *conf, struct wm_err *);
+/* The main.cf parameters production needs, "name = value" lines, into b. */
+int	 wm_instance_system_main_cf(const char *conf, struct wm_buf *,
+	    struct wm_err *);
+
 #endif

@@ -886,11 +886,22 @@ wm_mta_main_cf(struct wm_buf *b, const struct wm_mta *m,
 	    "wmdeliver_destination_recipient_limit = 1\n"
 	    "lmtp_destination_recipient_limit = 1\n"
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
-	    "header_checks = regexp:%s/header_checks\n"
+	    "header_checks = regexp:%s/%sheader_checks\n"
 	    /* The routing mark of portal mail never reaches the next hop. */
-	    "smtp_header_checks = regexp:%s/smtp_header_checks\n",
-	    wm_config_path(cfg, "postfix"), wm_config_path(cfg, "postfix"));
+	    "smtp_header_checks = regexp:%s/%ssmtp_header_checks\n",
+	    wm_config_path(cfg, "postfix"), wm_mta_checks_prefix(cfg),
+	    wm_config_path(cfg, "postfix"), wm_mta_checks_prefix(cfg));
 	return b->data == NULL ? -1 : 0;
+}
+
+/*
+ * The system Postfix's /etc/postfix may already hold an administrator's
+ * header_checks: production's files carry the box's prefix.
+ */
+const char *
+wm_mta_checks_prefix(const struct wm_config *cfg)
+{
+	return wm_config_bool(cfg, "instance", "production") == 1 ? "wm_" : "";
 }
 
 int

@@ -153,4 +153,7 @@ int	 wm_mta_check(const struct wm_config *, struct wm_err *);
 int	 wm_mta_pref_changed(const struct wm_config *, struct wm_db *,
 	    const char *name, struct wm_err *);
 
+/* "wm_" before header_checks file names in production, else "". */
+const char	*wm_mta_checks_prefix(const struct wm_config *);
+
 #endif

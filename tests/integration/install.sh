@@ -9,7 +9,9 @@ out=$(make -C "$TOP" install DESTDIR="$dest" 2>&1)
 is "$?" 0 "make install DESTDIR succeeds"
 for p in "$TOP"/bin/*.c; do
 	n=$(basename "$p" .c)
-	check "$n installed and runs" "$dest/usr/sbin/$n" --version
+	# Where its man page's section says: 1 in bin, 8 in sbin.
+	d=sbin; [ -f "$TOP/man/$n.1" ] && d=bin
+	check "$n installed in /usr/$d and runs" "$dest/usr/$d/$n" --version
 done
 # A CGI is cgi/NAME.c with its page modules cgi/NAME_*.c.
 for c in "$TOP"/cgi/*.c; do

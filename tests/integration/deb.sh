@@ -1,0 +1,239 @@
+#!/bin/bash
+# deb.sh - the Debian package in a clean Debian 12 root: debootstrap minbase
+# (cached in /var/cache/wm-test, with the package's dependencies installed
+# in a second cached layer while the network is there), copied to a scratch
+# root, then everything else inside a network namespace with only lo up, so
+# that nothing touches this machine's Postfix, lighttpd or /etc: install,
+# the root's Postfix and lighttpd with a tunnel in by SMTP on port 25 and
+# the invitation out to a relay sink, the administrator's main.cf kept,
+# postinst again, reinstall, purge.
+source "$(dirname "$0")/../lib.sh"
+
+CACHE=${WM_TEST_CACHE:-/var/cache/wm-test}
+BASE=$CACHE/bookworm
+DEPS=$CACHE/bookworm-deps
+
+skip_all() {
+	echo "ok # skip $*"
+	exit 0
+}
+
+# The mirror this machine's apt uses (no host is named here).
+mirror() {
+	{ grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	    awk '{print $2}'; grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null |
+	    awk '{print $2}'; } | grep -v security | head -1
+}
+
+# dependency names of the package, first alternative, no versions
+deb_deps() {
+	dpkg-deb -f "$1" Depends | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' |
+	    tr -d ' ' | grep -v '^$'
+}
+
+outer() {
+	[ "$(id -u)" = 0 ] || skip_all "deb: needs root (debootstrap, chroot, namespaces)"
+	for t in debootstrap dpkg-buildpackage lintian unshare; do
+		command -v "$t" >/dev/null || skip_all "deb: $t is missing (scripts/deps installs it)"
+	done
+	deb=$(ls "$TOP"/dist/wm_*_amd64.deb 2>/dev/null | tail -1)
+	# Rebuilt when a file the package is made of changed since.
+	if [ -z "$deb" ] || [ -n "$(cd "$TOP" && git ls-files -z bin lib cgi conf debian \
+	    templates man Makefile | xargs -0 find 2>/dev/null -newer "$deb" -type f -print -quit)" ]; then
+		make -C "$TOP" deb >"$TOP/tests/out/deb-build.log" 2>&1 ||
+		    { not_ok "make deb builds the package (tests/out/deb-build.log)"; done_testing; exit 1; }
+		deb=$(ls "$TOP"/dist/wm_*_amd64.deb | tail -1)
+	fi
+	ok "make deb built $(basename "$deb")"
+	errs=$(lintian --fail-on none "$deb" 2>/dev/null | grep '^E:')
+	is "$errs" "" "lintian reports no error"
+
+	mkdir -p "$CACHE"
+	if [ ! -d "$BASE" ]; then
+		m=$(mirror)
+		[ -n "$m" ] || skip_all "deb: no Debian mirror in this machine's apt sources"
+		rm -rf "$BASE.tmp"
+		timeout 900 debootstrap --variant=minbase bookworm "$BASE.tmp" "$m" \
+		    >"$CACHE/debootstrap.log" 2>&1 ||
+		    skip_all "deb: debootstrap cannot reach Debian's packages"
+		mv "$BASE.tmp" "$BASE"
+	fi
+	want=$(deb_deps "$deb" | sort | tr '\n' ' ')
+	if [ "$(cat "$DEPS/.wm-deps" 2>/dev/null)" != "$want" ]; then
+		rm -rf "$DEPS.tmp" "$DEPS"
+		cp -a "$BASE" "$DEPS.tmp"
+		cp /etc/resolv.conf "$DEPS.tmp/etc/resolv.conf"
+		printf '%s\n' "postfix postfix/main_mailer_type select Internet Site" \
+		    "postfix postfix/mailname string box.test" |
+		    chroot "$DEPS.tmp" debconf-set-selections
+		# shellcheck disable=SC2086
+		if ! { chroot "$DEPS.tmp" apt-get update -q &&
+		    DEBIAN_FRONTEND=noninteractive chroot "$DEPS.tmp" apt-get install \
+		    -y -q --no-install-recommends $want; } >"$CACHE/deps.log" 2>&1; then
+			grep -q 'Could not resolve\|Failed to fetch\|Temporary failure' "$CACHE/deps.log" &&
+			    skip_all "deb: apt cannot reach Debian's packages"
+			not_ok "the dependencies install in the root ($CACHE/deps.log)"
+			done_testing
+			exit 1
+		fi
+		chroot "$DEPS.tmp" apt-get clean
+		echo "$want" >"$DEPS.tmp/.wm-deps"
+		mv "$DEPS.tmp" "$DEPS"
+	fi
+	ok "Debian 12 root with the dependencies ($CACHE, cached)"
+	R=$(scratch)/root
+	cp -a "$DEPS" "$R"
+	cp "$deb" "$R/tmp/"
+	export R
+	# Everything else in a network namespace of its own, lo only.
+	WM_DEB_INNER=1 WM_DEB_N=$_tap_n WM_DEB_FAILED=$_tap_failed \
+	    unshare --net --mount --fork bash "$0"
+	exit $?
+}
+
+[ -n "${WM_DEB_INNER:-}" ] || outer
+
+# ---------------------------------------------------------------- inside
+_tap_n=$WM_DEB_N
+_tap_failed=$WM_DEB_FAILED
+ip link set lo up
+mount --make-rprivate /
+mount -t proc proc "$R/proc"
+mount --bind /dev "$R/dev"
+on_exit "umount -l '$R/dev' '$R/proc' 2>/dev/null"
+in_root() { chroot "$R" "$@"; }
+as_wm() { chroot --userspec=wm:wm "$R" "$@"; }
+W=$(scratch)
+
+# The administrator's own settings before the box arrives.
+in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
+    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
+    'inet_protocols = ipv4'
+in_root postconf -n >"$W/main.before"
+in_root postconf -M >"$W/master.before"
+banner=$(in_root postconf -h smtpd_banner)
+
+out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
+    "/tmp/$(basename "$R"/tmp/wm_*.deb)" 2>&1)
+is "$?" 0 "apt-get install ./wm_*.deb succeeds offline in the root" ||
+    printf '%s\n' "$out" | sed 's/^/# /'
+like "$out" "admin console https://.*:8443/" "postinst prints the console URL"
+like "$out" "login admin" "postinst prints the default admin login"
+check "the delivery user exists" in_root getent passwd wm
+check "the web user exists, group wm" test "$(in_root id -gn wmweb)" = wm
+is "$(in_root stat -c '%U %a' /var/lib/wm/db/keys)" "wm 700" "the key store is wm's alone"
+is "$(in_root stat -c '%U:%G %a' /etc/wm/wm.conf)" "root:wm 640" "wm.conf is readable by group wm only"
+check "systemd units are enabled" test -L "$R/etc/systemd/system/multi-user.target.wants/wm-lighttpd.service"
+check "cron.d entry installed" test -f "$R/etc/cron.d/wm"
+is "$(in_root postconf -h smtpd_banner)" "$banner" "the administrator's smtpd_banner is kept"
+is "$(in_root postconf -h relayhost)" "[127.0.0.1]:2526" "the administrator's relayhost is kept"
+like "$(in_root postconf -h transport_maps)" "wmdeliver:" "tunnels route to the box"
+like "$(in_root postconf -M wmdeliver/unix)" "wm-deliver" "master.cf has the delivery pipe"
+check "postfix check accepts the joined configuration" in_root postfix check
+
+# Services of the root.
+smtp-sink -u nobody -d "$W/sink/%M." 127.0.0.1:2526 16 &
+sink=$!
+mkdir -p "$W/sink" && chmod 777 "$W/sink"
+on_exit "kill $sink 2>/dev/null"
+check "the root's Postfix starts" in_root postfix start
+on_exit "chroot '$R' postfix stop >/dev/null 2>&1"
+check "the box's lighttpd starts" in_root lighttpd -f /etc/wm/lighttpd.conf
+on_exit "kill \$(cat '$R/run/wm/lighttpd.pid' 2>/dev/null) 2>/dev/null"
+as_wm wm-notify -c /etc/wm/wm.conf serve >"$W/notify.log" 2>&1 &
+notify=$!
+on_exit "kill $notify 2>/dev/null"
+
+up() { curl -ks -o /dev/null --max-time 5 "https://127.0.0.1:$1/"; }
+wait_for 20 up 443
+code=$(curl -ks -o "$W/portal.html" -w '%{http_code}' --max-time 10 -L https://127.0.0.1/)
+is "$code" 200 "the portal answers over HTTPS on 443"
+code=$(curl -ks -o "$W/admin.html" -w '%{http_code}' --max-time 10 -L https://127.0.0.1:8443/)
+is "$code" 200 "the console answers over HTTPS on 8443"
+like "$(cat "$W/admin.html")" "[Pp]assword" "the console shows its login"
+
+# A tunnel by SMTP on port 25, sealed with stock openssl.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
+    -days 30 -subj "/CN=gw gateway/emailAddress=gw@corp.example" \
+    -addext "keyUsage=critical,digitalSignature,nonRepudiation" \
+    -addext "extendedKeyUsage=emailProtection" \
+    -addext "subjectAltName=email:gw@corp.example" 2>/dev/null
+cp "$W/gw.pem" "$R/tmp/gw.pem"
+as_wm wm-pki -c /etc/wm/wm.conf import --whitelist /tmp/gw.pem >/dev/null
+as_wm wm-pki -c /etc/wm/wm.conf webmail-cert >"$W/relay.pem"
+relay=$(as_wm wm-prefs -c /etc/wm/wm.conf get relay-recipient)
+printf 'From: Alice <alice@corp.example>\r\nTo: bob@customer.example\r\nSubject: deb\r\nMessage-ID: <deb-1@corp.example>\r\n\r\nHello Bob.\r\n' >"$W/orig.eml"
+{ printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'
+  printf 'WM-Envelope-Sender: alice@corp.example\r\nWM-Envelope-Recipient: bob@customer.example\r\n\r\n'
+  cat "$W/orig.eml"; } |
+    openssl cms -sign -binary -nodetach -signer "$W/gw.pem" -inkey "$W/gw.key" |
+    openssl cms -encrypt -binary -aes256 -from gw@corp.example -to "$relay" \
+	-subject tunnel "$W/relay.pem" >"$W/tunnel.eml"
+python3 - "$relay" "$W/tunnel.eml" <<'EOF'
+import smtplib, sys
+with open(sys.argv[2], "rb") as f:
+    data = f.read()
+s = smtplib.SMTP("127.0.0.1", 25, timeout=30)
+s.sendmail("gw@corp.example", [sys.argv[1]], data)
+s.quit()
+EOF
+is "$?" 0 "the root's Postfix takes the tunnel on port 25"
+stored() { [ -n "$(find "$R/var/lib/wm/mail" -path '*bob*' -path '*/new/*' -type f 2>/dev/null)" ]; }
+wait_for 60 stored
+check "the tunnel is stored for bob" stored ||
+    { tail -5 "$R/var/log/postfix.log" | sed 's/^/# /'; tail -3 "$R/var/log/wm/wm.log" | sed 's/^/# /'; }
+invited() { grep -lq signup "$W"/sink/* 2>/dev/null; }
+wait_for 60 invited
+check "the invitation leaves through the root's Postfix to the relay host" invited
+inv=$(grep -l signup "$W"/sink/* 2>/dev/null | head -1)
+link=$(tr -d '\r' <"${inv:-/dev/null}" | grep -oE 'https?://[^ ]*signup[^ ]*' | head -1)
+path=/${link#*://*/}
+code=$(curl -ks -o "$W/signup.html" -w '%{http_code}' --max-time 10 "https://127.0.0.1$path")
+is "$code" 200 "the sign-up link opens on the portal ($path)"
+like "$(cat "$W/signup.html")" "[Pp]assword" "the sign-up page asks for a password"
+
+# postinst again: nothing changes.
+state() {
+	{ in_root postconf -n; in_root postconf -M; in_root postconf -P
+	  cat "$R/etc/wm/lighttpd.conf" "$R/var/lib/wm/postfix-owned"
+	  md5sum "$R/etc/wm/tls/server.pem" "$R/etc/wm/wm.conf"
+	  find "$R/var/lib/wm" "$R/etc/wm" ! -name '*-wal' ! -name '*-shm' -printf '%p %u %g %m\n' | sort
+	} 2>&1
+}
+state >"$W/state1"
+in_root /var/lib/dpkg/info/wm.postinst configure 0.1.0 >/dev/null 2>&1
+is "$?" 0 "postinst runs again"
+state >"$W/state2"
+check "postinst run again changes nothing" cmp -s "$W/state1" "$W/state2" ||
+    diff "$W/state1" "$W/state2" | head -10 | sed 's/^/# /'
+
+# Reinstall (the upgrade path of the same build): users and mail stay.
+in_root dpkg -i "/tmp/$(basename "$R"/tmp/wm_*.deb)" >"$W/reinstall.log" 2>&1
+is "$?" 0 "installing the package again over itself succeeds"
+check "bob's mail is still there" stored
+check "the database is still there" test -s "$R/var/lib/wm/db/wm.db"
+
+# Purge.
+files=$(in_root dpkg -L wm | while read -r f; do [ -d "$R$f" ] || echo "$f"; done)
+in_root postfix stop >/dev/null 2>&1
+kill "$(cat "$R/run/wm/lighttpd.pid" 2>/dev/null)" "$notify" 2>/dev/null
+sleep 1
+out=$(in_root apt-get purge -y -q wm 2>&1)
+is "$?" 0 "apt-get purge wm succeeds" || printf '%s\n' "$out" | sed 's/^/# /'
+left=$(for f in $files; do [ -e "$R$f" ] && echo "$f"; done)
+is "$left" "" "purge leaves no file of the package"
+check "purge removes /var/lib/wm" test ! -e "$R/var/lib/wm"
+check "purge removes /etc/wm" test ! -e "$R/etc/wm"
+in_root postconf -n >"$W/main.after"
+in_root postconf -M >"$W/master.after"
+check "main.cf is the administrator's again" cmp -s "$W/main.before" "$W/main.after" ||
+    diff "$W/main.before" "$W/main.after" | sed 's/^/# /'
+check "master.cf is the administrator's again" cmp -s "$W/master.before" "$W/master.after" ||
+    diff "$W/master.before" "$W/master.after" | sed 's/^/# /'
+is "$(grep -lE 'wmdeliver|wm_|webmail' "$R"/etc/postfix/main.cf "$R"/etc/postfix/master.cf "$R"/etc/lighttpd/*.conf 2>/dev/null)" "" \
+    "no box lines left in Postfix or lighttpd configuration"
+is "$(in_root postconf -h smtpd_banner)" "$banner" "the administrator's smtpd_banner survives the purge"
+check "the root's Postfix still starts" in_root postfix start
+in_root postfix stop >/dev/null 2>&1
+check "the root's lighttpd configuration is still valid" in_root lighttpd -tt -f /etc/lighttpd/lighttpd.conf
+done_testing
