@@ -1396,6 +1396,7 @@ wm_instance_system(const char *conf, struct wm_err *err)
 	c.o = &o;
 	c.user = o.user;
 	if (owner_lookup(c.user, &c.wm, err) == -1 ||
+	    pick_web_user(&c, err) == -1 ||
 	    system_dirs(&c, err) == -1 || make_log(&c, err) == -1 ||
 	    init_database(&c, &rcpt, &mta, err) == -1 ||
 	    own_database(&c, err) == -1)

@@ -38,8 +38,13 @@ outer() {
 	done
 	deb=$(ls "$TOP"/dist/wm_*_amd64.deb 2>/dev/null | tail -1)
 	# Rebuilt when a file the package is made of changed since.
-	if [ -z "$deb" ] || [ -n "$(cd "$TOP" && git ls-files -z bin lib cgi conf debian \
-	    templates man Makefile | xargs -0 find 2>/dev/null -newer "$deb" -type f -print -quit)" ]; then
+	newer() {	# the first file the package is made of that is newer than it
+		(cd "$TOP" && git ls-files -z bin lib cgi conf debian templates man \
+		    Makefile LICENSE | while IFS= read -r -d '' f; do
+			[ "$f" -nt "$deb" ] && { echo "$f"; break; }
+		done)
+	}
+	if [ -z "$deb" ] || [ -n "$(newer)" ]; then
 		make -C "$TOP" deb >"$TOP/tests/out/deb-build.log" 2>&1 ||
 		    { not_ok "make deb builds the package (tests/out/deb-build.log)"; done_testing; exit 1; }
 		deb=$(ls "$TOP"/dist/wm_*_amd64.deb | tail -1)
