@@ -448,6 +448,30 @@ sweep_one(const char *name, const char *address, void *arg)
 	return 0;
 }
 
+/*
+ * Each DELETE of a batch fires the totals trigger, so SQLite keeps a
+ * statement journal for it; in a temp file that is several writes per mail,
+ * the largest cost of a batch after the unlinks.  Changing temp_store drops
+ * the connection's temporary tables and triggers, so a connection that has
+ * some keeps its setting.
+ */
+static int
+memory_journals(struct wm_db *db, struct wm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if ((st = wm_db_prepare(db, "SELECT count(*) FROM sqlite_temp_master",
+	    err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return wm_db_fail(db, "cleanup", err);
+	return n > 0 ? 0 : wm_db_exec(db, "PRAGMA temp_store = MEMORY", err);
+}
+
 int
 wm_cleanup_run(struct wm_config *cfg, struct wm_db *db,
     const struct wm_cleanup_opts *o, long long *removed, struct wm_err *err)
@@ -461,12 +485,7 @@ wm_cleanup_run(struct wm_config *cfg, struct wm_db *db,
 	memset(&l, 0, sizeof(l));
 	if ((root = wm_config_path(cfg, "mail")) == NULL)
 		return wm_err_set(err, EX_CONFIG, "no [paths] mail");
-	/*
-	 * Each DELETE of a batch fires the totals trigger, so SQLite keeps a
-	 * statement journal for it; in a temp file that is several writes per
-	 * mail, the largest cost of a batch after the unlinks.
-	 */
-	if (wm_db_exec(db, "PRAGMA temp_store = MEMORY", err) == -1)
+	if (memory_journals(db, err) == -1)
 		return -1;
 	if ((!o->dry_run && remove_recorded(db, root, err) == -1) ||
 	    age_policy(db, now, &by_age, &cutoff, err) == -1 ||
