@@ -387,6 +387,13 @@ put_line(struct wm_buf *out, const char *name, const char *value, int addr,
 		    g_mime_utils_structured_header_fold(NULL, NULL, line) :
 		    g_mime_utils_unstructured_header_fold(NULL, NULL, line);
 	}
+	/* A fold must not cut a UTF-8 sequence: such a header is refused. */
+	if (!g_utf8_validate(folded != NULL ? folded : line, -1, NULL)) {
+		g_free(folded);
+		free(line);
+		return wm_err_set(err, EX_DATAERR, "header %s: cannot encode",
+		    name);
+	}
 	if (folded != NULL)
 		rc = wm_buf_puts(out, folded);
 	else
