@@ -105,7 +105,7 @@ cmd_list(struct ctx *c, struct wm_err *err)
 	if (wm_admin_foreach(c->cli->db, list_one, c, err) == -1)
 		return -1;
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	return 0;
 }
 

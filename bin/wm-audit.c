@@ -67,7 +67,8 @@ one(const struct wm_audit *a, void *arg)
 		    "-", a->new_value ? a->new_value : "-");
 		return 0;
 	}
-	printf("%s\n  {\"id\": %lld, \"at\": ", c->n++ ? "," : "", a->id);
+	wm_cli_json_next(stdout, &c->n);
+	printf("{\"id\": %lld, \"at\": ", a->id);
 	wm_cli_print_time(stdout, 1, a->at, "never");
 	field("actor", a->actor);
 	field("client", a->client);
@@ -135,7 +136,7 @@ main(int argc, char *argv[])
 		printf("[");
 	rc = wm_audit_foreach(cli.db, &q, one, &c, &err);
 	if (cli.json && rc == 0)
-		printf("%s]\n", c.n ? "\n" : "");
+		wm_cli_json_end(stdout, c.n);
 	rc = rc == -1 ? wm_cli_fail(&cli, &err) : 0;
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = EX_IOERR;

@@ -153,7 +153,8 @@ print_entry(const char *name, long long size, long long mtime, void *arg)
 		printf("\n");
 		return 0;
 	}
-	printf("%s\n  {\"name\": ", l->n++ ? "," : "");
+	wm_cli_json_next(stdout, &l->n);
+	printf("{\"name\": ");
 	wm_json_str(stdout, name);
 	printf(", \"size\": %lld, \"modified\": ", size);
 	wm_cli_print_time(stdout, 1, mtime, NULL);
@@ -179,7 +180,7 @@ cmd_smb(struct wm_cli *cli, const char *cmd, struct wm_err *err)
 			printf("[");
 		rc = wm_smb_list(&smb, "wm-backup-", print_entry, &l, err);
 		if (l.json && rc == 0)
-			printf("%s]\n", l.n ? "\n" : "");
+			wm_cli_json_end(stdout, l.n);
 	}
 	wm_smb_conf_wipe(&smb);
 	return rc;

@@ -65,7 +65,8 @@ print_item(const struct wm_cleanup_item *it, void *arg)
 		return 0;
 	}
 	wm_time_format(it->received, when, sizeof(when));
-	printf("%s\n  {\"mailbox\": ", o->n++ ? "," : "");
+	wm_cli_json_next(stdout, &o->n);
+	printf("{\"mailbox\": ");
 	wm_json_str(stdout, it->mailbox);
 	printf(", \"id\": %lld, \"folder\": ", it->id);
 	wm_json_str(stdout, it->folder);
@@ -133,7 +134,7 @@ main(int argc, char *argv[])
 		printf("[");
 	rc = wm_cleanup_run(cli.cfg, cli.db, &opts, &removed, &err);
 	if (o.json)
-		printf("%s]\n", o.n ? "\n" : "");
+		wm_cli_json_end(stdout, o.n);
 	if (rc == 0 && !opts.dry_run)
 		record(&cli, removed);
 	if (rc == -1)

@@ -251,7 +251,7 @@ cmd_list(struct ctx *c, struct wm_err *err)
 			break;
 	}
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	if (more)
 		fprintf(stderr, "wm-pki: more certificates follow (--after %lld)\n",
 		    c->q.after);
@@ -449,7 +449,7 @@ cmd_crl_list(struct ctx *c, struct wm_err *err)
 	if (wm_pki_crl_foreach(c->cli->db, crl_one, c, err) == -1)
 		return -1;
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	return 0;
 }
 

@@ -119,7 +119,8 @@ list_one(const struct wm_user *u, void *arg)
 		putchar('\n');
 		return 0;
 	}
-	printf("%s\n  {\"address\": ", c->n++ ? "," : "");
+	wm_cli_json_next(stdout, &c->n);
+	printf("{\"address\": ");
 	wm_json_str(stdout, u->address);
 	printf(", \"enabled\": %s, \"password_set\": %s, \"signed_up\": ",
 	    u->enabled ? "true" : "false", u->has_password ? "true" : "false");
@@ -146,7 +147,7 @@ cmd_list(struct ctx *c, struct wm_err *err)
 	if (rc == -1)
 		return -1;
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	/* A script pages on with the last (or first) address it got. */
 	if (more && !c->cli->json)
 		fprintf(stderr, "wm-user: more users follow\n");
@@ -343,7 +344,8 @@ mailbox_one(const char *name, const char *address, void *arg)
 		    valid ? (has_user ? "" : "\t(no user)") : "\t(not an address)");
 		return 0;
 	}
-	printf("%s\n  {\"name\": ", c->n++ ? "," : "");
+	wm_cli_json_next(stdout, &c->n);
+	printf("{\"name\": ");
 	wm_json_str(stdout, name);
 	printf(", \"address\": ");
 	if (valid)
@@ -377,7 +379,7 @@ cmd_mailboxes(struct ctx *c, struct wm_err *err)
 	if (rc == -1)
 		return -1;
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	return 0;
 }
 
@@ -417,7 +419,7 @@ cmd_cleanup(struct ctx *c, struct wm_err *err)
 		snprintf(last, sizeof(last), "%s", c->last);
 	}
 	if (c->cli->json)
-		printf("%s]\n", c->n ? "\n" : "");
+		wm_cli_json_end(stdout, c->n);
 	return 0;
 }
 

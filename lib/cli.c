@@ -133,6 +133,12 @@ wm_cli_json_object(FILE *f, const struct wm_json_field *m, size_t n)
 }
 
 void
+wm_cli_json_end(FILE *f, int count)
+{
+	fputs(count > 0 ? "\n]\n" : "]\n", f);
+}
+
+void
 wm_cli_json_next(FILE *f, int *count)
 {
 	fputs(*count > 0 ? ",\n  " : "\n  ", f);

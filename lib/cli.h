@@ -93,6 +93,8 @@ void	 wm_cli_json_members(FILE *, const struct wm_json_field *, size_t n);
 void	 wm_cli_json_object(FILE *, const struct wm_json_field *, size_t n);
 /* Before the next object of a list opened with "[": a comma after the first. */
 void	 wm_cli_json_next(FILE *, int *count);
+/* Closes such a list: "]", on a line of its own after any object. */
+void	 wm_cli_json_end(FILE *, int count);
 /* Reads one line (a password) from stdin without echo; caller frees with wm_free_secret. */
 char	*wm_cli_read_secret(const char *prompt, struct wm_err *);
 
