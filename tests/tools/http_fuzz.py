@@ -144,10 +144,7 @@ def exchange(data):
             except socket.timeout:
                 if not got:
                     return None, b"", "timeout"
-            except (ConnectionResetError, BrokenPipeError):
-                if not got:
-                    return None, b"", "reset"
-            except (ssl.SSLError, OSError):
+            except OSError:     # a reset, or TLS torn down (SSLError)
                 if not got:
                     return None, b"", "reset"
             if not got:
