@@ -9,6 +9,7 @@
  * lost store nothing twice.
  */
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +37,9 @@
 
 #define LINE_MAX_CMD	2048	/* RFC 5321: 512; Postfix adds parameters */
 #define MAX_RCPTS	100
+#define CONNS_MAX	64	/* connections one worker holds */
+#define IDLE_MAX	300	/* s: an idle connection closes */
+#define IO_TIMEOUT	300	/* s: a read or write of a command or DATA */
 
 struct conn {
 	int		 fd;
@@ -48,9 +53,12 @@ struct txn {
 	char		*rcpt;		/* the first: for the log */
 };
 
-/* One line into line (CRLF or LF stripped).  1 line, 0 end of input, -1 error. */
+/*
+ * One line into line (CRLF or LF stripped), reading more as needed.
+ * 1 line, 0 end of input, -1 error or a line longer than cap.
+ */
 static int
-read_line(struct conn *c, struct wm_buf *line)
+read_line(struct conn *c, struct wm_buf *line, size_t cap)
 {
 	char *nl;
 	ssize_t n;
@@ -60,7 +68,8 @@ read_line(struct conn *c, struct wm_buf *line)
 		if (c->off < c->len) {
 			nl = memchr(c->buf + c->off, '\n', c->len - c->off);
 			n = (ssize_t)((nl ? nl + 1 : c->buf + c->len) - (c->buf + c->off));
-			if (wm_buf_append(line, c->buf + c->off, (size_t)n) == -1)
+			if (line->len + (size_t)n > cap + 2 ||
+			    wm_buf_append(line, c->buf + c->off, (size_t)n) == -1)
 				return -1;
 			c->off += (size_t)n;
 			if (nl != NULL)
@@ -78,6 +87,38 @@ read_line(struct conn *c, struct wm_buf *line)
 	if (line->len > 0 && line->data[line->len - 1] == '\r')
 		line->len--;
 	line->data[line->len] = '\0';
+	return 1;
+}
+
+/* A whole line is buffered: read_line will not wait for it. */
+static int
+line_ready(const struct conn *c)
+{
+	return c->off < c->len &&
+	    memchr(c->buf + c->off, '\n', c->len - c->off) != NULL;
+}
+
+/* One read of what has come.  1 ok, 0 end of input, -1 error. */
+static int
+fill(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->off > 0) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	if (c->len == sizeof(c->buf)) {
+		errno = EMSGSIZE;	/* a command line longer than the buffer */
+		return -1;
+	}
+	do
+		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	c->len += (size_t)n;
 	return 1;
 }
 
@@ -164,6 +205,39 @@ spool_open(const char *dir, struct wm_err *err)
 	return fd;
 }
 
+/* Spool writes gathered: one write per 64 KB, not two per line. */
+struct spool {
+	int		 fd;
+	size_t		 n;
+	char		 b[65536];
+};
+
+static int
+spool_flush(struct spool *s)
+{
+	int rc = write_all(s->fd, s->b, s->n);
+
+	s->n = 0;
+	return rc;
+}
+
+static int
+spool_put(struct spool *s, const char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		if (s->n == sizeof(s->b) && spool_flush(s) == -1)
+			return -1;
+		k = sizeof(s->b) - s->n < n ? sizeof(s->b) - s->n : n;
+		memcpy(s->b + s->n, p, k);
+		s->n += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
 /*
  * Copies the message up to the lone "." into sfd, dot-stuffing undone and
  * lines ending in LF (as wm-deliver reads them from the pipe).  1 complete,
@@ -172,26 +246,34 @@ spool_open(const char *dir, struct wm_err *err)
 static int
 read_data(struct conn *c, int sfd, size_t max, size_t *len, int *big)
 {
+	struct spool *s;
 	struct wm_buf line;
 	const char *p;
 	int rc;
 
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return -1;
+	s->fd = sfd;
+	s->n = 0;
 	wm_buf_init(&line);
 	*len = 0;
 	*big = 0;
-	while ((rc = read_line(c, &line)) == 1) {
+	while ((rc = read_line(c, &line, max)) == 1) {
 		if (strcmp(line.data, ".") == 0)
 			break;
 		p = line.data[0] == '.' ? line.data + 1 : line.data;
 		*len += strlen(p) + 1;
 		if (*len > max)
 			*big = 1;
-		if (!*big && (write_all(sfd, p, line.len - (size_t)(p - line.data))
-		    == -1 || write_all(sfd, "\n", 1) == -1)) {
+		if (!*big && (spool_put(s, p, line.len - (size_t)(p - line.data))
+		    == -1 || spool_put(s, "\n", 1) == -1)) {
 			rc = -1;
 			break;
 		}
 	}
+	if (rc == 1 && !*big && spool_flush(s) == -1)
+		rc = -1;
+	free(s);
 	wm_buf_free(&line);
 	return rc;
 }
@@ -309,33 +391,128 @@ command(struct conn *c, struct wm_deliverer *dv, struct txn *t,
 	return reply(c, "500 5.5.2 command not recognised");
 }
 
-int
-wm_lmtp_session(struct wm_deliverer *dv, int fd, const char *spool_dir,
-    size_t max, struct wm_err *err)
+/* One client connection of a worker. */
+struct session {
+	struct conn	 c;
+	struct txn	 t;
+	time_t		 seen;	/* last input: long-idle connections close */
+};
+
+static struct session *
+session_open(int fd)
+{
+	struct timeval tv = { IO_TIMEOUT, 0 };
+	struct session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->c.fd = fd;
+	s->seen = time(NULL);
+	/* A client gone quiet mid-command or mid-DATA frees its worker. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (reply(&s->c, "220 wm-lmtpd ready") == -1) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+session_close(struct session *s)
+{
+	txn_reset(&s->t);
+	close(s->c.fd);
+	free(s);
+}
+
+/*
+ * Serves the commands that have come (the socket polled readable).  1 to
+ * keep the connection, 0 once it ended (QUIT, end of input, error).
+ */
+static int
+session_input(struct session *s, struct wm_deliverer *dv, const char *spool_dir,
+    size_t max)
 {
 	struct wm_buf line;
-	struct conn *c;
-	struct txn t;
 	int rc;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
-	c->fd = fd;
-	memset(&t, 0, sizeof(t));
-	wm_buf_init(&line);
-	rc = reply(c, "220 wm-lmtpd ready");
-	while (rc == 0 && (rc = read_line(c, &line)) == 1) {
-		if (line.len > LINE_MAX_CMD)
-			rc = reply(c, "500 5.5.2 line too long");
-		else
-			rc = command(c, dv, &t, line.data, spool_dir, max);
+	if ((rc = fill(&s->c)) != 1) {
+		if (rc == -1)
+			wm_log(LOG_INFO, "lmtp: connection: %s", strerror(errno));
+		return 0;
 	}
-	wm_buf_free(&line);
-	txn_reset(&t);
-	free(c);
+	s->seen = time(NULL);
+	wm_buf_init(&line);
+	rc = 0;
+	while (rc == 0 && line_ready(&s->c)) {
+		if (read_line(&s->c, &line, sizeof(s->c.buf)) != 1)
+			rc = -1;
+		else if (line.len > LINE_MAX_CMD)
+			rc = reply(&s->c, "500 5.5.2 line too long");
+		else
+			rc = command(&s->c, dv, &s->t, line.data, spool_dir, max);
+	}
 	if (rc == -1)
-		return wm_err_set(err, EX_IOERR, "connection: %s", strerror(errno));
-	return 0;
+		wm_log(LOG_INFO, "lmtp: connection: %s", strerror(errno));
+	wm_buf_free(&line);
+	return rc == 0;
+}
+
+/*
+ * The connections of one worker.  Postfix keeps idle LMTP connections
+ * cached for reuse; a worker that served one connection until it closed
+ * would sit idle behind it while new connections wait in the backlog
+ * (seconds per mail once Postfix opens more connections than there are
+ * workers).  So each worker polls its listening socket and all its
+ * connections, and serves whichever has a command.
+ */
+static void
+serve(struct wm_deliverer *dv, int lfd, const char *spool_dir, size_t max)
+{
+	struct pollfd pfd[CONNS_MAX + 1];
+	struct session *s[CONNS_MAX];
+	time_t now;
+	int n = 0, i, fd;
+
+	for (;;) {
+		pfd[0].fd = n < CONNS_MAX ? lfd : -1;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < n; i++) {
+			pfd[i + 1].fd = s[i]->c.fd;
+			pfd[i + 1].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n + 1, 10000) == -1) {
+			if (errno == EINTR)
+				continue;
+			wm_log(LOG_ERR, "poll: %s", strerror(errno));
+			_exit(EX_OSERR);
+		}
+		now = time(NULL);
+		/* From the end: a closed session's slot takes the last one's. */
+		for (i = n - 1; i >= 0; i--)
+			if (pfd[i + 1].revents != 0 ?
+			    !session_input(s[i], dv, spool_dir, max) :
+			    now - s[i]->seen > IDLE_MAX) {
+				session_close(s[i]);
+				s[i] = s[--n];
+			}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		/* Every worker wakes; the others find nothing to accept. */
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED) {
+				wm_log(LOG_ERR, "accept: %s", strerror(errno));
+				_exit(EX_OSERR);
+			}
+			continue;
+		}
+		if ((s[n] = session_open(fd)) == NULL)
+			close(fd);
+		else
+			n++;
+	}
 }
 
 /* ---- the service ---- */
@@ -351,7 +528,7 @@ listen_unix(const char *path, struct wm_err *err)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return wm_err_set(err, EX_CONFIG, "socket path too long: %s", path);
 	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		return wm_err_set(err, EX_OSERR, "socket: %s", strerror(errno));
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
@@ -370,7 +547,6 @@ worker(struct wm_config *cfg, int lfd, size_t max)
 	struct wm_deliverer *dv;
 	struct wm_db *db;
 	struct wm_err err;
-	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	signal(SIGTERM, SIG_DFL);
@@ -382,18 +558,7 @@ worker(struct wm_config *cfg, int lfd, size_t max)
 		wm_log_err(&err);
 		_exit(EX_TEMPFAIL);
 	}
-	for (;;) {
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			wm_log(LOG_ERR, "accept: %s", strerror(errno));
-			_exit(EX_OSERR);
-		}
-		if (wm_lmtp_session(dv, fd, wm_config_path(cfg, "mail"), max,
-		    &err) == -1)
-			wm_log(LOG_INFO, "lmtp: %s", err.msg);
-		close(fd);
-	}
+	serve(dv, lfd, wm_config_path(cfg, "mail"), max);
 }
 
 static pid_t

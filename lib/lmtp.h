@@ -12,21 +12,14 @@
 
 #include <stddef.h>
 
-struct wm_deliverer;
 struct wm_err;
-
-/*
- * Serves fd until QUIT or end of input; closes nothing.  Tunnels are spooled
- * in spool_dir (unnamed files).  -1 on I/O error.
- */
-int	 wm_lmtp_session(struct wm_deliverer *, int fd, const char *spool_dir,
-	    size_t max, struct wm_err *);
 
 /*
  * wm-lmtpd: listens on the unix socket path (mode 0666: Postfix's lmtp
  * client runs as its own user) and runs workers processes, each with its own
- * database connection and deliverer, accepting connections in turn.  A
- * worker that dies is replaced; the workers die with the parent.  Returns
+ * database connection and deliverer, each serving many connections at once
+ * (Postfix caches idle ones), whichever has a command.  A worker that dies
+ * is replaced; the workers die with the parent.  Returns
  * when *stop is set (SIGTERM), after stopping the workers.
  */
 struct wm_config;
