@@ -6,7 +6,8 @@
  *	wm-mtacfg [-c config] set [--force] FIELD VALUE
  *	wm-mtacfg [-c config] add|remove relay-domain DOMAIN
  *	wm-mtacfg [-c config] add|remove [--force] mynetwork CIDR
- *	wm-mtacfg [-c config] apply | check
+ *	wm-mtacfg [-c config] apply | check | import
+ *	wm-mtacfg [-c config] params [--json]
  *	wm-mtacfg [-c config] raw show | raw set [--file F] < main.cf
  *	wm-mtacfg [-c config] dkim create --selector S --domain D
  *	wm-mtacfg [-c config] dkim show | dkim enable | dkim disable
@@ -15,7 +16,10 @@
  *	add and remove store them (nothing when any field is wrong), apply
  *	makes Postfix use them.  raw edits main.cf as a whole.  dkim makes
  *	the OpenDKIM key, prints the DNS record and turns signing on or off
- *	(which applies at once).
+ *	(which applies at once).  import stores, once, the fields a Postfix
+ *	already running answers (production joins one); params lists the
+ *	main.cf parameters the box writes (postinst keeps their values from
+ *	before the install, which purge puts back).
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 65 for a value a field refuses (one
  *	line naming the field), 64 for usage; errors on stderr and in the log.
@@ -33,6 +37,7 @@
 #include "cli.h"
 #include "dkim.h"
 #include "err.h"
+#include "log.h"
 #include "mta.h"
 #include "util.h"
 
@@ -41,7 +46,8 @@ static const char usage[] =
     "       wm-mtacfg [-c config] set [--force] FIELD VALUE\n"
     "       wm-mtacfg [-c config] add|remove relay-domain DOMAIN\n"
     "       wm-mtacfg [-c config] add|remove [--force] mynetwork CIDR\n"
-    "       wm-mtacfg [-c config] apply | check\n"
+    "       wm-mtacfg [-c config] apply | check | import\n"
+    "       wm-mtacfg [-c config] params [--json]\n"
     "       wm-mtacfg [-c config] raw show | raw set [--file F] < main.cf\n"
     "       wm-mtacfg [-c config] dkim create --selector S --domain D\n"
     "       wm-mtacfg [-c config] dkim show | enable | disable\n"
@@ -171,12 +177,46 @@ cmd_dkim(struct wm_cli *cli, const struct opts *o, const char *what,
 	return wm_mta_apply(cli->cfg, cli->db, err);
 }
 
+static int
+cmd_import(struct wm_cli *cli, struct wm_err *err)
+{
+	int n;
+
+	wm_log_stderr(1);	/* what was left out, and why, is for the caller */
+	if (wm_mta_import(cli->cfg, cli->db, cli->actor, &n, err) == -1)
+		return -1;
+	printf("%d field%s imported from Postfix\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+cmd_params(struct wm_cli *cli)
+{
+	const char *p;
+	int i, count = 0;
+
+	if (cli->json)
+		fputs("[", stdout);
+	for (i = 0; (p = wm_mta_owned_param(i)) != NULL; i++) {
+		if (!cli->json) {
+			printf("%s\n", p);
+			continue;
+		}
+		wm_cli_json_next(stdout, &count);
+		wm_json_str(stdout, p);
+	}
+	if (cli->json)
+		wm_cli_json_end(stdout, count);
+	return 0;
+}
+
 /* How many operands each command takes (the command word included). */
 static int
 operands(const char *cmd)
 {
 	static const struct { const char *cmd; int n; } t[] = {
 		{ "show", 1 }, { "apply", 1 }, { "check", 1 }, { "set", 3 },
+		{ "import", 1 }, { "params", 1 },
 		{ "add", 3 }, { "remove", 3 }, { "raw", 2 }, { "dkim", 2 },
 		{ NULL, 0 }
 	};
@@ -199,6 +239,10 @@ run(struct wm_cli *cli, const struct opts *o, char **argv, struct wm_err *err)
 		return wm_mta_apply(cli->cfg, cli->db, err);
 	if (strcmp(cmd, "check") == 0)
 		return wm_mta_check(cli->cfg, err);
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(cli, err);
+	if (strcmp(cmd, "params") == 0)
+		return cmd_params(cli);
 	if (strcmp(cmd, "set") == 0)
 		return wm_mta_change(cli->db, cli->actor, WM_MTA_OP_SET, argv[1],
 		    argv[2], o->force, err);

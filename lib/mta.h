@@ -137,6 +137,16 @@ const char *wm_mta_owned_param(int i);
 int	 wm_mta_apply(const struct wm_config *, struct wm_db *, struct wm_err *);
 
 /*
+ * Production joins a Postfix its administrator already runs: the fields its
+ * main.cf answers explicitly (relayhost, myhostname, smtp_helo_name) and
+ * that have no stored value yet are stored from it, so that the first apply
+ * writes back what was there rather than defaults.  A value a field refuses
+ * is logged and left out.  *imported: how many fields were stored.
+ */
+int	 wm_mta_import(const struct wm_config *, struct wm_db *, const char *actor,
+	    int *imported, struct wm_err *);
+
+/*
  * The raw main.cf: replaced as a whole when every owned parameter keeps its
  * value and postfix check accepts it, else left byte-identical (EX_DATAERR).
  */

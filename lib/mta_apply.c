@@ -158,12 +158,26 @@ postconf_main(const struct wm_config *cfg, const struct wm_mta *m,
 	return rc;
 }
 
+/*
+ * The master.cf service name of a listener.  An instance names its
+ * listeners by address; production joins Debian's master.cf, whose public
+ * listener is the "smtp" service (postinst leaves that line as it is).
+ */
+static const char *
+listener_service(const struct wm_config *cfg, const char *key)
+{
+	if (strcmp(key, "smtp") == 0 &&
+	    wm_config_bool(cfg, "instance", "production") == 1)
+		return "smtp";
+	return wm_config_get(cfg, "listen", key);
+}
+
 /* master.cf: the -o parameters of one listener, "service/inet/name=value". */
 static int
 postconf_listener(const struct wm_config *cfg, const struct wm_mta *m,
     const char *key, struct wm_err *err)
 {
-	const char *svc = wm_config_get(cfg, "listen", key);
+	const char *svc = listener_service(cfg, key);
 	const char *args[MAX_PARAMS + 4];
 	char *p[MAX_PARAMS], *line, *save, *clear;
 	struct wm_buf b;
@@ -291,6 +305,139 @@ wm_mta_pref_changed(const struct wm_config *cfg, struct wm_db *db,
 	exists = wm_path_exists(main_cf);
 	free(main_cf);
 	return exists ? wm_mta_apply(cfg, db, err) : 0;
+}
+
+/* Import from a Postfix already running */
+
+/* The explicit main.cf value of param ("" when unset), or NULL on error. */
+static char *
+postconf_value(const struct wm_config *cfg, const char *param, struct wm_err *err)
+{
+	const char *args[] = { "-c", wm_config_path(cfg, "postfix"), "-n", "-h",
+	    param, NULL };
+	struct wm_buf out;
+	char *v;
+
+	wm_buf_init(&out);
+	if (wm_ctl_command_all(cfg, "postconf", args, &out, err) != 0) {
+		wm_buf_free(&out);
+		return NULL;
+	}
+	v = wm_strdup(out.data ? out.data : "");
+	wm_buf_free(&out);
+	if (v == NULL)
+		wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	else
+		v[strcspn(v, "\r\n")] = '\0';
+	return v;
+}
+
+/*
+ * relayhost -> external-relay-host, -mx, -port: "[h]:p" and "[h]" are no MX
+ * lookup, "h:p" and "h" are.  0 when parsed, -1 for a form the fields
+ * cannot hold (a list, a $variable, an IPv6 literal).
+ */
+static int
+parse_relayhost(const char *v, char *host, size_t hlen, const char **mx,
+    char *port, size_t plen)
+{
+	const char *h = v, *end, *colon;
+	size_t n;
+
+	*mx = "yes";
+	if (*v == '[') {
+		h = v + 1;
+		if ((end = strchr(h, ']')) == NULL)
+			return -1;
+		*mx = "no";
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			return -1;
+	} else {
+		colon = strchr(v, ':');
+		end = colon ? colon : v + strlen(v);
+	}
+	n = (size_t)(end - h);
+	if (n == 0 || n >= hlen || strpbrk(v, ", \t$") != NULL)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon ? colon + 1 : "25");
+	return 0;
+}
+
+/* One field from a Postfix value; a value the field refuses is left out. */
+static int
+import_field(struct wm_mta *m, enum wm_mta_id id, const char *value, int *n)
+{
+	struct wm_err e;
+
+	if (*value == '\0' || wm_mta_is_set(m, id))
+		return 0;
+	if (wm_mta_set(m, wm_mta_fields()[id].name, value, 0, &e) == -1) {
+		wm_log(LOG_WARNING, "not imported from Postfix: %s", e.msg);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int
+import_relayhost(struct wm_mta *m, const char *v, int *n)
+{
+	char host[256], port[16];
+	const char *mx;
+	int before = *n;
+
+	if (*v == '\0' || wm_mta_is_set(m, WM_MTA_EXT_HOST))
+		return 0;
+	if (parse_relayhost(v, host, sizeof(host), &mx, port, sizeof(port)) == -1) {
+		wm_log(LOG_WARNING, "not imported from Postfix: relayhost = %s "
+		    "(one host, [host] or host:port only)", v);
+		return 0;
+	}
+	/* All three or none: a host with another port would send elsewhere. */
+	if (import_field(m, WM_MTA_EXT_PORT, port, n) == -1 ||
+	    import_field(m, WM_MTA_EXT_MX, mx, n) == -1 ||
+	    import_field(m, WM_MTA_EXT_HOST, host, n) == -1) {
+		*n = before;
+		return -1;
+	}
+	return 0;
+}
+
+int
+wm_mta_import(const struct wm_config *cfg, struct wm_db *db, const char *actor,
+    int *imported, struct wm_err *err)
+{
+	static const char *params[] = { "relayhost", "myhostname",
+	    "smtp_helo_name" };
+	char *v[3] = { NULL, NULL, NULL };
+	struct wm_mta *m;
+	int i, n = 0, rc = -1;
+
+	*imported = 0;
+	if ((m = wm_mta_load(db, err)) == NULL)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if ((v[i] = postconf_value(cfg, params[i], err)) == NULL)
+			goto out;
+	if (import_relayhost(m, v[0], &n) == -1) {
+		wm_mta_free(m);		/* none of the three, as said */
+		if ((m = wm_mta_load(db, err)) == NULL)
+			goto out;
+	}
+	import_field(m, WM_MTA_MY_HOSTNAME, v[1], &n);
+	if (strcmp(v[2], "$myhostname") != 0)
+		import_field(m, WM_MTA_HELO, v[2], &n);
+	rc = n > 0 ? wm_mta_store(db, m, actor, err) : 0;
+	if (rc == 0)
+		*imported = n;
+out:
+	for (i = 0; i < 3; i++)
+		free(v[i]);
+	wm_mta_free(m);
+	return rc;
 }
 
 /* Raw configuration */

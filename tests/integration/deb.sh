@@ -197,6 +197,24 @@ code=$(curl -ks -o "$W/signup.html" -w '%{http_code}' --max-time 10 "https://127
 is "$code" 200 "the sign-up link opens on the portal ($path)"
 like "$(cat "$W/signup.html")" "[Pp]assword" "the sign-up page asks for a password"
 
+# The console's MTA settings on the system Postfix: the fields start from
+# what the administrator had, and apply keeps it.
+mta() { in_root wm-mtacfg -c /etc/wm/wm.conf "$@"; }
+shown=$(mta show)
+like "$shown" "external-relay-host = 127.0.0.1" "the administrator's relay host is imported into the MTA fields"
+like "$shown" "external-relay-port = 2526" "with its port"
+like "$shown" "external-relay-mx = no" "and without MX lookup, as [host] says"
+mta set smtp-helo-name helo.box.test >/dev/null
+mta set before-filter-size-limit 20000000 >/dev/null
+out=$(mta apply 2>&1)
+is "$?" 0 "wm-mtacfg apply on the system Postfix succeeds" || printf '%s\n' "$out" | sed 's/^/# /'
+is "$(in_root postconf -h relayhost)" "[127.0.0.1]:2526" "apply keeps the administrator's relay host"
+is "$(in_root postconf -h smtp_helo_name)" "helo.box.test" "apply writes the HELO name"
+is "$(in_root postconf -Ph smtp/inet/message_size_limit)" 20000000 \
+    "the before-filter limit is on Debian's smtp service"
+is "$(in_root postconf -h smtpd_banner)" "$banner" "apply keeps the administrator's smtpd_banner"
+check "postfix check accepts the applied configuration" in_root postfix check
+
 # postinst again: nothing changes.
 state() {
 	{ in_root postconf -n; in_root postconf -M; in_root postconf -P
