@@ -150,6 +150,15 @@ wm_cli_option(struct wm_cli *cli, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'c':
+		/*
+		 * Once only: a sudoers entry fixes "-c /etc/wm/wm.conf" and may
+		 * end in a wildcard; a second -c there would run root on a
+		 * configuration (and its [commands]) of the caller's choosing.
+		 */
+		if (cli->config_path != NULL) {
+			fprintf(stderr, "%s: -c given twice\n", cli->prog);
+			exit(EX_USAGE);
+		}
 		cli->config_path = arg;
 		return 1;
 	case 'J':

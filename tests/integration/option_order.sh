@@ -51,4 +51,15 @@ check_fails "wm-prefs get -- --verbose: an unknown setting, not an option" 64 \
 	wm-prefs get -- --verbose
 check_fails "wm-user show -- --json: an address, not an option" 65 \
 	wm-user show -- --json
+# -c once only: sudoers entries fix "-c /etc/wm/wm.conf" and some end in a
+# wildcard, where a second -c would pick root's configuration.
+for p in "${progs[@]}"; do
+	out=$("$BIN/$p" -c /nonexistent/a.conf show -c /nonexistent/b.conf 2>&1)
+	rc=$?
+	if [ "$rc" -eq 64 ] && [[ "$out" == *"-c given twice"* ]]; then
+		ok "$p refuses a second -c (64)"
+	else
+		not_ok "$p refuses a second -c (64)" "exit $rc" "$out"
+	fi
+done
 done_testing
