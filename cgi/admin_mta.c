@@ -120,25 +120,35 @@ refused(void *arg, const char *field, const char *msg)
 	admin_form_error(arg, key, msg);
 }
 
-/* Runs the privileged apply; its last words are the error. */
+/*
+ * Runs a privileged [commands] entry (sudo in production); a refusal
+ * becomes EX_DATAERR with the command's last words after what.
+ */
 static int
-apply(struct admin *a, struct wm_err *err)
+privileged(struct admin *a, const char *key, const char *const *args,
+    const char *what, struct wm_err *err)
 {
 	struct wm_buf out;
 	char *p;
 	int rc;
 
 	wm_buf_init(&out);
-	rc = wm_ctl_command_all(a->cfg, "mta-apply", NULL, &out, err);
+	rc = wm_ctl_command_all(a->cfg, key, args, &out, err);
 	if (rc > 0) {
 		while (out.len > 0 && (out.data[out.len - 1] == '\n'))
 			out.data[--out.len] = '\0';
 		p = out.data ? strrchr(out.data, '\n') : NULL;
-		wm_err_set(err, EX_DATAERR, "not applied: %s",
-		    p ? p + 1 : out.data ? out.data : "mta-apply failed");
+		wm_err_set(err, EX_DATAERR, "%s: %s", what,
+		    p ? p + 1 : out.data ? out.data : key);
 	}
 	wm_buf_free(&out);
 	return rc == 0 ? 0 : -1;
+}
+
+static int
+apply(struct admin *a, struct wm_err *err)
+{
+	return privileged(a, "mta-apply", NULL, "not applied", err);
 }
 
 static int
@@ -335,6 +345,18 @@ r_dkim(struct admin *a, const long long *args)
 	return dkim_page(a, 0);
 }
 
+/*
+ * The key is written beside wm.conf, where the web user cannot write: in
+ * production [commands] dkim-create is wm-mtacfg dkim create through sudo.
+ */
+static int
+genkey(struct admin *a, const char *sel, const char *dom, struct wm_err *err)
+{
+	const char *args[] = { "--selector", sel, "--domain", dom, NULL };
+
+	return privileged(a, "dkim-create", args, "no key made", err);
+}
+
 static int
 r_dkim_create(struct admin *a, const long long *args)
 {
@@ -360,7 +382,7 @@ r_dkim_create(struct admin *a, const long long *args)
 	wm_mta_free(m);
 	if (bad)
 		return dkim_page(a, 1);
-	if (wm_dkim_create(a->cfg, a->db, sel, dom, admin_name(a), &err) == -1) {
+	if (genkey(a, sel, dom, &err) == -1) {
 		if (err.code != EX_DATAERR)
 			return admin_fail(a, &err);
 		admin_form_error(a, "selector", err.msg);

@@ -74,6 +74,7 @@ static const struct key_def keys[] = {
 	{ "commands", "system-reboot", "/usr/bin/systemctl reboot", "what wm-ctl reboot runs" },
 	{ "commands", "system-shutdown", "/usr/bin/systemctl poweroff", "what wm-ctl shutdown runs" },
 	{ "commands", "mta-apply", "/usr/bin/sudo -n /usr/sbin/wm-mtacfg -c /etc/wm/wm.conf apply", "what the console runs to apply the MTA settings (wm-mtacfg apply as root)" },
+	{ "commands", "dkim-create", "/usr/bin/sudo -n /usr/sbin/wm-mtacfg -c /etc/wm/wm.conf dkim create", "what the console runs (with --selector S --domain D) to make the DKIM key beside wm.conf as root" },
 	{ "commands", "mta-raw", "/usr/bin/sudo -n /usr/sbin/wm-mtacfg -c /etc/wm/wm.conf raw set --file /etc/wm/run/mta-raw.cf", "what the console runs to save the raw main.cf it wrote to [paths] run/mta-raw.cf" },
 	{ "commands", "net", "/usr/bin/sudo -n /usr/sbin/wm-netcfg -c /etc/wm/wm.conf --apply", "what the console runs (with hostname, dns, ntp, interface or hosts set --file and their values) to change the network as root" },
 	{ "commands", "opendkim", "/usr/sbin/opendkim", "OpenDKIM milter (DKIM signing)" },

@@ -80,6 +80,7 @@ before(async () => {
 		.replace(/^server\.(username|groupname) = .*$/mg, ''));
 	appendFileSync(inst.conf, `\n[commands]\nmta-apply = ${BIN}/wm-mtacfg -c ${inst.conf} apply\n` +
 		`mta-raw = ${BIN}/wm-mtacfg -c ${inst.conf} raw set --file ${inst.dir}/run/mta-raw.cf\n` +
+		`dkim-create = ${BIN}/wm-mtacfg -c ${inst.conf} dkim create\n` +
 		// Network files in a scratch root, never this machine's /etc (no --apply).
 		`net = ${inst.dir}/net-command\n[paths]\nroot = ${inst.dir}/netroot\n`);
 	// Like sudo's env_reset, the command does not see how the console is

@@ -55,7 +55,8 @@ while read -r prog args; do
 		# The arguments are a valid command line: with a missing
 		# configuration in place of /etc/wm/wm.conf it fails on the
 		# configuration (78), not on usage (64).
-		out=$("$BIN/$name" ${args//\/etc\/wm\/wm.conf//nonexistent/wm.conf} 2>&1)
+		# (A sudoers "*" is a word here, not a file name pattern.)
+		out=$(set -f; "$BIN/$name" ${args//\/etc\/wm\/wm.conf//nonexistent/wm.conf} 2>&1)
 		is "$?" "78" "$name $args is a valid command line (sudoers)"
 		;;
 	*) [ -x "$prog" ] && ok "sudoers names $prog, which exists" ||
