@@ -70,3 +70,12 @@ instance_db() {	# instance_db DIR: the SQLite database of the instance (DIR/db/w
 	p=$(sed -n '/^\[paths\]/,/^\[/s/^database = //p' "$1/wm.conf")
 	case "$p" in /*) echo "$p" ;; *) echo "$1/$p" ;; esac
 }
+
+gateway_trusted() {	# gateway_trusted DIR: DIR/gw.key, gw.pem (whitelisted signer) and relay.pem
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/gw.key" -out "$1/gw.pem" \
+	    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
+	    -addext "keyUsage=critical,digitalSignature" \
+	    -addext "extendedKeyUsage=emailProtection" 2>/dev/null &&
+	    wm-pki import --whitelist "$1/gw.pem" >/dev/null &&
+	    wm-pki webmail-cert >"$1/relay.pem"
+}

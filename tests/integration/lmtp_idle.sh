@@ -12,12 +12,7 @@ d=$W/inst
 start_instance "$d" || { not_ok "instance starts"; done_testing; exit 1; }
 relay=$(wm-prefs get relay-recipient)
 db=$(instance_db "$d")
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
-    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
-    -addext "keyUsage=critical,digitalSignature" \
-    -addext "extendedKeyUsage=emailProtection" 2>/dev/null
-wm-pki import --whitelist "$W/gw.pem" >/dev/null
-wm-pki webmail-cert >"$W/relay.pem"
+gateway_trusted "$W"
 for i in 1 2 3; do
 	{
 		printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'

@@ -15,12 +15,7 @@ start_instance "$d" --transport lmtp || { not_ok "instance starts"; done_testing
 smtp=$(instance_port "$d" smtp)
 relay=$(wm-prefs get relay-recipient)
 db=$(instance_db "$d")
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
-    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
-    -addext "keyUsage=critical,digitalSignature" \
-    -addext "extendedKeyUsage=emailProtection" 2>/dev/null
-wm-pki import --whitelist "$W/gw.pem" >/dev/null
-wm-pki webmail-cert >"$W/relay.pem"
+gateway_trusted "$W"
 mkdir -p "$W/t"
 for i in $(seq 1 $N); do
 	r=k$i@customer.example

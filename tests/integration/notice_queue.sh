@@ -21,12 +21,7 @@ db=$(instance_db "$d")
 pc="$d/postfix"
 
 like "$(wm-ctl status)" "notify: +running" "wm-ctl start started the notice sender"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
-    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
-    -addext "keyUsage=critical,digitalSignature" \
-    -addext "extendedKeyUsage=emailProtection" 2>/dev/null
-wm-pki import --whitelist "$W/gw.pem" >/dev/null
-wm-pki webmail-cert >"$W/relay.pem"
+gateway_trusted "$W"
 send() {	# send ID RCPT...: one tunnel through Postfix's SMTP listener
 	local id=$1
 	shift
