@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -329,6 +330,44 @@ terminate(pid_t pid, const char *exe, const char *want, struct wm_err *err)
 	    (int)pid);
 }
 
+/*
+ * True while a live (not zombie) process is in process group pgrp.  Zombies
+ * do not count: whether they are reaped soon depends on what runs as init.
+ */
+static int
+group_alive(pid_t pgrp)
+{
+	char path[300], buf[512], *p, state;
+	DIR *d;
+	struct dirent *e;
+	ssize_t n;
+	int fd, found = 0, grp;
+
+	if (kill(-pgrp, 0) == -1 && errno == ESRCH)
+		return 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 1;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* "pid (comm) state ppid pgrp": comm may hold spaces and ')'. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %c %*d %d", &state, &grp) != 2)
+			continue;
+		found = grp == (int)pgrp && state != 'Z' && state != 'X';
+	}
+	closedir(d);
+	return found;
+}
+
 /* Postfix */
 
 static char *
@@ -402,20 +441,37 @@ postfix_start(const struct wm_config *cfg, struct wm_err *err)
 static int
 postfix_stop(const struct wm_config *cfg, struct wm_err *err)
 {
-	pid_t pid;
+	pid_t pid, group;
 	int ms;
 
 	if ((pid = postfix_pid(cfg)) == 0)
 		return 0;
+	/*
+	 * The master leads its own process group and, when told to stop,
+	 * signals the group and exits at once; its children (smtpd, pipe and
+	 * the wm-deliver under it) finish a moment later.  "Stopped" means all
+	 * of them are gone, so the wait covers the group, not just the master.
+	 */
+	group = getpgid(pid);
 	if (postfix_cmd(cfg, "stop", err) == -1)
 		return -1;
 	for (ms = 0; ms < WAIT_MS; ms += 50) {
 		if (!pid_is(pid, "master", NULL))
+			break;
+		nap();
+	}
+	if (ms >= WAIT_MS)
+		return wm_err_set(err, EX_TEMPFAIL, "postfix master (pid %d) "
+		    "does not stop", (int)pid);
+	if (group != pid)
+		return 0;
+	for (; ms < WAIT_MS; ms += 50) {
+		if (!group_alive(group))
 			return 0;
 		nap();
 	}
-	return wm_err_set(err, EX_TEMPFAIL, "postfix master (pid %d) does not "
-	    "stop", (int)pid);
+	return wm_err_set(err, EX_TEMPFAIL, "processes of postfix (group %d) "
+	    "still run after its master stopped", (int)group);
 }
 
 /* smtp-sink */
