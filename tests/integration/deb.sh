@@ -8,6 +8,7 @@
 # the invitation out to a relay sink, the administrator's main.cf kept,
 # postinst again, reinstall, purge.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../portal.sh"
 
 CACHE=${WM_TEST_CACHE:-/var/cache/wm-test}
 BASE=$CACHE/bookworm
@@ -36,18 +37,17 @@ outer() {
 	for t in debootstrap dpkg-buildpackage lintian unshare; do
 		command -v "$t" >/dev/null || skip_all "deb: $t is missing (scripts/deps installs it)"
 	done
-	deb=$(ls "$TOP"/dist/wm_*_amd64.deb 2>/dev/null | tail -1)
+	deb=$TOP/dist/wm_$(changelog_version "$TOP/debian/changelog")_amd64.deb
 	# Rebuilt when a file the package is made of changed since.
 	newer() {	# the first file the package is made of that is newer than it
 		(cd "$TOP" && git ls-files -z bin lib cgi conf debian templates man \
-		    Makefile LICENSE | while IFS= read -r -d '' f; do
+		    Makefile configure.ac LICENSE | while IFS= read -r -d '' f; do
 			[ "$f" -nt "$deb" ] && { echo "$f"; break; }
 		done)
 	}
-	if [ -z "$deb" ] || [ -n "$(newer)" ]; then
+	if [ ! -f "$deb" ] || [ -n "$(newer)" ]; then
 		make -C "$TOP" deb >"$TOP/tests/out/deb-build.log" 2>&1 ||
 		    { not_ok "make deb builds the package (tests/out/deb-build.log)"; done_testing; exit 1; }
-		deb=$(ls "$TOP"/dist/wm_*_amd64.deb | tail -1)
 	fi
 	ok "make deb built $(basename "$deb")"
 	errs=$(lintian --fail-on none "$deb" 2>/dev/null | grep '^E:')
@@ -89,11 +89,62 @@ outer() {
 	R=$(scratch)/root
 	cp -a "$DEPS" "$R"
 	cp "$deb" "$R/tmp/"
-	export R
+	export R DEB=/tmp/$(basename "$deb")
+	# A second root for the upgrade from the previous release's package.
+	R2= PREV_DEB=
+	if previous_deb; then
+		prev=$PREV
+		ok "the previous release's package: $(basename "$prev")"
+		R2=$(scratch)/root2
+		cp -a "$DEPS" "$R2"
+		cp "$prev" "$deb" "$R2/tmp/"
+		PREV_DEB=/tmp/$(basename "$prev")
+	fi
+	export R2 PREV_DEB
 	# Everything else in a network namespace of its own, lo only.
 	WM_DEB_INNER=1 WM_DEB_N=$_tap_n WM_DEB_FAILED=$_tap_failed \
 	    unshare --net --mount --fork bash "$0"
 	exit $?
+}
+
+# changelog_version FILE: the version at the top of a Debian changelog
+changelog_version() {
+	dpkg-parsechangelog -l "$1" -S Version
+}
+
+# previous_deb: sets PREV to the package of the previous release, built from
+# the last commit before the changelog took today's version (cached in
+# $CACHE/prev by commit); a TAP line says why when there is none.
+previous_deb() {
+	local cur h v first="" prev dir log
+	cur=$(changelog_version "$TOP/debian/changelog")
+	if [ "$(git -C "$TOP" rev-parse --is-shallow-repository 2>/dev/null)" != false ]; then
+		ok "upgrade from the previous release # skip no full git history to build it from"
+		return 1
+	fi
+	for h in $(git -C "$TOP" log --format=%H -- debian/changelog); do
+		git -C "$TOP" show "$h:debian/changelog" >"$CACHE/changelog.tmp"
+		v=$(changelog_version "$CACHE/changelog.tmp")
+		[ "$v" = "$cur" ] || break
+		first=$h
+	done
+	rm -f "$CACHE/changelog.tmp"
+	if [ -z "$first" ] || ! prev=$(git -C "$TOP" rev-parse -q --verify "$first^"); then
+		ok "upgrade from the previous release # skip $cur is the first release"
+		return 1
+	fi
+	dir=$CACHE/prev/$prev
+	if ! ls "$dir"/wm_*_amd64.deb >/dev/null 2>&1; then
+		rm -rf "$dir" && mkdir -p "$dir/src"
+		log=$TOP/tests/out/deb-prev-build.log
+		git -C "$TOP" archive "$prev" | tar -x -C "$dir/src"
+		if ! (cd "$dir/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$log" 2>&1; then
+			not_ok "the previous release ($prev) builds ($log)"
+			return 1
+		fi
+		rm -rf "$dir/src" "$dir"/*.changes "$dir"/*.buildinfo "$dir"/wm-dbgsym_*
+	fi
+	PREV=$(ls "$dir"/wm_*_amd64.deb | head -1)
 }
 
 [ -n "${WM_DEB_INNER:-}" ] || outer
@@ -119,7 +170,7 @@ in_root postconf -M >"$W/master.before"
 banner=$(in_root postconf -h smtpd_banner)
 
 out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
-    "/tmp/$(basename "$R"/tmp/wm_*.deb)" 2>&1)
+    "$DEB" 2>&1)
 is "$?" 0 "apt-get install ./wm_*.deb succeeds offline in the root" ||
     printf '%s\n' "$out" | sed 's/^/# /'
 like "$out" "admin console https://.*:8443/" "postinst prints the console URL"
@@ -163,18 +214,25 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
     -addext "keyUsage=critical,digitalSignature,nonRepudiation" \
     -addext "extendedKeyUsage=emailProtection" \
     -addext "subjectAltName=email:gw@corp.example" 2>/dev/null
-cp "$W/gw.pem" "$R/tmp/gw.pem"
-as_wm wm-pki -c /etc/wm/wm.conf import --whitelist /tmp/gw.pem >/dev/null
-as_wm wm-pki -c /etc/wm/wm.conf webmail-cert >"$W/relay.pem"
-relay=$(as_wm wm-prefs -c /etc/wm/wm.conf get relay-recipient)
-printf 'From: Alice <alice@corp.example>\r\nTo: bob@customer.example\r\nSubject: deb\r\nMessage-ID: <deb-1@corp.example>\r\n\r\nHello Bob.\r\n' >"$W/orig.eml"
-{ printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'
-  printf 'WM-Envelope-Sender: alice@corp.example\r\nWM-Envelope-Recipient: bob@customer.example\r\n\r\n'
-  cat "$W/orig.eml"; } |
-    openssl cms -sign -binary -nodetach -signer "$W/gw.pem" -inkey "$W/gw.key" |
-    openssl cms -encrypt -binary -aes256 -from gw@corp.example -to "$relay" \
-	-subject tunnel "$W/relay.pem" >"$W/tunnel.eml"
-python3 - "$relay" "$W/tunnel.eml" <<'EOF'
+
+trust_gateway() {	# trust_gateway: the root's box takes the gateway's signature
+	cp "$W/gw.pem" "$R/tmp/gw.pem"
+	as_wm wm-pki -c /etc/wm/wm.conf import --whitelist /tmp/gw.pem >/dev/null
+}
+
+send_tunnel() {	# send_tunnel ID: a tunnel for bob to port 25 of the root
+	local relay
+	as_wm wm-pki -c /etc/wm/wm.conf webmail-cert >"$W/relay.pem"
+	relay=$(as_wm wm-prefs -c /etc/wm/wm.conf get relay-recipient)
+	printf 'From: Alice <alice@corp.example>\r\nTo: bob@customer.example\r\nSubject: deb %s\r\nMessage-ID: <deb-%s@corp.example>\r\n\r\nHello Bob.\r\n' \
+	    "$1" "$1" >"$W/orig.eml"
+	{ printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'
+	  printf 'WM-Envelope-Sender: alice@corp.example\r\nWM-Envelope-Recipient: bob@customer.example\r\n\r\n'
+	  cat "$W/orig.eml"; } |
+	    openssl cms -sign -binary -nodetach -signer "$W/gw.pem" -inkey "$W/gw.key" |
+	    openssl cms -encrypt -binary -aes256 -from gw@corp.example -to "$relay" \
+		-subject tunnel "$W/relay.pem" >"$W/tunnel.eml"
+	python3 - "$relay" "$W/tunnel.eml" <<'EOF'
 import smtplib, sys
 with open(sys.argv[2], "rb") as f:
     data = f.read()
@@ -182,6 +240,10 @@ s = smtplib.SMTP("127.0.0.1", 25, timeout=30)
 s.sendmail("gw@corp.example", [sys.argv[1]], data)
 s.quit()
 EOF
+}
+
+trust_gateway
+send_tunnel 1
 is "$?" 0 "the root's Postfix takes the tunnel on port 25"
 stored() { [ -n "$(find "$R/var/lib/wm/mail" -path '*bob*' -path '*/new/*' -type f 2>/dev/null)" ]; }
 wait_for 60 stored
@@ -231,7 +293,7 @@ check "postinst run again changes nothing" cmp -s "$W/state1" "$W/state2" ||
     diff "$W/state1" "$W/state2" | head -10 | sed 's/^/# /'
 
 # Reinstall (the upgrade path of the same build): users and mail stay.
-in_root dpkg -i "/tmp/$(basename "$R"/tmp/wm_*.deb)" >"$W/reinstall.log" 2>&1
+in_root dpkg -i "$DEB" >"$W/reinstall.log" 2>&1
 is "$?" 0 "installing the package again over itself succeeds"
 check "bob's mail is still there" stored
 check "the database is still there" test -s "$R/var/lib/wm/db/wm.db"
@@ -259,4 +321,73 @@ is "$(in_root postconf -h smtpd_banner)" "$banner" "the administrator's smtpd_ba
 check "the root's Postfix still starts" in_root postfix start
 in_root postfix stop >/dev/null 2>&1
 check "the root's lighttpd configuration is still valid" in_root lighttpd -tt -f /etc/lighttpd/lighttpd.conf
+
+# ------------------------------------------- upgrade from the previous release
+# In a second clean root: the previous release installed and in use (a user
+# with a password, a stored mail), then this build by apt over it.
+[ -n "$R2" ] || { done_testing; exit $?; }
+R=$R2
+mount -t proc proc "$R/proc"
+mount --bind /dev "$R/dev"
+on_exit "umount -l '$R/dev' '$R/proc' 2>/dev/null"
+in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
+    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
+    'inet_protocols = ipv4'
+out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
+    "$PREV_DEB" 2>&1)
+is "$?" 0 "the previous release installs ($(basename "$PREV_DEB"))" ||
+    printf '%s\n' "$out" | sed 's/^/# /'
+old_version=$(in_root dpkg-query -W -f '${Version}' wm)
+check "upgrade: the root's Postfix starts" in_root postfix start
+on_exit "chroot '$R' postfix stop >/dev/null 2>&1"
+in_root lighttpd -f /etc/wm/lighttpd.conf
+on_exit "kill \$(cat '$R/run/wm/lighttpd.pid' 2>/dev/null) 2>/dev/null"
+trust_gateway
+send_tunnel 2
+wait_for 60 stored
+check "the previous release stores a tunnel" stored
+as_wm wm-user -c /etc/wm/wm.conf add bob@customer.example >/dev/null 2>&1
+printf '%s\n' "$PW" | as_wm wm-user -c /etc/wm/wm.conf set-password --force bob@customer.example >/dev/null
+mail_before=$(cd "$R/var/lib/wm/mail" && find . -type f -path '*/new/*' -exec md5sum {} + | sort)
+users_before=$(as_wm wm-user -c /etc/wm/wm.conf list --json)
+conf_before=$(md5sum <"$R/etc/wm/wm.conf")
+tls_before=$(md5sum <"$R/etc/wm/tls/server.pem")
+relay_before=$(as_wm wm-pki -c /etc/wm/wm.conf webmail-cert | md5sum)
+
+out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
+    "$DEB" 2>&1)
+is "$?" 0 "apt-get install of this build over the previous release succeeds" ||
+    printf '%s\n' "$out" | sed 's/^/# /'
+new_version=$(in_root dpkg-query -W -f '${Version}' wm)
+check "dpkg calls it an upgrade ($old_version to $new_version)" \
+    dpkg --compare-versions "$new_version" gt "$old_version"
+case $out in
+*"admin console https://"*) not_ok "an upgrade does not announce a new box" ;;
+*) ok "an upgrade does not announce a new box" ;;
+esac
+is "$(cd "$R/var/lib/wm/mail" && find . -type f -path '*/new/*' -exec md5sum {} + | sort)" \
+    "$mail_before" "the upgrade keeps every stored mail, byte for byte"
+is "$(as_wm wm-user -c /etc/wm/wm.conf list --json)" "$users_before" "the upgrade keeps the users"
+is "$(md5sum <"$R/etc/wm/wm.conf")" "$conf_before" "the upgrade keeps wm.conf and its secrets"
+is "$(md5sum <"$R/etc/wm/tls/server.pem")" "$tls_before" "the upgrade keeps the HTTPS certificate"
+is "$(as_wm wm-pki -c /etc/wm/wm.conf webmail-cert | md5sum)" "$relay_before" \
+    "the upgrade keeps the relay certificate the gateways encrypt to"
+is "$(in_root postconf -h smtpd_banner)" "$banner" "the upgrade keeps the administrator's smtpd_banner"
+check "postfix check accepts the configuration after the upgrade" in_root postfix check
+# Without systemd in the root, restart lighttpd as the unit would.
+kill "$(cat "$R/run/wm/lighttpd.pid" 2>/dev/null)" 2>/dev/null
+wait_for 10 sh -c "! curl -ks -o /dev/null --max-time 2 https://127.0.0.1/"
+in_root lighttpd -f /etc/wm/lighttpd.conf
+wait_for 20 up 443
+P=https://127.0.0.1
+sid=$(portal_login bob@customer.example "$PW" "$W/jar")
+like "$sid" "^[0-9a-f]{16,}$" "bob logs in to the portal with his password after the upgrade"
+inbox=$(curl -sk -H "Cookie: wmsession=$sid" "$P/portal/inbox")
+like "$inbox" "deb 2" "his mail from before the upgrade is in his inbox"
+send_tunnel 3
+has_two() { [ "$(find "$R/var/lib/wm/mail" -path '*bob*' -path '*/new/*' -type f | wc -l)" -ge 2 ]; }
+wait_for 60 has_two
+check "the upgraded box stores a new tunnel through the reloaded Postfix" has_two
+in_root postfix stop >/dev/null 2>&1
+kill "$(cat "$R/run/wm/lighttpd.pid" 2>/dev/null)" 2>/dev/null
 done_testing
