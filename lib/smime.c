@@ -7,7 +7,9 @@
  * content anywhere: the caller gets a pointer into the verified CMS structure.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/asn1.h>
@@ -93,6 +95,178 @@ bio_view(const void *p, size_t len)
 		return NULL;
 	b = BIO_new_mem_buf(len ? p : "", (int)len);
 	return b;
+}
+
+/*
+ * application/pkcs7-mime in base64, read without SMIME_read_CMS.  OpenSSL
+ * decodes that base64 one character at a time (EVP_DecodeUpdate: 10 ms for
+ * the 2 MB tunnel of a 1 MB mail, a fifth of the whole delivery); squeezing
+ * out the line breaks and decoding whole quartets with EVP_DecodeBlock does
+ * the same in a quarter of that.  Anything unusual (another type or
+ * encoding, a stray character, a bad length) is left to SMIME_read_CMS,
+ * which then gives the verdict and its message.
+ */
+
+/* The value of header name in the header block [p, end), or NULL. */
+static const char *
+header_value(const char *p, const char *end, const char *name, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	const char *eol;
+
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		if ((size_t)(eol - p) > nl && p[nl] == ':' &&
+		    strncasecmp(p, name, nl) == 0) {
+			p += nl + 1;
+			while (p < eol && (*p == ' ' || *p == '\t'))
+				p++;
+			/* A folded value is unusual here: the slow path has it. */
+			if (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t'))
+				return NULL;
+			*vlen = (size_t)(eol - p);
+			while (*vlen > 0 && (p[*vlen - 1] == '\r' ||
+			    p[*vlen - 1] == ' ' || p[*vlen - 1] == '\t'))
+				(*vlen)--;
+			return p;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* Where the body starts (after the empty line), or NULL. */
+static const char *
+body_start(const char *p, size_t n)
+{
+	const char *end = p + n, *q = p;
+
+	while (q < end) {
+		if (*q == '\n')
+			return q + 1;
+		if (*q == '\r' && q + 1 < end && q[1] == '\n')
+			return q + 2;
+		if ((q = memchr(q, '\n', (size_t)(end - q))) == NULL)
+			return NULL;
+		q++;
+	}
+	return NULL;
+}
+
+/* Appends n bytes to chunk, decoding each time it fills; -1 on bad input. */
+static int
+chunk_add(unsigned char *chunk, size_t cap, size_t *k, const unsigned char *p,
+    size_t n, unsigned char *out, long *total)
+{
+	size_t m;
+	int r;
+
+	while (n > 0) {
+		if (*k == cap) {
+			if ((r = EVP_DecodeBlock(out + *total, chunk, (int)cap)) < 0)
+				return -1;
+			*total += r;
+			*k = 0;
+		}
+		m = n < cap - *k ? n : cap - *k;
+		memcpy(chunk + *k, p, m);
+		*k += m;
+		p += m;
+		n -= m;
+	}
+	return 0;
+}
+
+/*
+ * Decodes base64 text broken into lines into out; -1 unless it is plain
+ * base64 (EVP_DecodeBlock refuses other characters, the '=' of padding is
+ * checked here: only at the end, at most two).
+ */
+static long
+decode_lines(const unsigned char *p, size_t n, unsigned char *out)
+{
+	unsigned char chunk[65536];
+	const unsigned char *eq, *nl, *end;
+	size_t k = 0, len, i;
+	long total = 0;
+	int pad = 0, r;
+
+	if ((eq = memchr(p, '=', n)) != NULL) {
+		for (i = (size_t)(eq - p); i < n; i++) {
+			if (p[i] == '=')
+				pad++;
+			else if (p[i] != '\r' && p[i] != '\n' && p[i] != ' ' &&
+			    p[i] != '\t')
+				return -1;
+		}
+		if (pad > 2)
+			return -1;
+		n = (size_t)(eq - p);
+	}
+	for (end = p + n; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		len = (size_t)(nl - p);
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' ' ||
+		    p[len - 1] == '\t'))
+			len--;
+		if (chunk_add(chunk, sizeof(chunk), &k, p, len, out, &total) == -1)
+			return -1;
+	}
+	if (chunk_add(chunk, sizeof(chunk), &k, (const unsigned char *)"==",
+	    (size_t)pad, out, &total) == -1 || k % 4 != 0 || total + k == 0)
+		return -1;
+	if (k > 0) {
+		if ((r = EVP_DecodeBlock(out + total, chunk, (int)k)) < 0)
+			return -1;
+		total += r;
+	}
+	return total - pad;
+}
+
+/*
+ * The CMS structure of a base64 application/pkcs7-mime entity in the memory
+ * BIO in, or NULL when the entity is anything else or not plain enough.
+ */
+static CMS_ContentInfo *
+read_pkcs7_mime(BIO *in)
+{
+	CMS_ContentInfo *cms;
+	const unsigned char *der;
+	const char *p, *body, *v;
+	unsigned char *out;
+	size_t vlen;
+	long n, len;
+
+	if (BIO_method_type(in) != BIO_TYPE_MEM ||
+	    (n = BIO_get_mem_data(in, (char **)&p)) <= 0 ||
+	    (body = body_start(p, (size_t)n)) == NULL)
+		return NULL;
+	if ((v = header_value(p, body, "Content-Type", &vlen)) == NULL)
+		return NULL;
+	vlen = strcspn(v, ";\r\n") < vlen ? strcspn(v, ";\r\n") : vlen;
+	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		vlen--;
+	if (!(vlen == 22 && strncasecmp(v, "application/pkcs7-mime", 22) == 0) &&
+	    !(vlen == 24 && strncasecmp(v, "application/x-pkcs7-mime", 24) == 0))
+		return NULL;
+	/*
+	 * Base64 is the default for this type.  A folded or other encoding
+	 * goes the slow way; one missed here cannot decode as plain base64.
+	 */
+	if ((v = header_value(p, body, "Content-Transfer-Encoding", &vlen)) != NULL &&
+	    !(vlen == 6 && strncasecmp(v, "base64", 6) == 0))
+		return NULL;
+	if ((out = malloc((size_t)(p + n - body) / 4 * 3 + 3)) == NULL)
+		return NULL;
+	len = decode_lines((const unsigned char *)body, (size_t)(p + n - body), out);
+	der = out;
+	cms = len > 0 ? d2i_CMS_ContentInfo(NULL, &der, len) : NULL;
+	free(out);
+	if (cms == NULL)
+		ERR_clear_error();
+	return cms;
 }
 
 static int
@@ -281,7 +455,8 @@ read_outer(BIO *in, struct wm_err *err)
 	unsigned long e;
 
 	ERR_clear_error();
-	cms = SMIME_read_CMS_ex(in, SMIME_BINARY, &bcont, NULL);
+	if ((cms = read_pkcs7_mime(in)) == NULL)
+		cms = SMIME_read_CMS_ex(in, SMIME_BINARY, &bcont, NULL);
 	if (cms == NULL) {
 		e = ERR_peek_error();
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
@@ -599,7 +774,9 @@ read_signed(BIO *in, int flags, CMS_ContentInfo **cmsp, BIO **bcont,
 	unsigned long e;
 
 	ERR_clear_error();
-	*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY | flags, bcont, NULL);
+	*bcont = NULL;
+	if ((*cmsp = read_pkcs7_mime(in)) == NULL)
+		*cmsp = SMIME_read_CMS_ex(in, SMIME_BINARY | flags, bcont, NULL);
 	if (*cmsp == NULL) {
 		e = ERR_peek_error();
 		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
@@ -620,6 +797,33 @@ read_signed(BIO *in, int flags, CMS_ContentInfo **cmsp, BIO **bcont,
 	return 0;
 }
 
+/*
+ * CMS_verify, with detached content behind a buffer BIO: given a memory BIO
+ * directly, OpenSSL 3.0 makes a second one of its own and never frees it
+ * when it cannot set up the digest (an unknown digest algorithm).  Found by
+ * fuzz_smime (its seed detached-unknown-digest); in wm-lmtpd that was a leak
+ * per such mail.
+ */
+static int
+verify_content(CMS_ContentInfo *cms, X509_STORE *store, BIO *bcont)
+{
+	BIO *wrap = NULL;
+	int rc;
+
+	if (bcont != NULL) {
+		if ((wrap = BIO_new(BIO_f_buffer())) == NULL)
+			return -1;
+		BIO_push(wrap, bcont);
+	}
+	rc = CMS_verify(cms, wm_pki_store_known(store), store, wrap, NULL,
+	    CMS_BINARY);
+	if (wrap != NULL) {
+		BIO_pop(wrap);
+		BIO_free(wrap);
+	}
+	return rc;
+}
+
 static int
 verify(BIO *in, int flags, X509_STORE *store, struct wm_smime_signed *out,
     struct wm_err *err)
@@ -636,6 +840,16 @@ verify(BIO *in, int flags, X509_STORE *store, struct wm_smime_signed *out,
 	if (read_signed(in, flags, &cms, &bcont, err) == -1)
 		return -1;
 	/*
+	 * A multipart/signed whose signature also embeds content is malformed:
+	 * which of the two was signed would be OpenSSL's choice, not ours.
+	 */
+	if (bcont != NULL && !CMS_is_detached(cms)) {
+		CMS_ContentInfo_free(cms);
+		BIO_free(bcont);
+		return wm_err_set(err, EX_DATAERR, "bad signature: multipart/"
+		    "signed whose signature holds content of its own");
+	}
+	/*
 	 * The detached content is read through bcont during verification; its
 	 * bytes stay where they are, so remember them first.
 	 */
@@ -647,8 +861,7 @@ verify(BIO *in, int flags, X509_STORE *store, struct wm_smime_signed *out,
 	 * by default), so the box's own certificates are candidates too; the
 	 * one found must still pass the store's trust checks.
 	 */
-	if (CMS_verify(cms, wm_pki_store_known(store), store, bcont, NULL,
-	    CMS_BINARY) != 1) {
+	if (verify_content(cms, store, bcont) != 1) {
 		verify_failed(cms, err);
 		CMS_ContentInfo_free(cms);
 		BIO_free(bcont);

@@ -13,7 +13,7 @@ c=$top/tests/fuzz/corpus
 [ -d "$src" ] || { echo "make_seeds: no corpus at $src" >&2; exit 1; }
 rm -rf "$c"
 mkdir -p "$c/fuzz_mime" "$c/fuzz_view" "$c/fuzz_tunnel" "$c/fuzz_pki" \
-    "$c/fuzz_address" "$c/fuzz_sanitize" "$c/fuzz_token"
+    "$c/fuzz_address" "$c/fuzz_sanitize" "$c/fuzz_token" "$c/fuzz_smime"
 
 # Mails: the 16 smallest of the shared corpus (under 16 KiB).
 mails=$(find "$src" -maxdepth 1 -type f -name '*.txt' -size -16k -printf '%s %p\n' |
@@ -49,6 +49,28 @@ for f in root.pem gateway.pem gateway.der signer.pem webmail.pem root.crl \
 done
 cat "$pki/gateway.pem" "$pki/root.pem" >"$c/fuzz_pki/chain.pem"
 cat "$pki/webmail.key" "$pki/webmail.pem" >"$c/fuzz_pki/key-and-cert.pem"
+
+# S/MIME: tunnels sealed to fuzz_smime's fixed test key (made once, kept
+# beside the target), opaque and detached, LF and CRLF, and signed entities.
+k=$top/tests/fuzz/fuzz_smime.pem
+if [ ! -f "$k" ]; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -keyout "$pki/fz.key" \
+	    -out "$pki/fz.pem" -subj "/CN=fuzz/emailAddress=fuzz@webmail.local" \
+	    -addext keyUsage=critical,digitalSignature,keyEncipherment \
+	    -addext extendedKeyUsage=emailProtection 2>/dev/null
+	cat "$pki/fz.key" "$pki/fz.pem" >"$k"
+fi
+s=$c/fuzz_smime
+i=0
+for m in $(echo "$mails" | head -3); do
+	i=$((i + 1))
+	for how in "-nodetach" "" "-nodetach -crlfeol" "-crlfeol"; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		openssl cms -sign -binary $how -signer "$k" -in "$m" >"$s/signed$i"
+		openssl cms -encrypt -binary -aes256 -in "$s/signed$i" "$k" >"$s/sealed$i"
+	done
+done
 
 # Addresses.
 a=$c/fuzz_address

@@ -199,7 +199,9 @@ check "the root's Postfix starts" in_root postfix start
 on_exit "chroot '$R' postfix stop >/dev/null 2>&1"
 check "the box's lighttpd starts" in_root lighttpd -f /etc/wm/lighttpd.conf
 on_exit "kill \$(cat '$R/run/wm/lighttpd.pid' 2>/dev/null) 2>/dev/null"
-as_wm wm-notify -c /etc/wm/wm.conf serve >"$W/notify.log" 2>&1 &
+# Not through as_wm: a function in the background is a subshell, and $!
+# would name it instead of the sender.
+chroot --userspec=wm:wm "$R" wm-notify -c /etc/wm/wm.conf serve >"$W/notify.log" 2>&1 &
 notify=$!
 on_exit "kill $notify 2>/dev/null"
 

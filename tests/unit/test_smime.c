@@ -345,6 +345,25 @@ START_TEST(test_untrusted_signer_is_refused)
 }
 END_TEST
 
+START_TEST(test_untrusted_detached_signer_is_refused)
+{
+	struct wm_buf mail, content;
+	struct wm_err err;
+	int i;
+
+	seal(original, sizeof(original) - 1, "rogue", WM_SMIME_DETACHED, "relay",
+	    &mail);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(open_it(&mail, "relay", "ca", &content, &err), -1);
+		ck_assert_int_eq(err.code, EX_DATAERR);
+		ck_assert_msg(strstr(err.msg, "untrusted signer") != NULL, "%s",
+		    err.msg);
+		wm_buf_free(&content);
+	}
+	wm_buf_free(&mail);
+}
+END_TEST
+
 START_TEST(test_signer_without_smime_purpose_is_refused)
 {
 	struct wm_buf mail, content;
@@ -427,6 +446,110 @@ START_TEST(test_stock_openssl_crlf_detached_tunnel_is_accepted)
 }
 END_TEST
 
+/*
+ * relayout: the same S/MIME entity with its base64 body rewritten: lines of
+ * width chars (0: one line) ending in eol, trail after each line, and the
+ * header block replaced by head when it is not NULL.
+ */
+static void
+relayout(const struct wm_buf *in, const char *head, size_t width,
+    const char *eol, const char *trail, struct wm_buf *out)
+{
+	const char *body = strstr(in->data, "\n\n");
+	const char *crlf = strstr(in->data, "\r\n\r\n");
+	struct wm_buf b64;
+	size_t i;
+
+	if (crlf != NULL && (body == NULL || crlf < body))
+		body = crlf + 4;
+	else
+		body += 2;
+	wm_buf_init(&b64);
+	for (i = (size_t)(body - in->data); i < in->len; i++)
+		if (!strchr("\r\n \t", in->data[i]))
+			wm_buf_append(&b64, &in->data[i], 1);
+	wm_buf_init(out);
+	if (head != NULL)
+		wm_buf_puts(out, head);
+	else
+		wm_buf_append(out, in->data, (size_t)(body - in->data));
+	for (i = 0; i < b64.len; i += width ? width : b64.len) {
+		size_t n = width && b64.len - i > width ? width : b64.len - i;
+
+		wm_buf_append(out, b64.data + i, n);
+		wm_buf_puts(out, trail);
+		wm_buf_puts(out, eol);
+	}
+	wm_buf_free(&b64);
+}
+
+START_TEST(test_enveloped_base64_reads_the_same_in_any_layout)
+{
+	static const struct {
+		const char *head;
+		size_t width;
+		const char *eol, *trail;
+	} v[] = {
+		{ NULL, 64, "\r\n", "" },
+		{ NULL, 76, "\n", "" },
+		{ NULL, 0, "\r\n", "" },
+		{ NULL, 64, "\r\n", "  \t" },
+		{ "Content-Type: application/x-pkcs7-mime\r\n"
+		  "Content-Transfer-Encoding: BASE64\r\n\r\n", 64, "\r\n", "" },
+		/* Folded headers: left to OpenSSL's own MIME reader. */
+		{ "Content-Type: application/pkcs7-mime;\r\n"
+		  " smime-type=enveloped-data\r\n\r\n", 72, "\r\n", "" },
+		{ "MIME-Version: 1.0\nContent-Type: application/pkcs7-mime\n\n",
+		  4, "\n", "" },
+	};
+	struct wm_buf mail, again, content;
+	struct wm_err err;
+	char bin[302];
+	size_t i, j, len;
+
+	for (i = 0; i < sizeof(bin); i++)
+		bin[i] = (char)(i * 7);
+	/* Three lengths, so that the base64 ends with each kind of padding. */
+	for (len = 300; len <= 302; len++) {
+		seal(bin, len, "gw", 0, "relay", &mail);
+		for (j = 0; j < sizeof(v) / sizeof(v[0]); j++) {
+			relayout(&mail, v[j].head, v[j].width, v[j].eol,
+			    v[j].trail, &again);
+			ck_assert_msg(open_it(&again, "relay", "ca", &content,
+			    &err) == 0, "length %zu, layout %zu: %s", len, j,
+			    err.msg);
+			ck_assert_uint_eq(content.len, len);
+			ck_assert(memcmp(content.data, bin, len) == 0);
+			wm_buf_free(&again);
+			wm_buf_free(&content);
+		}
+		wm_buf_free(&mail);
+	}
+}
+END_TEST
+
+START_TEST(test_broken_base64_of_enveloped_data_is_refused)
+{
+	struct wm_buf mail, bad, content;
+	struct wm_err err;
+	char *mid;
+
+	seal(original, sizeof(original) - 1, "gw", 0, "relay", &mail);
+	/* Padding in the middle, then a character base64 does not have. */
+	relayout(&mail, NULL, 64, "\r\n", "", &bad);
+	mid = bad.data + bad.len / 2;
+	mid[0] = '=';
+	ck_assert_int_eq(open_it(&bad, "relay", "ca", &content, &err), -1);
+	ck_assert_int_eq(err.code, EX_DATAERR);
+	mid[0] = '*';
+	ck_assert_int_eq(open_it(&bad, "relay", "ca", &content, &err), -1);
+	ck_assert_int_eq(err.code, EX_DATAERR);
+	wm_buf_free(&bad);
+	wm_buf_free(&mail);
+	wm_buf_free(&content);
+}
+END_TEST
+
 Suite *
 wm_test_suite(void)
 {
@@ -445,11 +568,14 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_tampered_signed_content_is_refused);
 	tcase_add_test(tc, test_tampered_detached_content_is_refused);
 	tcase_add_test(tc, test_untrusted_signer_is_refused);
+	tcase_add_test(tc, test_untrusted_detached_signer_is_refused);
 	tcase_add_test(tc, test_signer_without_smime_purpose_is_refused);
 	tcase_add_test(tc, test_unsigned_content_is_refused);
 	tcase_add_test(tc, test_stock_openssl_opaque_tunnel_is_accepted);
 	tcase_add_test(tc, test_stock_openssl_detached_tunnel_is_accepted);
 	tcase_add_test(tc, test_stock_openssl_crlf_detached_tunnel_is_accepted);
+	tcase_add_test(tc, test_enveloped_base64_reads_the_same_in_any_layout);
+	tcase_add_test(tc, test_broken_base64_of_enveloped_data_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
