@@ -4,7 +4,9 @@
 # delivered by the pipe (wm-deliver) and by LMTP (wm-lmtpd), against the same
 # Postfix piping the same mails to /bin/cat (the floor any pipe transport
 # pays), all in this run.  Targets: LMTP >= 0.6 x, pipe >= 0.4 x the floor.
-# BENCH_N tunnels per run (default 500).  Prints figures only.
+# New users (each tunnel also makes an invitation, which leaves through the
+# same Postfix) and existing ones.  BENCH_N tunnels per run (default 500).
+# Prints figures only.
 set -u
 source "$(dirname "$0")/../tests/lib.sh"
 source "$TOP/tests/instance.sh"
@@ -24,20 +26,24 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout gw.key -out gw.pem -days 30 \
     -addext "extendedKeyUsage=emailProtection" 2>/dev/null
 wm-pki import --whitelist gw.pem >/dev/null
 wm-pki webmail-cert >relay.pem
-# make SET: N tunnels of ~10 KB to fresh recipients in directory SET.
+# make SET [WHO]: N tunnels of ~10 KB in directory SET, to the recipients
+# WHO-1..WHO-N (default SET: fresh ones, each a new user with an invitation).
 make_set() {
+	local who=${2:-$1}
 	mkdir -p "$1"
 	for i in $(seq 1 "$N"); do
 		{
 			printf 'Content-Type: message/rfc822\r\nWM-Tunnel-Version: 1\r\n'
-			printf 'WM-Envelope-Sender: a@corp.example\r\nWM-Envelope-Recipient: %s-%d@customer.example\r\n\r\n' "$1" "$i"
-			printf 'From: a@corp.example\r\nSubject: bench %d\r\n\r\n%s\r\n' "$i" \
+			printf 'WM-Envelope-Sender: a@corp.example\r\nWM-Envelope-Recipient: %s-%d@customer.example\r\n\r\n' "$who" "$i"
+			printf 'From: a@corp.example\r\nSubject: bench %s %d\r\n\r\n%s\r\n' "$1" "$i" \
 			    "$(head -c 7000 /dev/zero | tr '\0' 'x')"
 		} | openssl cms -sign -binary -nodetach -signer gw.pem -inkey gw.key |
 		    openssl cms -encrypt -binary -aes256 -out "$1/$i.eml" relay.pem
 	done
 }
 for s in p1 p4 l1 l4; do make_set $s; done
+# The same recipients again: users who exist (the steady state of a box).
+for s in p1 p4 l1 l4; do make_set "e$s" "$s"; done
 
 send_all() {	# send_all SET JOBS: JOBS SMTP sessions share the tunnels of SET
 	python3 - "$smtp" "$relay" "$1" "$2" <<'PY'
@@ -74,6 +80,8 @@ transport() {	# transport VALUE: transport_maps of the relay recipient
 
 pipe1=$(run p1 1)
 pipe4=$(run p4 4)
+epipe1=$(run ep1 1)
+epipe4=$(run ep4 4)
 wm-lmtpd --socket "$d/run/lmtp/lmtp.sock" &
 lmtpd=$!
 on_exit "kill $lmtpd"
@@ -81,6 +89,8 @@ sleep 1
 transport "lmtp:unix:$d/run/lmtp/lmtp.sock"
 lmtp1=$(run l1 1)
 lmtp4=$(run l4 4)
+elmtp1=$(run el1 1)
+elmtp4=$(run el4 4)
 got=$(sqlite3 "$db" "SELECT count(*) FROM messages")
 # The floor: the same pipe transport running /bin/cat.
 sed -i 's|argv=[^ ]*/wm-deliver .*|argv=/bin/cat|' "$pc/master.cf"
@@ -88,6 +98,10 @@ transport "wmdeliver:"
 cat1=$(run p1 1)
 cat4=$(run p4 4)
 r() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
-echo "through Postfix, $N tunnels of ~10 KB per run, $got indexed (want $((4 * N))):"
+echo "through Postfix, $N tunnels of ~10 KB per run, $got indexed (want $((8 * N))):"
+echo " new users (each tunnel also makes an invitation that leaves through the same Postfix):"
 echo "  1 sender:  pipe $pipe1/s ($(r $pipe1 $cat1) x, target >= 0.40), lmtp $lmtp1/s ($(r $lmtp1 $cat1) x, target >= 0.60), /bin/cat $cat1/s"
 echo "  4 senders: pipe $pipe4/s ($(r $pipe4 $cat4) x), lmtp $lmtp4/s ($(r $lmtp4 $cat4) x), /bin/cat $cat4/s"
+echo " existing users (new-mail notices merged per user):"
+echo "  1 sender:  pipe $epipe1/s ($(r $epipe1 $cat1) x), lmtp $elmtp1/s ($(r $elmtp1 $cat1) x)"
+echo "  4 senders: pipe $epipe4/s ($(r $epipe4 $cat4) x), lmtp $elmtp4/s ($(r $elmtp4 $cat4) x)"
