@@ -359,10 +359,27 @@ conf_before=$(md5sum <"$R/etc/wm/wm.conf")
 tls_before=$(md5sum <"$R/etc/wm/tls/server.pem")
 relay_before=$(as_wm wm-pki -c /etc/wm/wm.conf webmail-cert | md5sum)
 
+# systemd does not run in the root: a systemctl that writes down what it is
+# asked stands in for it (in /usr/bin: the maintainer scripts run with
+# dpkg's own PATH), so that the upgrade's restarts can be seen.
+check "the root has no systemctl of its own" test ! -e "$R/usr/bin/systemctl"
+mkdir -p "$R/run/systemd/system"
+cat >"$R/usr/bin/systemctl" <<'EOF'
+#!/bin/sh
+echo "$*" >>/tmp/systemctl.log
+case " $* " in *" is-enabled "*) echo enabled ;; esac
+exit 0
+EOF
+chmod 755 "$R/usr/bin/systemctl"
 out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
     "$DEB" 2>&1)
 is "$?" 0 "apt-get install of this build over the previous release succeeds" ||
     printf '%s\n' "$out" | sed 's/^/# /'
+asked=$(cat "$R/tmp/systemctl.log" 2>/dev/null)
+rm -rf "$R/run/systemd/system" "$R/usr/bin/systemctl"
+for u in wm-keys wm-lighttpd wm-notify; do
+	like "$asked" "restart( [a-z@.-]+)* $u\.service" "the upgrade restarts $u.service"
+done
 new_version=$(in_root dpkg-query -W -f '${Version}' wm)
 check "dpkg calls it an upgrade ($old_version to $new_version)" \
     dpkg --compare-versions "$new_version" gt "$old_version"
