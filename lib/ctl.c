@@ -684,21 +684,32 @@ helper_pid(const struct wm_config *cfg, const struct helper *h)
 	return pidfile_pid(helper_pidfile(cfg, h), h->prog, wm_config_file(cfg));
 }
 
-/* Running for half a second: it opened what it needs and serves. */
+/*
+ * Running for half a second as the program itself: it opened what it needs
+ * and serves.  Until it has exec'd, /proc names wm-ctl, not the program; on
+ * a loaded machine (and under ASan) that can take longer than one look, so
+ * "exited" is decided by waitpid on our child, never by a look at /proc.
+ */
 static int
-helper_wait(const struct wm_config *cfg, const struct helper *h,
+helper_wait(const struct wm_config *cfg, const struct helper *h, pid_t pid,
     struct wm_err *err)
 {
-	int ms;
+	pid_t r;
+	int ms, st;
 
-	for (ms = 0; ms < 500; ms += 50) {
+	for (ms = 0; ms < WAIT_MS; ms += 50) {
 		nap();
-		if (helper_pid(cfg, h) == 0)
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r == -1 && errno == ECHILD && kill(pid, 0) == -1))
 			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
 			    "%s/%s.log)", h->prog, wm_config_path(cfg, "logdir"),
 			    h->name);
+		if (ms >= 450 && helper_pid(cfg, h) == pid)
+			return 0;
 	}
-	return 0;
+	kill(pid, SIGTERM);
+	return wm_err_set(err, EX_UNAVAILABLE, "%s does not start (see %s/%s.log)",
+	    h->prog, wm_config_path(cfg, "logdir"), h->name);
 }
 
 static int
@@ -734,7 +745,7 @@ helper_start(const struct wm_config *cfg, const struct helper *h,
 		kill(pid, SIGTERM);
 		goto out;
 	}
-	rc = helper_wait(cfg, h, err);
+	rc = helper_wait(cfg, h, pid, err);
 out:
 	free(prog);
 	free(pidfile);
