@@ -287,7 +287,11 @@ port_open(const struct wm_config *cfg, const char *key)
 	return ok;
 }
 
-/* Polls until the listener accepts or the process died or time ran out. */
+/*
+ * Polls until the listener accepts or the process died or time ran out.  A
+ * daemon writes its pid file a moment after it forks; on a loaded machine
+ * that moment can pass half a second, so death counts only after three.
+ */
 static int
 wait_listening(const struct wm_config *cfg, const char *key, const char *what,
     pid_t (*alive)(const struct wm_config *), struct wm_err *err)
@@ -297,7 +301,7 @@ wait_listening(const struct wm_config *cfg, const char *key, const char *what,
 	for (ms = 0; ms < WAIT_MS; ms += 50) {
 		if (port_open(cfg, key))
 			return 0;
-		if (alive != NULL && ms > 500 && alive(cfg) == 0)
+		if (alive != NULL && ms > 3000 && alive(cfg) == 0)
 			break;
 		nap();
 	}
