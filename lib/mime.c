@@ -91,27 +91,6 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 	}
 }
 
-/* Length of the header block including the empty line, or len. */
-static size_t
-header_length(const char *p, size_t len)
-{
-	size_t i;
-
-	if (len > 0 && p[0] == '\n')
-		return 1;
-	if (len > 1 && p[0] == '\r' && p[1] == '\n')
-		return 2;
-	for (i = 0; i + 1 < len; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
-			return i + 3;
-	}
-	return len;
-}
-
 static GMimeMessage *
 parse(const void *mail, size_t len, struct collect *c)
 {
@@ -272,7 +251,7 @@ wm_mime_index(const void *mail, size_t len, struct wm_mime_info *info,
 	memset(info, 0, sizeof(*info));
 	memset(&c, 0, sizeof(c));
 	wm_buf_init(&c.problems);
-	msg = parse(mail, header_length(mail, len), &c);
+	msg = parse(mail, wm_header_length(mail, len), &c);
 	if (msg == NULL) {
 		note(&c, "no header block", NULL);
 		info->from = wm_strdup("");

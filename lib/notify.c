@@ -243,46 +243,6 @@ wm_sysmail_value(struct wm_db *db, const char *message_id, struct wm_err *err)
 	return hex;
 }
 
-/*
- * First occurrence of a top-level header, unfolded, blanks trimmed; NULL when
- * absent.  Stops at the empty line: a header quoted in a body never counts.
- */
-static char *
-header_value(const char *mail, size_t len, const char *name)
-{
-	const char *p = mail, *end = mail + len, *eol;
-	size_t nl = strlen(name), n;
-	struct wm_buf v;
-	int in = 0;
-
-	wm_buf_init(&v);
-	while (p < end) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		n = (size_t)((eol ? eol : end) - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n == 0)
-			break;
-		if (in && (p[0] == ' ' || p[0] == '\t')) {
-			wm_buf_append(&v, p, n);
-		} else if (in)
-			break;
-		else if (n > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
-			in = 1;
-			wm_buf_append(&v, p + nl + 1, n - nl - 1);
-		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-	}
-	if (!in) {
-		wm_buf_free(&v);
-		return NULL;
-	}
-	wm_buf_puts(&v, "");
-	return wm_buf_take(&v);
-}
-
 static char *
 trim(char *s)
 {
@@ -305,8 +265,8 @@ wm_sysmail_check(struct wm_db *db, const void *mail, size_t len)
 
 	if (mail == NULL)
 		return 0;
-	id = header_value(mail, len, "Message-ID");
-	got = header_value(mail, len, WM_SYSMAIL_HEADER);
+	id = wm_header_value(mail, len, "Message-ID");
+	got = wm_header_value(mail, len, WM_SYSMAIL_HEADER);
 	if (id != NULL && got != NULL &&
 	    (want = wm_sysmail_value(db, id, &err)) != NULL) {
 		ok = wm_ct_streq(trim(got), want);

@@ -107,51 +107,19 @@ bio_view(const void *p, size_t len)
  * which then gives the verdict and its message.
  */
 
-/* The value of header name in the header block [p, end), or NULL. */
-static const char *
-header_value(const char *p, const char *end, const char *name, size_t *vlen)
+/* True when header value v (NULL: absent) names media type or token want. */
+static int
+value_is(const char *v, const char *want)
 {
-	size_t nl = strlen(name);
-	const char *eol;
+	size_t n;
 
-	while (p < end) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		if ((size_t)(eol - p) > nl && p[nl] == ':' &&
-		    strncasecmp(p, name, nl) == 0) {
-			p += nl + 1;
-			while (p < eol && (*p == ' ' || *p == '\t'))
-				p++;
-			/* A folded value is unusual here: the slow path has it. */
-			if (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t'))
-				return NULL;
-			*vlen = (size_t)(eol - p);
-			while (*vlen > 0 && (p[*vlen - 1] == '\r' ||
-			    p[*vlen - 1] == ' ' || p[*vlen - 1] == '\t'))
-				(*vlen)--;
-			return p;
-		}
-		p = eol + 1;
-	}
-	return NULL;
-}
-
-/* Where the body starts (after the empty line), or NULL. */
-static const char *
-body_start(const char *p, size_t n)
-{
-	const char *end = p + n, *q = p;
-
-	while (q < end) {
-		if (*q == '\n')
-			return q + 1;
-		if (*q == '\r' && q + 1 < end && q[1] == '\n')
-			return q + 2;
-		if ((q = memchr(q, '\n', (size_t)(end - q))) == NULL)
-			return NULL;
-		q++;
-	}
-	return NULL;
+	if (v == NULL)
+		return 0;
+	v += strspn(v, " \t");
+	n = strcspn(v, ";");
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(v, want, n) == 0;
 }
 
 /* Appends n bytes to chunk, decoding each time it fills; -1 on bad input. */
@@ -232,37 +200,32 @@ decode_lines(const unsigned char *p, size_t n, unsigned char *out)
 static CMS_ContentInfo *
 read_pkcs7_mime(BIO *in)
 {
-	CMS_ContentInfo *cms;
+	CMS_ContentInfo *cms = NULL;
 	const unsigned char *der;
-	const char *p, *body, *v;
 	unsigned char *out;
-	size_t vlen;
+	char *p, *type, *cte;
+	size_t head;
 	long n, len;
+	int ok;
 
 	if (BIO_method_type(in) != BIO_TYPE_MEM ||
-	    (n = BIO_get_mem_data(in, (char **)&p)) <= 0 ||
-	    (body = body_start(p, (size_t)n)) == NULL)
+	    (n = BIO_get_mem_data(in, &p)) <= 0)
 		return NULL;
-	if ((v = header_value(p, body, "Content-Type", &vlen)) == NULL)
+	head = wm_header_length(p, (size_t)n);
+	type = wm_header_value(p, head, "Content-Type");
+	cte = wm_header_value(p, head, "Content-Transfer-Encoding");
+	/* Base64 is the default for this type; any other encoding goes the slow way. */
+	ok = (value_is(type, "application/pkcs7-mime") ||
+	    value_is(type, "application/x-pkcs7-mime")) &&
+	    (cte == NULL || value_is(cte, "base64"));
+	free(type);
+	free(cte);
+	if (!ok || (out = malloc(((size_t)n - head) / 4 * 3 + 3)) == NULL)
 		return NULL;
-	vlen = strcspn(v, ";\r\n") < vlen ? strcspn(v, ";\r\n") : vlen;
-	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	if (!(vlen == 22 && strncasecmp(v, "application/pkcs7-mime", 22) == 0) &&
-	    !(vlen == 24 && strncasecmp(v, "application/x-pkcs7-mime", 24) == 0))
-		return NULL;
-	/*
-	 * Base64 is the default for this type.  A folded or other encoding
-	 * goes the slow way; one missed here cannot decode as plain base64.
-	 */
-	if ((v = header_value(p, body, "Content-Transfer-Encoding", &vlen)) != NULL &&
-	    !(vlen == 6 && strncasecmp(v, "base64", 6) == 0))
-		return NULL;
-	if ((out = malloc((size_t)(p + n - body) / 4 * 3 + 3)) == NULL)
-		return NULL;
-	len = decode_lines((const unsigned char *)body, (size_t)(p + n - body), out);
+	len = decode_lines((const unsigned char *)p + head, (size_t)n - head, out);
 	der = out;
-	cms = len > 0 ? d2i_CMS_ContentInfo(NULL, &der, len) : NULL;
+	if (len > 0)
+		cms = d2i_CMS_ContentInfo(NULL, &der, len);
 	free(out);
 	if (cms == NULL)
 		ERR_clear_error();

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -494,4 +495,61 @@ int
 wm_has_crlf(const char *s)
 {
 	return strpbrk(s, "\r\n") != NULL;
+}
+
+size_t
+wm_header_length(const void *mail, size_t len)
+{
+	const char *p = mail;
+	size_t i;
+
+	if (len > 0 && p[0] == '\n')
+		return 1;
+	if (len > 1 && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+char *
+wm_header_value(const void *mail, size_t len, const char *name)
+{
+	const char *p = mail, *end = p + len, *eol;
+	size_t nl = strlen(name), n;
+	struct wm_buf v;
+	int in = 0;
+
+	wm_buf_init(&v);
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((eol ? eol : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if (in && (p[0] == ' ' || p[0] == '\t')) {
+			wm_buf_append(&v, p, n);
+		} else if (in)
+			break;
+		else if (n > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+			in = 1;
+			wm_buf_append(&v, p + nl + 1, n - nl - 1);
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+	}
+	if (!in) {
+		wm_buf_free(&v);
+		return NULL;
+	}
+	wm_buf_puts(&v, "");
+	return wm_buf_take(&v);
 }

@@ -66,4 +66,14 @@ void	 wm_time_format(time_t, char *out, size_t);
 /* True when s contains CR or LF: header values a user types must not. */
 int	 wm_has_crlf(const char *);
 
+/*
+ * Header blocks of a mail or MIME entity.  wm_header_length: bytes up to and
+ * including the empty line that ends the block (len when there is none).
+ * wm_header_value: the first top-level occurrence of name, unfolded, as it
+ * stands after the colon (blanks kept), or NULL; stops at the empty line,
+ * so a header quoted in a body never counts.
+ */
+size_t	 wm_header_length(const void *, size_t len);
+char	*wm_header_value(const void *, size_t len, const char *name);
+
 #endif

@@ -496,7 +496,7 @@ START_TEST(test_enveloped_base64_reads_the_same_in_any_layout)
 		{ NULL, 64, "\r\n", "  \t" },
 		{ "Content-Type: application/x-pkcs7-mime\r\n"
 		  "Content-Transfer-Encoding: BASE64\r\n\r\n", 64, "\r\n", "" },
-		/* Folded headers: left to OpenSSL's own MIME reader. */
+		/* A folded Content-Type. */
 		{ "Content-Type: application/pkcs7-mime;\r\n"
 		  " smime-type=enveloped-data\r\n\r\n", 72, "\r\n", "" },
 		{ "MIME-Version: 1.0\nContent-Type: application/pkcs7-mime\n\n",
