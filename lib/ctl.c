@@ -699,11 +699,11 @@ helper_wait(const struct wm_config *cfg, const struct helper *h, pid_t pid,
     struct wm_err *err)
 {
 	pid_t r;
-	int ms, st;
+	int ms;
 
 	for (ms = 0; ms < WAIT_MS; ms += 50) {
 		nap();
-		r = waitpid(pid, &st, WNOHANG);
+		r = waitpid(pid, NULL, WNOHANG);
 		if (r == pid || (r == -1 && errno == ECHILD && kill(pid, 0) == -1))
 			return wm_err_set(err, EX_UNAVAILABLE, "%s exited (see "
 			    "%s/%s.log)", h->prog, wm_config_path(cfg, "logdir"),
