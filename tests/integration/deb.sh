@@ -157,17 +157,21 @@ _tap_n=$WM_DEB_N
 _tap_failed=$WM_DEB_FAILED
 ip link set lo up
 mount --make-rprivate /
-mount -t proc proc "$R/proc"
-mount --bind /dev "$R/dev"
-on_exit "umount -l '$R/dev' '$R/proc' 2>/dev/null"
 in_root() { chroot "$R" "$@"; }
 as_wm() { chroot --userspec=wm:wm "$R" "$@"; }
 W=$(scratch)
 
-# The administrator's own settings before the box arrives.
-in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
-    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
-    'inet_protocols = ipv4'
+# enter_root: $R gets /proc and /dev, and the administrator's own main.cf
+# settings from before the box arrives.
+enter_root() {
+	mount -t proc proc "$R/proc"
+	mount --bind /dev "$R/dev"
+	on_exit "umount -l '$R/dev' '$R/proc' 2>/dev/null"
+	in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
+	    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
+	    'inet_protocols = ipv4'
+}
+enter_root
 in_root postconf -n >"$W/main.before"
 in_root postconf -M >"$W/master.before"
 banner=$(in_root postconf -h smtpd_banner)
@@ -332,12 +336,7 @@ check "the root's lighttpd configuration is still valid" in_root lighttpd -tt -f
 # with a password, a stored mail), then this build by apt over it.
 [ -n "$R2" ] || { done_testing; exit $?; }
 R=$R2
-mount -t proc proc "$R/proc"
-mount --bind /dev "$R/dev"
-on_exit "umount -l '$R/dev' '$R/proc' 2>/dev/null"
-in_root postconf -e 'smtpd_banner = $myhostname ESMTP admin-banner' \
-    'relayhost = [127.0.0.1]:2526' 'maillog_file = /var/log/postfix.log' \
-    'inet_protocols = ipv4'
+enter_root
 out=$(DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
     "$PREV_DEB" 2>&1)
 is "$?" 0 "the previous release installs ($(basename "$PREV_DEB"))" ||
