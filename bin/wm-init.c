@@ -13,7 +13,7 @@
  *	the mail, outbox, log and run directories, a private Postfix
  *	configuration (DIR/postfix, queue in DIR/spool) and a lighttpd
  *	configuration with a self-signed HTTPS certificate.  Every listener
- *	is on 127.0.0.1: free ports chosen by the kernel, or N, N+1, ... with
+ *	is on 127.0.0.1: free ports below the ephemeral range, or N, N+1, ... with
  *	--port-base (smtp, relay, sink, portal, admin).  With
  *	--capture-outbound all outbound mail goes to smtp-sink, which writes
  *	one file per message to DIR/outbox.  Start the services with

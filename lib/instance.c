@@ -209,6 +209,45 @@ bind_loopback(int port, int *out, struct wm_err *err)
 	return s;
 }
 
+/*
+ * The low end of the kernel's ephemeral range, or 0 when unknown.  A port
+ * handed out here stays closed until Postfix or lighttpd binds it; inside
+ * the ephemeral range any outgoing connection meanwhile (Postfix's own smtp
+ * client, a mail sender's) may take it as its local port, and the listener
+ * then fails to start.
+ */
+static int
+ephemeral_low(void)
+{
+	FILE *f;
+	int lo = 0, hi = 0;
+
+	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%d %d", &lo, &hi) != 2)
+		lo = 0;
+	fclose(f);
+	return lo;
+}
+
+/* A free port below the ephemeral range, else one the kernel picks. */
+static int
+bind_free(int *out, struct wm_err *err)
+{
+	int top = ephemeral_low(), bottom = 10000, tries, s;
+	unsigned int r;
+
+	for (tries = 0; top - bottom >= 1000 && tries < 200; tries++) {
+		if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+			break;
+		s = bind_loopback(bottom + (int)(r % (unsigned)(top - bottom)),
+		    out, err);
+		if (s != -1)
+			return s;
+	}
+	return bind_loopback(0, out, err);
+}
+
 int
 wm_instance_ports(int base, const int *want, int *ports, int n, struct wm_err *err)
 {
@@ -225,7 +264,8 @@ wm_instance_ports(int base, const int *want, int *ports, int n, struct wm_err *e
 		ports[i] = 0;
 		if (rc == -1 || !want[i])
 			continue;
-		socks[i] = bind_loopback(base > 0 ? base + i : 0, &ports[i], err);
+		socks[i] = base > 0 ? bind_loopback(base + i, &ports[i], err) :
+		    bind_free(&ports[i], err);
 		if (socks[i] == -1)
 			rc = -1;
 	}

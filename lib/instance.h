@@ -46,7 +46,9 @@ int	 wm_instance_create(const struct wm_instance_opts *, struct wm_err *);
 
 /*
  * Picks n distinct free loopback ports: from base upwards when base > 0
- * (failing with EX_UNAVAILABLE when one is taken), else chosen by the kernel.
+ * (failing with EX_UNAVAILABLE when one is taken), else at random below the
+ * kernel's ephemeral range, where no outgoing connection takes them before
+ * the services bind them.
  * A zero in want[i] skips port i (left 0).
  */
 int	 wm_instance_ports(int base, const int *want, int *ports, int n,

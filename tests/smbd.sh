@@ -10,7 +10,7 @@
 SMB_PASSWORD=smb-test-pw-1
 
 free_port() {	# free_port: a TCP port on 127.0.0.1 nobody listens on
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 "$TOP/tests/tools/free_port.py"
 }
 
 start_smbd() {	# start_smbd: sets SMB_PORT, SMB_DIR, SMB_PID

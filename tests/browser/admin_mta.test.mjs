@@ -16,7 +16,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync,
 	writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, createInstance, launch, listen, outbox, until, wm } from './lib.mjs';
+import { BIN, TOP, createInstance, launch, listen, outbox, until, wm } from './lib.mjs';
 
 const ADMIN_PW = 'Harbour-Console-Lantern-73';
 const PY = '/usr/bin/python3';
@@ -63,8 +63,8 @@ except smtplib.SMTPResponseException as e:
 }
 
 function freePort() {
-	return execFileSync(PY, ['-c', 'import socket; s = socket.socket(); ' +
-		's.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'], { encoding: 'utf8' }).trim();
+	return execFileSync(PY, [join(TOP, 'tests/tools/free_port.py')],
+		{ encoding: 'utf8' }).trim();
 }
 
 function mainCf(param) {

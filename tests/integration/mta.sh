@@ -22,7 +22,7 @@ SMTP=$(instance_port "$inst" smtp)
 sendmail=$(sed -n 's/^sendmail = //p' "$conf")
 
 free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	$PY "$TOP/tests/tools/free_port.py"
 }
 
 start_sink() {	# start_sink DIR PORT: an smtp-sink capturing into DIR
