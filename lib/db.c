@@ -468,6 +468,13 @@ migrate(struct wm_db *db, struct wm_err *err)
 	int v, target;
 
 	target = wm_db_schema_version();
+	/*
+	 * Current already (all but the first open after an upgrade): no write
+	 * lock, which every open would otherwise take, one delivery, CGI
+	 * request and cron pass after the other.
+	 */
+	if (wm_db_version(db) == target)
+		return 0;
 	for (;;) {
 		if (wm_db_begin(db, err) == -1)
 			return -1;

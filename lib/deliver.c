@@ -339,13 +339,15 @@ commit_one(struct job *j, const char *rcpt, const char *key, const char *tmp,
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
 		return -1;
 	}
+	/* Counted in the same commit: one sync per mail, not two. */
+	if (wm_metric_add(j->db, WM_METRIC_DELIVERED, 1, wm_now(), &uerr) == -1)
+		wm_log(LOG_NOTICE, "metric delivered not counted: %s", uerr.msg);
 	if (wm_db_commit(j->db, err) == -1) {
 		wm_mailbox_remove(j->root, rcpt, file, &uerr);
 		return -1;
 	}
 	wm_log(LOG_INFO, "recipient=%s key=%s stored %s (%zu bytes) from <%s>",
 	    rcpt, key, file, j->t->original_len, j->t->sender);
-	wm_metric_note(j->db, WM_METRIC_DELIVERED, 1);
 	return 0;
 fail:
 	wm_db_rollback(j->db);
@@ -473,12 +475,18 @@ struct wm_deliverer {
 };
 
 static void
-creds_drop(struct wm_deliverer *dv)
+keys_drop(struct wm_deliverer *dv)
 {
 	wm_pki_keypairs_free(dv->keys, dv->nkeys);	/* frees key material */
-	X509_STORE_free(dv->store);
 	dv->keys = NULL;
 	dv->nkeys = 0;
+}
+
+static void
+creds_drop(struct wm_deliverer *dv)
+{
+	keys_drop(dv);
+	X509_STORE_free(dv->store);
 	dv->store = NULL;
 }
 
@@ -541,14 +549,20 @@ open_tunnel(struct job *j, struct wm_smime_signed *sig, struct wm_err *why,
 		return -1;
 	if (dv->nkeys == 0)
 		return wm_err_set(err, EX_TEMPFAIL, "no relay recipient key");
+	/* A kept store must judge validity now, not when it was loaded. */
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(dv->store), wm_now());
 	rc = decrypt_verify(j, dv->keys, dv->nkeys, dv->store, sig, why, err);
 	/* DESIGN: decrypt and verify, wipe the key, only then parse. */
+	if (!dv->keep)
+		keys_drop(dv);
+	if (rc == 0)
+		rc = wm_pki_verify_signer_in(dv->store, sig->signer, sig->certs,
+		    wm_now(), why) == -1 ? 2 : 0;
 	if (!dv->keep)
 		creds_drop(dv);
 	if (rc == -1)
 		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
-	if (wm_pki_verify_signer(j->db, sig->signer, sig->certs, wm_now(),
-	    why) == -1) {
+	if (rc == 2) {
 		wm_smime_signed_clear(sig);
 		if (why->code != EX_DATAERR)
 			return (*err = *why, -1);
@@ -804,13 +818,14 @@ wm_deliverer_run(struct wm_deliverer *dv, const char *sender,
 	struct wm_buf head;
 	struct stat st;
 	struct job j;
-	int rc;
+	int rc, isreg;
 
 	job_init(&j, dv, sender);
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+	isreg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!isreg)
 		j.writer = getppid();
 	/* A big file is used where it is; anything else is read first. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > SMALL) {
+	if (isreg && st.st_size > SMALL) {
 		if ((size_t)st.st_size > max) {
 			wm_err_set(err, EX_DATAERR, "tunnel larger than %zu bytes",
 			    max);
@@ -821,6 +836,9 @@ wm_deliverer_run(struct wm_deliverer *dv, const char *sender,
 		return run(&j, recipient, err);
 	}
 	wm_buf_init(&head);
+	/* A file's size is known: one allocation, not a doubling series. */
+	if (isreg && st.st_size > 0)
+		(void)wm_buf_reserve(&head, (size_t)st.st_size);
 	if ((rc = read_head(fd, &head, err)) == -1) {
 		wm_buf_free(&head);
 		return tempfail(err);

@@ -76,6 +76,9 @@ int	 wm_pki_legacy_provider(void);
  */
 int	 wm_pki_verify_signer(struct wm_db *, X509 *cert, STACK_OF(X509) *untrusted,
 	    time_t now, struct wm_err *);
+/* The same against a store of wm_pki_store (its time is set to now). */
+int	 wm_pki_verify_signer_in(X509_STORE *, X509 *cert,
+	    STACK_OF(X509) *untrusted, time_t now, struct wm_err *);
 
 /*
  * The relay recipient key pairs, newest first (several: certificates roll

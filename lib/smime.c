@@ -43,10 +43,15 @@ wmbuf_puts(BIO *b, const char *s)
 	return (int)n;
 }
 
+/* Our own ctrl: room for num more bytes, when the size is known ahead. */
+#define WMBUF_CTRL_RESERVE	0x5701
+
 static long
 wmbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
 	switch (cmd) {
+	case WMBUF_CTRL_RESERVE:
+		return num > 0 && wm_buf_reserve(BIO_get_data(b), (size_t)num) == 0;
 	case BIO_CTRL_FLUSH:
 		return 1;
 	case BIO_CTRL_PENDING:
@@ -547,6 +552,7 @@ decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, int flags,
     BIO *sink, struct wm_err *err)
 {
 	const struct wm_keypair *kp;
+	ASN1_OCTET_STRING **pos;
 	CMS_ContentInfo *cms;
 	BIO *cont = NULL;
 	char who[400];
@@ -566,6 +572,12 @@ decrypt(BIO *in, const struct wm_keypair *keys, size_t nkeys, int flags,
 		return wm_err_set(err, EX_TEMPFAIL, "the key of relay certificate "
 		    "%lld cannot be read", kp->id);
 	}
+	/*
+	 * The plaintext is about as long as the ciphertext: room for it at
+	 * once, not by doubling (a file sink ignores the ctrl).
+	 */
+	if ((pos = CMS_get0_content(cms)) != NULL && *pos != NULL)
+		BIO_ctrl(sink, WMBUF_CTRL_RESERVE, ASN1_STRING_length(*pos), NULL);
 	if ((cont = content_bio(cms, kp, err)) != NULL &&
 	    check_cipher(cont, flags, err) == 0)
 		rc = copy_plain(cont, OBJ_obj2nid(CMS_get0_type(cms)) ==

@@ -52,6 +52,12 @@ buf_reserve(struct wm_buf *b, size_t more)
 }
 
 int
+wm_buf_reserve(struct wm_buf *b, size_t more)
+{
+	return buf_reserve(b, more);
+}
+
+int
 wm_buf_append(struct wm_buf *b, const void *p, size_t n)
 {
 	if (buf_reserve(b, n) == -1)

@@ -20,6 +20,8 @@ struct wm_buf {
 };
 
 void	 wm_buf_init(struct wm_buf *);
+/* Room for more bytes at once, when their number is known ahead. */
+int	 wm_buf_reserve(struct wm_buf *, size_t more);
 int	 wm_buf_append(struct wm_buf *, const void *, size_t);
 int	 wm_buf_puts(struct wm_buf *, const char *);
 int	 wm_buf_printf(struct wm_buf *, const char *, ...)

@@ -582,6 +582,61 @@ START_TEST(test_stream_from_pipe_delivers)
 }
 END_TEST
 
+/* Delivers through a long-running deliverer (wm-lmtpd's), fed by a pipe. */
+static int
+deliver_kept(struct wm_deliverer *dv, const struct wm_buf *mail,
+    struct wm_err *err)
+{
+	int fds[2], rc, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		_exit(write(fds[1], mail->data, mail->len) == (ssize_t)mail->len ?
+		    0 : 1);
+	}
+	close(fds[1]);
+	rc = wm_deliverer_run(dv, "gateway@corp.example", WM_PKI_RELAY_EMAIL,
+	    fds[0], WM_DELIVER_MAX, err);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return rc;
+}
+
+/*
+ * A deliverer keeps its certificate store between mails; the signer must
+ * still be judged at each mail's time.  The gateway's certificate is valid
+ * for a year: two years on, its tunnels go to the postmaster.
+ */
+START_TEST(test_kept_store_judges_the_signer_now)
+{
+	const char *const dave[] = { "dave@customer.example", NULL };
+	struct wm_deliverer *dv;
+	struct wm_buf a, b;
+	struct wm_err err;
+	char later[32];
+
+	ck_assert_ptr_nonnull(dv = wm_deliverer_new(cfg, db, &err));
+	tunnel("gw", three, &a);
+	tunnel("gw", dave, &b);
+	ck_assert_msg(deliver_kept(dv, &a, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(stored("bob@customer.example"), 1);
+	snprintf(later, sizeof(later), "%lld", (long long)time(NULL) + 2 * 366 * 86400);
+	setenv("WM_NOW", later, 1);
+	ck_assert_msg(deliver_kept(dv, &b, &err) == 0, "%s", err.msg);
+	unsetenv("WM_NOW");
+	ck_assert_int_eq(stored("dave@customer.example"), 0);
+	ck_assert_int_eq(fix_sh("grep -q 'refused: untrusted signer: "
+	    "certificate has expired' %s/log/wm.log", dir), 0);
+	flush();
+	ck_assert(outbox_mentions("postmaster@box.example"));
+	wm_deliverer_free(dv);
+	wm_buf_free(&a);
+	wm_buf_free(&b);
+}
+END_TEST
+
 /* Past 8 MB the tunnel is spooled and decrypted file to file. */
 static void
 big_tunnel(int detached, struct wm_buf *out, struct wm_buf *orig)
@@ -724,6 +779,7 @@ wm_test_suite(void)
 	tcase_add_test(tc, test_delivery_key_depends_on_mail_and_recipient);
 	tcase_add_test(tc, test_own_system_mail_is_not_processed_again);
 	tcase_add_test(tc, test_stream_from_pipe_delivers);
+	tcase_add_test(tc, test_kept_store_judges_the_signer_now);
 	tcase_add_test(tc, test_big_opaque_tunnel_is_spooled_and_delivered);
 	tcase_add_test(tc, test_big_detached_tunnel_is_spooled_and_delivered);
 	tcase_add_test(tc, test_big_refused_tunnel_reaches_postmaster_whole);
