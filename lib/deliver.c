@@ -680,18 +680,26 @@ one_shot(struct wm_deliverer *dv, struct wm_config *cfg, struct wm_db *db)
 }
 
 int
+wm_deliverer_mem(struct wm_deliverer *dv, const char *sender,
+    const char *recipient, const void *mail, size_t len, struct wm_err *err)
+{
+	struct job j;
+
+	job_init(&j, dv, sender);
+	j.in.mem = len ? mail : NULL;
+	j.in.len = len;
+	return run(&j, recipient, err);
+}
+
+int
 wm_deliver(struct wm_config *cfg, struct wm_db *db, const char *sender,
     const char *recipient, const void *mail, size_t len, struct wm_err *err)
 {
 	struct wm_deliverer dv;
-	struct job j;
 	int rc;
 
 	one_shot(&dv, cfg, db);
-	job_init(&j, &dv, sender);
-	j.in.mem = len ? mail : NULL;
-	j.in.len = len;
-	rc = run(&j, recipient, err);
+	rc = wm_deliverer_mem(&dv, sender, recipient, mail, len, err);
 	creds_drop(&dv);
 	return rc;
 }

@@ -54,5 +54,8 @@ struct wm_deliverer *wm_deliverer_new(struct wm_config *, struct wm_db *,
 void	 wm_deliverer_free(struct wm_deliverer *);
 int	 wm_deliverer_run(struct wm_deliverer *, const char *sender,
 	    const char *recipient, int fd, size_t max, struct wm_err *);
+/* The same for a tunnel already in memory (LMTP DATA up to a few MB). */
+int	 wm_deliverer_mem(struct wm_deliverer *, const char *sender,
+	    const char *recipient, const void *mail, size_t len, struct wm_err *);
 
 #endif

@@ -205,75 +205,91 @@ spool_open(const char *dir, struct wm_err *err)
 	return fd;
 }
 
-/* Spool writes gathered: one write per 64 KB, not two per line. */
+struct spool;
+static void spool_close(struct spool *);
+
+/*
+ * Where DATA goes: memory, which the deliverer reads where it is, until the
+ * message passes MEM_MAX; then a spool file (dir), written in 64 KB pieces.
+ * Most tunnels never touch the disk before their mailbox copy.
+ */
+#define MEM_MAX		(8 * 1024 * 1024)
+
 struct spool {
-	int		 fd;
-	size_t		 n;
-	char		 b[65536];
+	const char	*dir;
+	int		 fd;		/* -1 while in memory */
+	struct wm_buf	 mem;
 };
+
+static void
+spool_close(struct spool *s)
+{
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	wm_buf_free(&s->mem);
+}
 
 static int
 spool_flush(struct spool *s)
 {
-	int rc = write_all(s->fd, s->b, s->n);
+	int rc = write_all(s->fd, s->mem.data, s->mem.len);
 
-	s->n = 0;
+	s->mem.len = 0;
 	return rc;
 }
 
 static int
-spool_put(struct spool *s, const char *p, size_t n)
+spool_put(struct spool *s, const char *p, size_t n, struct wm_err *err)
 {
-	size_t k;
-
-	while (n > 0) {
-		if (s->n == sizeof(s->b) && spool_flush(s) == -1)
+	if (s->fd == -1 && s->mem.len + n > MEM_MAX) {
+		if ((s->fd = spool_open(s->dir, err)) == -1)
 			return -1;
-		k = sizeof(s->b) - s->n < n ? sizeof(s->b) - s->n : n;
-		memcpy(s->b + s->n, p, k);
-		s->n += k;
-		p += k;
-		n -= k;
+		if (spool_flush(s) == -1)
+			return wm_err_set(err, EX_TEMPFAIL, "spool: %s",
+			    strerror(errno));
 	}
+	if (wm_buf_append(&s->mem, p, n) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (s->fd != -1 && s->mem.len >= 65536 && spool_flush(s) == -1)
+		return wm_err_set(err, EX_TEMPFAIL, "spool: %s", strerror(errno));
 	return 0;
 }
 
 /*
- * Copies the message up to the lone "." into sfd, dot-stuffing undone and
+ * Copies the message up to the lone "." into s, dot-stuffing undone and
  * lines ending in LF (as wm-deliver reads them from the pipe).  1 complete,
  * 0 the connection ended first, -1 error; *big once more than max came.
  */
 static int
-read_data(struct conn *c, int sfd, size_t max, size_t *len, int *big)
+read_data(struct conn *c, struct spool *s, size_t max, size_t *len, int *big,
+    struct wm_err *err)
 {
-	struct spool *s;
 	struct wm_buf line;
 	const char *p;
+	size_t n;
 	int rc;
 
-	if ((s = malloc(sizeof(*s))) == NULL)
-		return -1;
-	s->fd = sfd;
-	s->n = 0;
 	wm_buf_init(&line);
 	*len = 0;
 	*big = 0;
 	while ((rc = read_line(c, &line, max)) == 1) {
-		if (strcmp(line.data, ".") == 0)
+		if (line.len == 1 && line.data[0] == '.')
 			break;
 		p = line.data[0] == '.' ? line.data + 1 : line.data;
-		*len += strlen(p) + 1;
+		n = line.len - (size_t)(p - line.data);
+		/* Undone in place: the line buffer has room for its LF. */
+		line.data[line.len] = '\n';
+		*len += n + 1;
 		if (*len > max)
 			*big = 1;
-		if (!*big && (spool_put(s, p, line.len - (size_t)(p - line.data))
-		    == -1 || spool_put(s, "\n", 1) == -1)) {
+		if (!*big && spool_put(s, p, n + 1, err) == -1) {
 			rc = -1;
 			break;
 		}
 	}
-	if (rc == 1 && !*big && spool_flush(s) == -1)
-		rc = -1;
-	free(s);
+	if (rc == 1 && !*big && s->fd != -1 && spool_flush(s) == -1)
+		rc = wm_err_set(err, EX_TEMPFAIL, "spool: %s", strerror(errno));
 	wm_buf_free(&line);
 	return rc;
 }
@@ -299,30 +315,38 @@ static int
 data(struct conn *c, struct wm_deliverer *dv, struct txn *t,
     const char *spool_dir, size_t max)
 {
+	struct spool s;
 	struct wm_err err;
 	size_t len;
-	int sfd, rc, big, i;
+	int rc = 0, big, i;
 
 	if (t->nrcpts == 0)
 		return reply(c, "503 5.5.1 no valid recipients");
 	wm_err_clear(&err);
-	if ((sfd = spool_open(spool_dir, &err)) == -1)
-		return reply(c, "451 4.3.0 temporary failure, try again later: %s",
-		    err.msg);
+	s.dir = spool_dir;
+	s.fd = -1;
+	wm_buf_init(&s.mem);
 	if (reply(c, "354 end data with <CR><LF>.<CR><LF>") == -1 ||
-	    (rc = read_data(c, sfd, max, &len, &big)) != 1) {
-		close(sfd);
+	    (rc = read_data(c, &s, max, &len, &big, &err)) != 1) {
+		if (rc == -1)
+			wm_log(LOG_WARNING, "tunnel from <%s> not read: %s; "
+			    "connection closed", t->sender, *err.msg ? err.msg :
+			    "read error or line too long");
+		spool_close(&s);
 		return -1;	/* cut: nothing delivered, Postfix retries */
 	}
 	if (big) {
 		rc = -1;
 		wm_err_set(&err, EX_DATAERR, "tunnel larger than %zu bytes", max);
 		wm_log(LOG_ERR, "tunnel from <%s> refused: %s", t->sender, err.msg);
-	} else if (lseek(sfd, 0, SEEK_SET) == -1)
+	} else if (s.fd == -1)
+		rc = wm_deliverer_mem(dv, t->sender, t->rcpt, s.mem.data,
+		    s.mem.len, &err);
+	else if (lseek(s.fd, 0, SEEK_SET) == -1)
 		rc = wm_err_set(&err, EX_TEMPFAIL, "spool: %s", strerror(errno));
 	else
-		rc = wm_deliverer_run(dv, t->sender, t->rcpt, sfd, max, &err);
-	close(sfd);
+		rc = wm_deliverer_run(dv, t->sender, t->rcpt, s.fd, max, &err);
+	spool_close(&s);
 	for (i = 0; i < t->nrcpts; i++)
 		if (outcome(c, rc, &err) == -1)
 			return -1;
