@@ -13,7 +13,49 @@
 
 struct wm_db {
 	sqlite3	*h;
+	int	 wal_frames;	/* of main's WAL, at the last commit */
 };
+
+/*
+ * The WAL is reset once it holds this many frames.  A process that opens the
+ * database while no other has it open rebuilds the WAL index by reading
+ * every frame since the WAL last restarted, and such a process never sees a
+ * checkpoint it can restart after (its own recovery forgets what was
+ * checkpointed): without a reset, every wm-deliver read the whole WAL, and
+ * the WAL only grew.
+ */
+#define WAL_RESET_FRAMES	100
+
+static int
+wal_note(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	struct wm_db *db = arg;
+
+	(void)h;
+	if (strcmp(name, "main") == 0)
+		db->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * Checkpoints and empties the WAL when it has grown, without waiting: with
+ * a reader inside it the truncation is left to a later commit, and what can
+ * be copied back is (SQLite's own automatic checkpoint, which the WAL hook
+ * replaces).
+ */
+static void
+wal_reset(struct wm_db *db)
+{
+	if (db->wal_frames < WAL_RESET_FRAMES)
+		return;
+	sqlite3_busy_timeout(db->h, 0);
+	if (sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) != SQLITE_OK)
+		(void)sqlite3_wal_checkpoint_v2(db->h, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_busy_timeout(db->h, 10000);
+	db->wal_frames = 0;
+}
 
 /*
  * Schema.  Index rows and properties name mailboxes and users by address, not
@@ -438,6 +480,7 @@ wm_db_commit(struct wm_db *db, struct wm_err *err)
 		wm_db_rollback(db);
 		return -1;
 	}
+	wal_reset(db);		/* after the commit: it is durable already */
 	return 0;
 }
 
@@ -527,6 +570,7 @@ wm_db_open(const char *path, int flags, struct wm_err *err)
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_wal_hook(db->h, wal_note, db);
 	/*
 	 * Every CGI request opens and closes the database: a checkpoint (with
 	 * its fsyncs) at each last close would dominate a page view.  Writers
@@ -558,6 +602,8 @@ wm_db_close(struct wm_db *db)
 {
 	if (db == NULL)
 		return;
+	if (sqlite3_get_autocommit(db->h))
+		wal_reset(db);	/* writes outside a transaction, too */
 	sqlite3_close_v2(db->h);
 	free(db);
 }
