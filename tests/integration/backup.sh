@@ -19,13 +19,7 @@ db=$(instance_db "$d")
 smtp=$(instance_port "$d" smtp)
 relay=$(wm-prefs get relay-recipient)
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
-    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
-    -addext "keyUsage=critical,digitalSignature,nonRepudiation" \
-    -addext "extendedKeyUsage=emailProtection" \
-    -addext "subjectAltName=email:gw@corp.example" 2>/dev/null
-check "gateway certificate whitelisted" wm-pki import --whitelist "$W/gw.pem"
-wm-pki webmail-cert >"$W/relay.pem"
+check "gateway certificate whitelisted" gateway_trusted "$W"
 
 n=0
 tunnel() {	# tunnel RCPT: a fresh tunnel for RCPT in $W/t.N.eml; prints its path

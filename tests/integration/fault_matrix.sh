@@ -55,14 +55,9 @@ sed -i "s|argv=[^ ]*/wm-deliver |argv=$W/wrap |" "$pc/master.cf"
 postfix -c "$pc" reload >/dev/null 2>&1
 fault() { echo "$1" >"$W/mode"; }
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/gw.key" -out "$W/gw.pem" \
-    -days 30 -subj "/CN=gw/emailAddress=gw@corp.example" \
-    -addext "keyUsage=critical,digitalSignature" \
-    -addext "extendedKeyUsage=emailProtection" 2>/dev/null
+gateway_trusted "$W"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/rogue.key" -out "$W/rogue.pem" \
     -days 30 -subj "/CN=rogue" -addext "extendedKeyUsage=emailProtection" 2>/dev/null
-wm-pki import --whitelist "$W/gw.pem" >/dev/null
-wm-pki webmail-cert >"$W/relay.pem"
 users=(ann@customer.example ben@customer.example cat@other.example
     dan@customer.example eve@other.example fay@customer.example
     gus@third.example hal@third.example)

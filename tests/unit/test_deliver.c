@@ -550,8 +550,9 @@ START_TEST(test_own_system_mail_is_not_processed_again)
 END_TEST
 
 /* Feeds mail to wm_deliver_stream through a pipe, as Postfix does. */
+/* Feeds mail through a pipe to a deliverer (dv) or the one-shot stream path. */
 static int
-deliver_pipe(const struct wm_buf *mail, struct wm_err *err)
+feed(struct wm_deliverer *dv, const struct wm_buf *mail, struct wm_err *err)
 {
 	int fds[2], rc, status;
 	pid_t pid;
@@ -563,11 +564,19 @@ deliver_pipe(const struct wm_buf *mail, struct wm_err *err)
 		    0 : 1);
 	}
 	close(fds[1]);
-	rc = wm_deliver_stream(cfg, db, "gateway@corp.example",
+	rc = dv != NULL ? wm_deliverer_run(dv, "gateway@corp.example",
+	    WM_PKI_RELAY_EMAIL, fds[0], WM_DELIVER_MAX, err) :
+	    wm_deliver_stream(cfg, db, "gateway@corp.example",
 	    WM_PKI_RELAY_EMAIL, fds[0], WM_DELIVER_MAX, err);
 	close(fds[0]);
 	waitpid(pid, &status, 0);
 	return rc;
+}
+
+static int
+deliver_pipe(const struct wm_buf *mail, struct wm_err *err)
+{
+	return feed(NULL, mail, err);
 }
 
 START_TEST(test_stream_from_pipe_delivers)
@@ -581,28 +590,6 @@ START_TEST(test_stream_from_pipe_delivers)
 	wm_buf_free(&mail);
 }
 END_TEST
-
-/* Delivers through a long-running deliverer (wm-lmtpd's), fed by a pipe. */
-static int
-deliver_kept(struct wm_deliverer *dv, const struct wm_buf *mail,
-    struct wm_err *err)
-{
-	int fds[2], rc, status;
-	pid_t pid;
-
-	ck_assert_int_eq(pipe(fds), 0);
-	if ((pid = fork()) == 0) {
-		close(fds[0]);
-		_exit(write(fds[1], mail->data, mail->len) == (ssize_t)mail->len ?
-		    0 : 1);
-	}
-	close(fds[1]);
-	rc = wm_deliverer_run(dv, "gateway@corp.example", WM_PKI_RELAY_EMAIL,
-	    fds[0], WM_DELIVER_MAX, err);
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	return rc;
-}
 
 /*
  * A deliverer keeps its certificate store between mails; the signer must
@@ -620,11 +607,11 @@ START_TEST(test_kept_store_judges_the_signer_now)
 	ck_assert_ptr_nonnull(dv = wm_deliverer_new(cfg, db, &err));
 	tunnel("gw", three, &a);
 	tunnel("gw", dave, &b);
-	ck_assert_msg(deliver_kept(dv, &a, &err) == 0, "%s", err.msg);
+	ck_assert_msg(feed(dv, &a, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(stored("bob@customer.example"), 1);
 	snprintf(later, sizeof(later), "%lld", (long long)time(NULL) + 2 * 366 * 86400);
 	setenv("WM_NOW", later, 1);
-	ck_assert_msg(deliver_kept(dv, &b, &err) == 0, "%s", err.msg);
+	ck_assert_msg(feed(dv, &b, &err) == 0, "%s", err.msg);
 	unsetenv("WM_NOW");
 	ck_assert_int_eq(stored("dave@customer.example"), 0);
 	ck_assert_int_eq(fix_sh("grep -q 'refused: untrusted signer: "
