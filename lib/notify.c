@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,19 +87,45 @@ valid_recipient(const char *r)
 	    strchr(r, '@') != NULL;
 }
 
-static void
-child_exec(int rfd, char **argv)
+extern char **environ;
+
+/*
+ * Starts sendmail reading rfd.  posix_spawn, not fork: the notice sender
+ * starts one per mail, and a fork of a process with this many libraries
+ * mapped copied its page tables only for exec to drop them again.
+ */
+static int
+spawn(int rfd, char **argv, pid_t *pid, struct wm_err *err)
 {
-	if (dup2(rfd, STDIN_FILENO) == -1)
-		_exit(127);
-	/* A CGI's stdout is the HTTP response: keep sendmail's chatter off it. */
-	if (dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
-		_exit(127);
-	if (rfd != STDIN_FILENO)
-		close(rfd);
-	signal(SIGPIPE, SIG_DFL);
-	execv(argv[0], argv);
-	_exit(127);
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t def;
+	int e;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	if (posix_spawnattr_init(&at) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
+	}
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	/*
+	 * rfd becomes stdin; a CGI's stdout is the HTTP response, so sendmail's
+	 * chatter goes to stderr.  Both pipe ends are close-on-exec.
+	 */
+	if ((e = posix_spawn_file_actions_adddup2(&fa, rfd, STDIN_FILENO)) == 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO,
+	    STDOUT_FILENO)) == 0 &&
+	    (e = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
+	    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
+		e = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0)
+		return wm_err_set(err, EX_TEMPFAIL, "cannot run %s: %s", argv[0],
+		    strerror(e));
+	return 0;
 }
 
 static int
@@ -164,14 +191,12 @@ wm_sendmail(struct wm_config *cfg, const char *sender,
 		free(cmd);
 		return wm_err_set(err, EX_TEMPFAIL, "pipe: %s", strerror(errno));
 	}
-	if ((pid = fork()) == -1) {
+	if (spawn(fds[0], argv, &pid, err) == -1) {
 		close(fds[0]);
 		close(fds[1]);
 		free(cmd);
-		return wm_err_set(err, EX_TEMPFAIL, "fork: %s", strerror(errno));
+		return -1;
 	}
-	if (pid == 0)
-		child_exec(fds[0], argv);
 	close(fds[0]);
 	/* A sendmail that dies early must fail this call, not kill us. */
 	memset(&ign, 0, sizeof(ign));
