@@ -912,14 +912,33 @@ wm_mailbox_stored_size(const void *data, size_t len, int *lf)
 static int
 write_lf(int fd, const void *data, size_t len)
 {
-	const char *p = data, *end = p + len;
+	const char *p = data, *end = p + len, *cr, *stop;
 	char buf[65536];
-	size_t o = 0;
+	size_t o = 0, n, k;
 
-	for (; p < end; p++) {
-		if (*p == '\r' && p + 1 < end && p[1] == '\n')
+	/* Runs between CRs are copied whole: a CR before LF is left out. */
+	while (p < end) {
+		cr = memchr(p, '\r', (size_t)(end - p));
+		stop = cr == NULL ? end : cr;
+		n = (size_t)(stop - p);
+		while (n > 0) {
+			k = sizeof(buf) - o < n ? sizeof(buf) - o : n;
+			memcpy(buf + o, p, k);
+			o += k;
+			p += k;
+			n -= k;
+			if (o == sizeof(buf)) {
+				if (write_all(fd, buf, o) == -1)
+					return -1;
+				o = 0;
+			}
+		}
+		if (cr == NULL)
+			break;
+		p = cr + 1;
+		if (p < end && *p == '\n')
 			continue;
-		buf[o++] = *p;
+		buf[o++] = '\r';	/* a lone CR stays */
 		if (o == sizeof(buf)) {
 			if (write_all(fd, buf, o) == -1)
 				return -1;

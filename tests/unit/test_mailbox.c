@@ -460,6 +460,39 @@ START_TEST(test_mailbox_store_unix_roundtrips)
 }
 END_TEST
 
+/* Lines of every length across the writer's 64 KB pieces: LF on disk, exact. */
+START_TEST(test_mailbox_store_unix_big_mail)
+{
+	char *root = wm_test_tmpdir(), *file = NULL;
+	struct wm_buf crlf, want, b;
+	struct wm_err err;
+	size_t i, k;
+	int lf = -1;
+
+	wm_buf_init(&crlf);
+	wm_buf_init(&want);
+	for (i = 0; crlf.len < 300000; i++) {
+		for (k = 0; k < i % 997; k++) {
+			wm_buf_append(&crlf, "x", 1);
+			wm_buf_append(&want, "x", 1);
+		}
+		wm_buf_append(&crlf, "\r\n", 2);
+		wm_buf_append(&want, "\n", 1);
+	}
+	ck_assert_int_eq(wm_mailbox_store_unix(root, "bob@example.com", crlf.data,
+	    crlf.len, &file, &lf, &err), 0);
+	ck_assert_int_eq(lf, 1);
+	read_stored(root, file, &b);
+	ck_assert_uint_eq(b.len, want.len);
+	ck_assert(memcmp(b.data, want.data, b.len) == 0);
+	wm_buf_free(&b);
+	wm_buf_free(&crlf);
+	wm_buf_free(&want);
+	free(file);
+	wm_test_rmdir(root);
+}
+END_TEST
+
 /* What Dovecot does to a file: the index's name still finds it. */
 START_TEST(test_mailbox_locate_follows_moves_and_flags)
 {
@@ -523,6 +556,7 @@ wm_test_suite(void)
 	WM_TEST(s, test_mailbox_file_names_checked);
 	WM_TEST(s, test_mailbox_crlf_detection);
 	WM_TEST(s, test_mailbox_store_unix_roundtrips);
+	WM_TEST(s, test_mailbox_store_unix_big_mail);
 	WM_TEST(s, test_mailbox_locate_follows_moves_and_flags);
 	return s;
 }
