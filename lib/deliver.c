@@ -543,7 +543,7 @@ open_tunnel(struct job *j, struct wm_smime_signed *sig, struct wm_err *why,
     struct wm_err *err)
 {
 	struct wm_deliverer *dv = j->dv;
-	int rc;
+	int rc, signer_ok;
 
 	if (creds_load(dv, err) == -1)
 		return -1;
@@ -555,14 +555,13 @@ open_tunnel(struct job *j, struct wm_smime_signed *sig, struct wm_err *why,
 	/* DESIGN: decrypt and verify, wipe the key, only then parse. */
 	if (!dv->keep)
 		keys_drop(dv);
-	if (rc == 0)
-		rc = wm_pki_verify_signer_in(dv->store, sig->signer, sig->certs,
-		    wm_now(), why) == -1 ? 2 : 0;
+	signer_ok = rc == -1 || wm_pki_verify_signer_in(dv->store, sig->signer,
+	    sig->certs, wm_now(), why) == 0;
 	if (!dv->keep)
 		creds_drop(dv);
 	if (rc == -1)
 		return why->code == EX_DATAERR ? 1 : (*err = *why, -1);
-	if (rc == 2) {
+	if (!signer_ok) {
 		wm_smime_signed_clear(sig);
 		if (why->code != EX_DATAERR)
 			return (*err = *why, -1);

@@ -220,11 +220,11 @@ static int
 ephemeral_low(void)
 {
 	FILE *f;
-	int lo = 0, hi = 0;
+	int lo = 0;
 
 	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) == NULL)
 		return 0;
-	if (fscanf(f, "%d %d", &lo, &hi) != 2)
+	if (fscanf(f, "%d", &lo) != 1)
 		lo = 0;
 	fclose(f);
 	return lo;

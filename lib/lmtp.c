@@ -205,9 +205,6 @@ spool_open(const char *dir, struct wm_err *err)
 	return fd;
 }
 
-struct spool;
-static void spool_close(struct spool *);
-
 /*
  * Where DATA goes: memory, which the deliverer reads where it is, until the
  * message passes MEM_MAX; then a spool file (dir), written in 64 KB pieces.

@@ -909,41 +909,47 @@ wm_mailbox_stored_size(const void *data, size_t len, int *lf)
 }
 
 /* Writes data with each CRLF as LF, through a buffer: one write per 64 KB. */
+/* Appends n bytes to buf (o used), writing it out each time it fills. */
+static int
+lf_put(int fd, char *buf, size_t cap, size_t *o, const char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		k = cap - *o < n ? cap - *o : n;
+		memcpy(buf + *o, p, k);
+		*o += k;
+		p += k;
+		n -= k;
+		if (*o == cap) {
+			if (write_all(fd, buf, *o) == -1)
+				return -1;
+			*o = 0;
+		}
+	}
+	return 0;
+}
+
 static int
 write_lf(int fd, const void *data, size_t len)
 {
-	const char *p = data, *end = p + len, *cr, *stop;
+	const char *p = data, *end = p + len, *cr;
 	char buf[65536];
-	size_t o = 0, n, k;
+	size_t o = 0;
 
 	/* Runs between CRs are copied whole: a CR before LF is left out. */
 	while (p < end) {
 		cr = memchr(p, '\r', (size_t)(end - p));
-		stop = cr == NULL ? end : cr;
-		n = (size_t)(stop - p);
-		while (n > 0) {
-			k = sizeof(buf) - o < n ? sizeof(buf) - o : n;
-			memcpy(buf + o, p, k);
-			o += k;
-			p += k;
-			n -= k;
-			if (o == sizeof(buf)) {
-				if (write_all(fd, buf, o) == -1)
-					return -1;
-				o = 0;
-			}
-		}
+		if (lf_put(fd, buf, sizeof(buf), &o, p,
+		    (size_t)((cr ? cr : end) - p)) == -1)
+			return -1;
 		if (cr == NULL)
 			break;
 		p = cr + 1;
-		if (p < end && *p == '\n')
-			continue;
-		buf[o++] = '\r';	/* a lone CR stays */
-		if (o == sizeof(buf)) {
-			if (write_all(fd, buf, o) == -1)
-				return -1;
-			o = 0;
-		}
+		/* A lone CR stays. */
+		if ((p == end || *p != '\n') &&
+		    lf_put(fd, buf, sizeof(buf), &o, "\r", 1) == -1)
+			return -1;
 	}
 	return write_all(fd, buf, o);
 }

@@ -1753,8 +1753,7 @@ pem_key(const void *blob, int n, X509 *cert)
 	if (pub != NULL && (dc = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM",
 	    NULL, EVP_PKEY_get0_type_name(pub), EVP_PKEY_KEYPAIR, NULL,
 	    NULL)) != NULL) {
-		if (OSSL_DECODER_CTX_get_num_decoders(dc) == 0 ||
-		    !OSSL_DECODER_from_data(dc, &q, &left)) {
+		if (!OSSL_DECODER_from_data(dc, &q, &left)) {
 			EVP_PKEY_free(key);
 			key = NULL;
 		}
