@@ -36,7 +36,7 @@ mkdir -p "$T/hello"
 ${CC:-cc} -O2 -o "$T/hello/hello.cgi" "$TOP/bench/hello.c" ||
     { echo "admin bench: cannot build bench/hello.c"; exit 1; }
 chmod 755 "$T/hello" "$T/hello/hello.cgi"
-hport=$(python3 "$TOP/tests/tools/free_port.py")
+hport=$(free_port)
 cat >"$T/hello/bench.conf" <<EOC
 \$SERVER["socket"] == "127.0.0.1:$hport" {
 	ssl.engine = "enable"

@@ -13,7 +13,7 @@ hello_listener() {
 		${CC:-cc} -O2 -o "$T/hello/hello.cgi" "$TOP/bench/hello.c" || return 1
 	fi
 	chmod 755 "$T/hello" "$T/hello/hello.cgi"
-	hport=$(python3 "$TOP/tests/tools/free_port.py")
+	hport=$(free_port)
 	lconf=$(sed -n '/^\[paths\]/,/^\[/s/^lighttpd = //p' "$conf")
 	case "$lconf" in /*) ;; *) lconf=$inst/$lconf ;; esac
 	pem=$(sed -n '/^\[paths\]/,/^\[/s/^tls-cert = //p' "$conf")

@@ -64,6 +64,10 @@ done_testing() {
 
 trap _run_cleanup EXIT
 
+free_port() {	# free_port: a TCP port on 127.0.0.1 that nobody holds (tests/tools/free_port.py)
+	python3 "$TOP/tests/tools/free_port.py"
+}
+
 wait_for() {	# wait_for SECONDS COMMAND...: poll until the command succeeds
 	local limit=$1
 	shift

@@ -9,10 +9,6 @@
 
 SMB_PASSWORD=smb-test-pw-1
 
-free_port() {	# free_port: a TCP port on 127.0.0.1 nobody listens on
-	python3 "$TOP/tests/tools/free_port.py"
-}
-
 start_smbd() {	# start_smbd: sets SMB_PORT, SMB_DIR, SMB_PID
 	SMB_DIR=$(scratch)
 	SMB_PORT=$(free_port)

@@ -123,7 +123,7 @@ wait_for 10 sh -c "! tmux has-session -t $TM"
 dv=$T/dovecot
 mkdir -p "$dv/run" "$dv/state" "$dv/home"
 chown "$mail_uid:$mail_gid" "$dv/home"
-port=$(python3 "$TOP/tests/tools/free_port.py")
+port=$(free_port)
 cat >"$dv/dovecot.conf" <<EOD
 protocols = imap
 listen = 127.0.0.1

@@ -21,10 +21,6 @@ M=("$BIN/wm-mtacfg" -c "$conf")
 SMTP=$(instance_port "$inst" smtp)
 sendmail=$(sed -n 's/^sendmail = //p' "$conf")
 
-free_port() {
-	$PY "$TOP/tests/tools/free_port.py"
-}
-
 start_sink() {	# start_sink DIR PORT: an smtp-sink capturing into DIR
 	mkdir -p "$1" && chown nobody "$1"
 	smtp-sink -u nobody -d "$1/%Y%m%d%H%M%S." "127.0.0.1:$2" 10 >/dev/null 2>&1 &
