@@ -58,7 +58,7 @@
 #define POSTFIX_SBIN		"/usr/sbin"
 
 static const char *listen_keys[WM_LISTEN_COUNT] = {
-	"smtp", "relay", "sink", "portal", "admin"
+	"smtp", "relay", "sink", "portal", "admin", "submit"
 };
 
 /* Who owns what inside an instance. */
@@ -469,6 +469,18 @@ write_checks(const struct wm_config *cfg, struct wm_err *err)
 	return rc == 0 ? write_smtp_checks(pf, prefix, err) : -1;
 }
 
+/* The notice sender's mail: a local submission, over SMTP. */
+static void
+submit_listener(struct wm_buf *b, const struct wm_config *cfg, const char *name)
+{
+	char *syslog = wm_asprintf("postfix-%s", name);
+
+	if (syslog != NULL)
+		wm_mta_submit_listener(b, wm_config_get(cfg, "listen", "submit"),
+		    syslog, "\n  ");
+	free(syslog);
+}
+
 static void
 master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mta)
 {
@@ -516,6 +528,7 @@ master_cf(struct wm_buf *b, const struct wm_config *cfg, const struct wm_mta *mt
 	    "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
 	    port_of(cfg, "relay"), name);
 	wm_mta_master_opts(b, mta, cfg, "relay");
+	submit_listener(b, cfg, name);
 	wm_buf_puts(b, services);
 	wm_buf_printf(b,
 	    "wmdeliver unix  -       n       n       -       -       pipe\n"
@@ -1199,7 +1212,7 @@ clashes(const int *kept, const int *fresh)
 static int
 pick_ports(struct ctx *c, struct wm_err *err)
 {
-	int want[WM_LISTEN_COUNT] = { 1, 1, 0, 1, 1 }, fresh[WM_LISTEN_COUNT];
+	int want[WM_LISTEN_COUNT] = { 1, 1, 0, 1, 1, 1 }, fresh[WM_LISTEN_COUNT];
 	int i, tries;
 
 	want[WM_LISTEN_SINK] = c->o->capture_outbound;

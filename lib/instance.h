@@ -17,6 +17,7 @@ enum wm_listener {
 	WM_LISTEN_SINK,		/* smtp-sink capturing outbound mail */
 	WM_LISTEN_PORTAL,
 	WM_LISTEN_ADMIN,
+	WM_LISTEN_SUBMIT,	/* the notice sender's mail, as local submissions */
 	WM_LISTEN_COUNT
 };
 

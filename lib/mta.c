@@ -924,6 +924,42 @@ wm_mta_master_opts(struct wm_buf *b, const struct wm_mta *m,
 	return b->data == NULL ? -1 : 0;
 }
 
+int
+wm_mta_submit_listener(struct wm_buf *b, const char *listen, const char *name,
+    const char *sep)
+{
+	/*
+	 * Reached from loopback only, by the box itself.  Restrictions set
+	 * globally for tunnels (or by the administrator, in production) are
+	 * emptied: a notice is refused only for what sendmail would refuse.
+	 */
+	static const char *opts[] = {
+	    "mynetworks=127.0.0.0/8",
+	    "smtpd_client_restrictions=permit_mynetworks,reject",
+	    "smtpd_helo_restrictions=",
+	    "smtpd_sender_restrictions=",
+	    "smtpd_recipient_restrictions=",
+	    "smtpd_relay_restrictions=permit_mynetworks,reject",
+	    "smtpd_data_restrictions=",
+	    "smtpd_end_of_data_restrictions=",
+	    "smtpd_reject_unlisted_recipient=no",
+	    "smtpd_sasl_auth_enable=no",
+	    "smtpd_tls_security_level=none",
+	    "smtpd_milters=$non_smtpd_milters",
+	    NULL
+	};
+	int i;
+
+	if (listen == NULL || *listen == '\0')
+		return 0;
+	wm_buf_printf(b, "%s inet n - n - - smtpd%s-o syslog_name=%s/submit",
+	    listen, sep, name);
+	for (i = 0; opts[i] != NULL; i++)
+		wm_buf_printf(b, "%s-o %s", sep, opts[i]);
+	wm_buf_puts(b, "\n");
+	return b->data == NULL ? -1 : 0;
+}
+
 const char *
 wm_mta_owned_param(int i)
 {

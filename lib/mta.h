@@ -124,6 +124,16 @@ int	 wm_mta_main_cf(struct wm_buf *out, const struct wm_mta *,
 int	 wm_mta_master_opts(struct wm_buf *out, const struct wm_mta *,
 	    const struct wm_config *, const char *key);
 
+/*
+ * The master.cf entry of the submission listener at listen (host:port;
+ * nothing when empty), syslog name suffix name: the notice sender's mail
+ * gets what sendmail's gets (header checks, the signing milters of
+ * non_smtpd_milters) and none of the checks meant for tunnels.  sep joins
+ * the lines: "\n  " for master.cf, " " for postconf -M.
+ */
+int	 wm_mta_submit_listener(struct wm_buf *out, const char *listen,
+	    const char *name, const char *sep);
+
 /* Parameters of main.cf nobody may change by hand (raw config): 1 if owned. */
 int	 wm_mta_param_owned(const char *param);
 /* The i-th of those parameters, NULL past the last. */

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "notice.h"
 #include "notify.h"
+#include "outbound.h"
 #include "util.h"
 
 static const char *const kind_names[] = {
@@ -390,6 +391,11 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 		rows_free(r, n);
 		return -1;
 	}
+	/* One SMTP session for the pass, when the instance has a listener. */
+	if (n > 0 && wm_outbound_begin(cfg, err) == -1) {
+		rows_free(r, n);
+		return -1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((w = waits(&r[i], i, r, window, now)) != 0) {
 			if (w == 1)
@@ -398,6 +404,7 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 		}
 		rc = flush_row(cfg, db, &r[i], s, err);
 	}
+	wm_outbound_end();
 	rows_free(r, n);
 	return rc;
 }

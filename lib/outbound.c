@@ -5,13 +5,50 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "err.h"
 #include "notify.h"
 #include "outbound.h"
 #include "prefs.h"
+#include "smtp.h"
 #include "util.h"
 
 #define HEADER_PREF	"header-external"
+
+/*
+ * The session of wm_outbound_begin.  One per process, not per call: the
+ * notice code deep below wm_notice_flush builds mails through the same
+ * door as the CLI and the portal, which keep sendmail.
+ */
+static struct wm_smtp *session;
+
+int
+wm_outbound_begin(struct wm_config *cfg, struct wm_err *err)
+{
+	const char *at = wm_config_get(cfg, "listen", "submit");
+
+	wm_outbound_end();
+	if (at == NULL || *at == '\0')
+		return 0;
+	return (session = wm_smtp_new(at, err)) == NULL ? -1 : 0;
+}
+
+void
+wm_outbound_end(void)
+{
+	wm_smtp_free(session);
+	session = NULL;
+}
+
+static int
+hand_over(struct wm_config *cfg, const char *sender,
+    const char *const *recipients, const void *mail, size_t len,
+    struct wm_err *err)
+{
+	if (session != NULL)
+		return wm_smtp_send(session, sender, recipients, mail, len, err);
+	return wm_sendmail(cfg, sender, recipients, mail, len, err);
+}
 
 /* A value the box will not send: EX_CONFIG, and the value freed. */
 static char *
@@ -55,14 +92,14 @@ wm_outbound_submit(struct wm_config *cfg, struct wm_db *db,
 		return -1;
 	if (*h == '\0') {
 		free(h);
-		return wm_sendmail(cfg, sender, recipients, mail, len, err);
+		return hand_over(cfg, sender, recipients, mail, len, err);
 	}
 	wm_buf_init(&out);
 	if (wm_buf_printf(&out, "%s\n", h) == -1 ||
 	    wm_buf_append(&out, mail, len) == -1)
 		rc = wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	else
-		rc = wm_sendmail(cfg, sender, recipients, out.data, out.len, err);
+		rc = hand_over(cfg, sender, recipients, out.data, out.len, err);
 	wm_buf_free(&out);
 	free(h);
 	return rc;

@@ -3,7 +3,10 @@
  * submits (notifications, sign-up and reset mails, read receipts, reports,
  * mail users write in the portal) goes through wm_outbound_submit, which
  * adds the post-processing header of the header-external setting (guide
- * 6.1) and hands the mail to Postfix's sendmail (wm_sendmail).
+ * 6.1) and hands the mail to Postfix: by default with its sendmail
+ * (wm_sendmail), one run per mail; between wm_outbound_begin and
+ * wm_outbound_end over one SMTP session to the submission listener of
+ * [listen] submit (smtp.c), as the notice sender does.
  */
 #ifndef WM_OUTBOUND_H
 #define WM_OUTBOUND_H
@@ -25,5 +28,13 @@ struct wm_err;
 int	 wm_outbound_submit(struct wm_config *, struct wm_db *,
 	    const char *sender, const char *const *recipients,
 	    const void *mail, size_t len, struct wm_err *);
+
+/*
+ * From now on this process submits over SMTP to [listen] submit, one
+ * session for all, when that listener is set; an empty one keeps sendmail.
+ * Each begin wants its end, which says QUIT.
+ */
+int	 wm_outbound_begin(struct wm_config *, struct wm_err *);
+void	 wm_outbound_end(void);
 
 #endif

@@ -60,7 +60,7 @@ for kv in "instance name" "instance user" "instance capture-outbound" \
     "paths database" "paths mail" "paths outbox" "paths log" "paths templates" \
     "paths postfix" "paths queue" "paths lighttpd" "paths run" "paths tls-cert" \
     "paths bin" "paths cgi" "listen smtp" "listen relay" "listen portal" \
-    "listen admin" "commands sendmail" "commands postqueue"; do
+    "listen admin" "listen submit" "commands sendmail" "commands postqueue"; do
 	set -- $kv
 	v=$(sed -n "/^\[$1\]/,/^\[/s/^$2 = //p" "$inst/wm.conf")
 	[ -n "$v" ] && ok "wm.conf sets [$1] $2" || not_ok "wm.conf sets [$1] $2"
@@ -77,12 +77,12 @@ is "$(stat -c %a "$inst/wm.conf")" "640" "wm.conf is not world-readable"
 
 # Ports: distinct, loopback, free while the instance is stopped.
 ports=()
-for k in smtp relay portal admin; do
+for k in smtp relay portal admin submit; do
 	l=$(instance_listen "$inst" "$k")
 	like "$l" '^127\.0\.0\.1:[0-9]+$' "[listen] $k is on loopback"
 	ports+=("${l##*:}")
 done
-is "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" 4 "the four ports are distinct"
+is "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" 5 "the five ports are distinct"
 for p in "${ports[@]}"; do
 	check "port $p is free" port_free "$p"
 done
@@ -167,15 +167,25 @@ is "$(sql "$db" "SELECT value FROM properties WHERE name='portal-base-url'")" \
 like "$(instance_listen "$inst" sink)" '^127\.0\.0\.1:[0-9]+$' "--capture-outbound adds a sink listener"
 like "$(postconf -c "$inst/postfix" -h relayhost)" "^\[127\.0\.0\.1\]:$(instance_port "$inst" sink)$" \
     "with capture, outbound mail goes to the sink"
+# The notice sender's submission listener: loopback clients only, local
+# submission semantics (header checks on, the signing milters of sendmail).
+sub=$(instance_listen "$inst" submit)
+like "$(postconf -c "$inst/postfix" -M "$sub/inet" 2>&1)" "^$sub +inet .* smtpd" "master.cf has the submission listener"
+is "$(postconf -c "$inst/postfix" -Ph "$sub/inet/smtpd_client_restrictions" 2>&1)" "permit_mynetworks,reject" \
+    "the submission listener takes loopback clients only"
+is "$(postconf -c "$inst/postfix" -Ph "$sub/inet/smtpd_milters" 2>&1)" '$non_smtpd_milters' \
+    "the submission listener has sendmail's milters"
+is "$(postconf -c "$inst/postfix" -Ph "$sub/inet/receive_override_options" 2>/dev/null)" "" \
+    "the submission listener keeps header checks"
 like "$(postconf -c "$inst/postfix" -P "$(instance_listen "$inst" relay)/inet/content_filter" 2>&1)" \
     "smtp:\[127\.0\.0\.1\]:$(instance_port "$inst" sink)" "with capture, the relay listener sends to the sink"
 
 # --port-base
-base=$(free_range 5)
+base=$(free_range 6)
 d2=$top/two
 check "wm-init --port-base" "$BIN/wm-init" --capture-outbound --port-base "$base" "$d2"
-is "$(instance_port "$d2" smtp) $(instance_port "$d2" relay) $(instance_port "$d2" sink) $(instance_port "$d2" portal) $(instance_port "$d2" admin)" \
-    "$base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4))" "--port-base N hands out N..N+4"
+is "$(instance_port "$d2" smtp) $(instance_port "$d2" relay) $(instance_port "$d2" sink) $(instance_port "$d2" portal) $(instance_port "$d2" admin) $(instance_port "$d2" submit)" \
+    "$base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5))" "--port-base N hands out N..N+5"
 
 # A taken port is an error, not a silent clash.
 python3 -c "

@@ -361,6 +361,17 @@ EOF
 }
 check "the signature verifies with the published key" verify "$f"
 check_fails "a changed body fails verification" 1 verify "$f" tamper
+# The notice sender's mail comes in over SMTP (the submission listener),
+# not through sendmail: it is signed all the same.
+check "notices come from the signing domain" "$BIN/wm-prefs" -c "$conf" set notification-sender notices@box.example
+"$BIN/wm-user" -c "$conf" add grace@external.example >/dev/null
+sqlite3 "$(instance_db "$inst")" "INSERT INTO notice_queue (kind, address, created) VALUES ('signup', 'grace@external.example', strftime('%s', 'now'))"
+like "$("$BIN/wm-notify" -c "$conf" flush --window 0 --json)" '"mails":1' "the notice sender submits a queued invitation"
+wait_for 30 sh -c "grep -lq '^To: .*grace@external.example' '$top/ext'/*"
+f=$(grep -l '^To: .*grace@external.example' "$top/ext"/* 2>/dev/null | head -1)
+like "$(grep -c 'submit/smtpd.*client=localhost' "$inst/log/postfix.log")" '^[1-9]' "it came in through the submission listener"
+like "$(cat "$f" 2>/dev/null)" 'DKIM-Signature: .*d=box\.example' "the invitation carries a DKIM signature"
+check "its signature verifies" verify "$f"
 check "dkim disable" "${M[@]}" dkim disable
 is "$(postconf -c "$inst/postfix" -h non_smtpd_milters)" "" "signing off: no milter"
 wait_for 10 sh -c "! [ -S '$inst/run/opendkim/opendkim.sock' ] || ! $PY -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('$inst/run/opendkim/opendkim.sock')\""

@@ -2,9 +2,11 @@
 # notice_queue.sh - notices leave the delivery path, through the instance's
 # real Postfix: with the notice sender (wm-notify serve) stopped, tunnels are
 # still delivered (wm-deliver exit 0, Postfix queue drains) and their notices
-# wait in the database; a Postfix that refuses submission keeps them queued;
+# wait in the database; a Postfix that refuses submission (5xx by policy,
+# 4xx, or not running) keeps them queued;
 # once the sender is back every notice goes out, new-mail notices to one
-# user merged into one mail; wm-ctl starts and stops the sender.
+# user merged into one mail, over SMTP to the instance's submission
+# listener; wm-ctl starts and stops the sender.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/instance.sh"
 
@@ -56,13 +58,35 @@ is "$(pending)" 5 "sender down: five notices wait in the database"
 is "$(to bob@customer.example)$(to dave@customer.example)$(to carol@other.example)" "000" \
     "sender down: nobody was told yet"
 
-# Postfix refuses every submission: the notices stay queued.
-postconf -c "$pc" -e "authorized_submit_users =" 
+# The submission listener refuses every mail (5.7.1, a policy to repair):
+# the notices stay queued, none is given up.
+sub=$(instance_listen "$d" submit)
+like "$sub" '^127\.0\.0\.1:[0-9]+$' "the instance has a submission listener"
+postconf -c "$pc" -P "$sub/inet/smtpd_client_restrictions=reject"
+"$pc/bin/postfix" -c "$pc" reload >/dev/null 2>&1
 out=$(wm-notify flush --window 0 --json)
 like "$out" '"mails":0,.*"deferred":[1-9]' "Postfix refusing submission: nothing sent, all deferred"
+like "$out" '"failed":0' "Postfix refusing submission: nothing given up"
 is "$(pending)" 5 "Postfix refusing submission: the five notices are still queued"
-like "$(sqlite3 "$db" "SELECT last_error FROM notice_queue WHERE sent IS NULL LIMIT 1")" . "the reason is kept"
-postconf -c "$pc" -e "authorized_submit_users = static:anyone"
+like "$(sqlite3 "$db" "SELECT last_error FROM notice_queue WHERE sent IS NULL LIMIT 1")" "refused.*5\.7\.1" \
+    "the reason (Postfix's reply) is kept"
+# A 4xx, and no listener at all: the same.
+postconf -c "$pc" -P "$sub/inet/smtpd_client_restrictions=defer"
+"$pc/bin/postfix" -c "$pc" reload >/dev/null 2>&1
+sqlite3 "$db" "UPDATE notice_queue SET next_try = 0"
+out=$(wm-notify flush --window 0 --json)
+like "$out" '"mails":0,.*"deferred":[1-9]' "Postfix deferring submission (4xx): all deferred"
+postconf -c "$pc" -PX "$sub/inet/smtpd_client_restrictions"
+postconf -c "$pc" -P "$sub/inet/smtpd_client_restrictions=permit_mynetworks,reject"
+check "wm-ctl stop postfix" wm-ctl stop postfix
+sqlite3 "$db" "UPDATE notice_queue SET next_try = 0"
+out=$(wm-notify flush --window 0 --json)
+like "$out" '"mails":0,.*"deferred":[1-9]' "Postfix down: all deferred"
+like "$(sqlite3 "$db" "SELECT last_error FROM notice_queue WHERE sent IS NULL LIMIT 1")" "connect" \
+    "Postfix down: the reason says the listener did not answer"
+is "$(pending)" 5 "Postfix down: the five notices are still queued"
+check "wm-ctl start postfix" wm-ctl start postfix
+sqlite3 "$db" "UPDATE notice_queue SET next_try = 0"
 
 check "wm-ctl start notify" wm-ctl start notify
 wait_for 60 none_pending
@@ -73,6 +97,11 @@ is "$(to bob@customer.example)" 1 "bob: one invitation"
 is "$(to carol@other.example)" 1 "carol: one invitation"
 is "$(to dave@customer.example)" 1 "dave: three new-mail notices merged into one mail"
 is "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE sent IS NOT NULL")" 5 "all five marked sent"
+# They went in over SMTP, as local submissions: the submission listener
+# took them and header checks saw them (no sendmail, no pickup).
+like "$(grep -c "postfix-[^/]*/submit/smtpd.*client=localhost" "$d/log/postfix.log")" '^[1-9]' \
+    "the notices came in through the submission listener"
+is "$(grep -c "postfix-[^/]*/pickup" "$d/log/postfix.log")" 0 "none through sendmail and pickup"
 
 # While the sender runs, a new mail's notice goes out by itself.
 send n4 dave@customer.example

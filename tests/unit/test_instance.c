@@ -31,7 +31,7 @@
 #include "util.h"
 #include "testutil.h"
 
-static int all5[WM_LISTEN_COUNT] = { 1, 1, 1, 1, 1 };
+static int all5[WM_LISTEN_COUNT] = { 1, 1, 1, 1, 1, 1 };
 
 static int
 can_bind(int port)
