@@ -6,7 +6,7 @@
  *	    [--transport pipe|lmtp]
  *	    [--user USER] [--web-user USER] [--templates DIR] DIR
  *	wm-init -c FILE --lighttpd-conf
- *	wm-init [-c FILE] --system [--postfix-main]
+ *	wm-init [-c FILE] --system [--postfix-main | --postfix-submit]
  * DESCRIPTION
  *	Creates DIR/wm.conf, the SQLite database with a fresh server secret,
  *	system mail secret and webmail relay recipient key and certificate,
@@ -31,7 +31,9 @@
  *	same code: directories, log, database, keys, certificates, header
  *	checks and lighttpd.conf, keeping what exists (the Debian package's
  *	postinst runs it).  --postfix-main then prints the main.cf parameters
- *	the system Postfix needs, one "name = value" a line, for postconf -e.
+ *	the system Postfix needs, one "name = value" a line, for postconf -e;
+ *	--postfix-submit the master.cf entry of the notice sender's
+ *	submission listener ([listen] submit) on one line, for postconf -M.
  * DIAGNOSTICS
  *	Exit status follows sysexits.h: 73 (EX_CANTCREAT) when DIR already
  *	holds an instance, 69 (EX_UNAVAILABLE) when a port is taken, 67 when
@@ -63,10 +65,11 @@ static const char usage[] =
     "               [--user USER] [--web-user USER] [--templates DIR]\n"
     "               [--transport pipe|lmtp] DIR\n"
     "       wm-init -c FILE --lighttpd-conf\n"
-    "       wm-init [-c FILE] --system [--postfix-main]\n"
+    "       wm-init [-c FILE] --system [--postfix-main | --postfix-submit]\n"
     "Creates a self-contained webmail instance in DIR (see wm-init(8)).\n"
     "  --port-base N       listeners on N (smtp), N+1 (relay), N+2 (sink),\n"
-    "                      N+3 (portal), N+4 (admin); default: free ports\n"
+    "                      N+3 (portal), N+4 (admin), N+5 (submit);\n"
+    "                      default: free ports\n"
     "  --capture-outbound  send all outbound mail to smtp-sink, DIR/outbox\n"
     "  --force             rewrite an existing instance (keeps its data)\n"
     "  --user USER         system user owning the data (default wm)\n"
@@ -78,10 +81,13 @@ static const char usage[] =
     "  --lighttpd-conf     print the lighttpd.conf for the wm.conf of -c\n"
     "  --system            make the production box of -c (/etc/wm/wm.conf)\n"
     "  --postfix-main      with --system: print the system main.cf parameters\n"
+    "  --postfix-submit    with --system: print the submission listener's\n"
+    "                      master.cf entry\n"
     "  --help, --version\n";
 
 enum { OPT_PORT_BASE = 256, OPT_CAPTURE, OPT_FORCE, OPT_USER, OPT_TEMPLATES,
-	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER, OPT_SYSTEM, OPT_POSTFIX_MAIN };
+	OPT_LIGHTTPD, OPT_TRANSPORT, OPT_WEB_USER, OPT_SYSTEM, OPT_POSTFIX_MAIN,
+	OPT_POSTFIX_SUBMIT };
 
 static const struct option longopts[] = {
 	WM_CLI_LONGOPTS,
@@ -95,6 +101,7 @@ static const struct option longopts[] = {
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "system", no_argument, NULL, OPT_SYSTEM },
 	{ "postfix-main", no_argument, NULL, OPT_POSTFIX_MAIN },
+	{ "postfix-submit", no_argument, NULL, OPT_POSTFIX_SUBMIT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -134,8 +141,11 @@ print_lighttpd(struct wm_cli *cli)
 #define WM_SYSCONFDIR "/etc"
 #endif
 
+/* What --system prints instead of making the box. */
+enum sys_print { PRINT_NONE, PRINT_MAIN, PRINT_SUBMIT };
+
 static int
-system_box(struct wm_cli *cli, int main_cf)
+system_box(struct wm_cli *cli, enum sys_print what)
 {
 	const char *conf = cli->config_path ? cli->config_path :
 	    WM_SYSCONFDIR "/wm/wm.conf";
@@ -144,14 +154,15 @@ system_box(struct wm_cli *cli, int main_cf)
 	int rc;
 
 	wm_err_clear(&err);
-	if (!main_cf) {
+	if (what == PRINT_NONE) {
 		if (wm_instance_system(conf, &err) == -1)
 			return wm_cli_fail(cli, &err);
 		printf("%s\n", conf);
 		return 0;
 	}
 	wm_buf_init(&b);
-	rc = wm_instance_system_main_cf(conf, &b, &err);
+	rc = what == PRINT_MAIN ? wm_instance_system_main_cf(conf, &b, &err) :
+	    wm_instance_system_submit(conf, &b, &err);
 	if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
 		rc = wm_err_set(&err, EX_IOERR, "write: %s", strerror(errno));
 	wm_buf_free(&b);
@@ -164,7 +175,8 @@ main(int argc, char *argv[])
 	struct wm_instance_opts o = { 0 };
 	struct wm_cli cli;
 	struct wm_err err;
-	int ch, lighttpd = 0, sys = 0, main_cf = 0;
+	int ch, lighttpd = 0, sys = 0;
+	enum sys_print print = PRINT_NONE;
 
 	wm_cli_init(&cli, "wm-init", usage);
 	wm_err_clear(&err);
@@ -199,7 +211,10 @@ main(int argc, char *argv[])
 			sys = 1;
 			break;
 		case OPT_POSTFIX_MAIN:
-			main_cf = 1;
+			print = PRINT_MAIN;
+			break;
+		case OPT_POSTFIX_SUBMIT:
+			print = PRINT_SUBMIT;
 			break;
 		case OPT_TRANSPORT:
 			if (strcmp(optarg, "pipe") != 0 && strcmp(optarg, "lmtp") != 0)
@@ -211,8 +226,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (sys && argc == optind && !lighttpd)
-		return system_box(&cli, main_cf);
-	if (main_cf)
+		return system_box(&cli, print);
+	if (print != PRINT_NONE)
 		wm_cli_usage(&cli);
 	if (lighttpd && argc == optind)
 		return print_lighttpd(&cli);

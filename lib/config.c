@@ -52,7 +52,7 @@ static const struct key_def keys[] = {
 	{ "paths", "root", "/", "root of the files wm-netcfg and wm-mtacfg edit" },
 	{ "listen", "smtp", "127.0.0.1:25", "SMTP listener that receives tunnels" },
 	{ "listen", "relay", "127.0.0.1:10587", "submission listener for mail of webmail users" },
-	{ "listen", "submit", "", "submission listener the notice sender hands its mail to over SMTP (empty: sendmail)" },
+	{ "listen", "submit", "127.0.0.1:10588", "submission listener the notice sender hands its mail to over SMTP (empty: sendmail)" },
 	{ "listen", "sink", NULL, "capture listener (smtp-sink) when capture-outbound is yes" },
 	{ "listen", "portal", "127.0.0.1:443", "HTTPS listener of the portal" },
 	{ "listen", "admin", "127.0.0.1:8443", "HTTPS listener of the admin console" },

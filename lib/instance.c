@@ -1494,3 +1494,18 @@ out:
 	wm_config_free(cfg);
 	return rc;
 }
+
+int
+wm_instance_system_submit(const char *conf, struct wm_buf *b,
+    struct wm_err *err)
+{
+	struct wm_config *cfg;
+	int rc;
+
+	if ((cfg = load_system(conf, err)) == NULL)
+		return -1;
+	rc = wm_mta_submit_listener(b, wm_config_get(cfg, "listen", "submit"),
+	    "postfix", " ") == -1 ? wm_err_set(err, EX_TEMPFAIL, "out of memory") : 0;
+	wm_config_free(cfg);
+	return rc;
+}

@@ -116,5 +116,8 @@ int	 wm_instance_system(const char *conf, struct wm_err *);
 /* The main.cf parameters production needs, "name = value" lines, into b. */
 int	 wm_instance_system_main_cf(const char *conf, struct wm_buf *,
 	    struct wm_err *);
+/* The master.cf entry of [listen] submit on one line ("" when unset). */
+int	 wm_instance_system_submit(const char *conf, struct wm_buf *,
+	    struct wm_err *);
 
 #endif

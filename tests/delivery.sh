@@ -10,6 +10,9 @@ cat >>"$conf" <<EOC
 templates = $TOP/templates
 [commands]
 sendmail = $box/sendmail
+# No Postfix here: the notice sender too hands its mail to the stand-in.
+[listen]
+submit =
 EOC
 cat >"$box/sendmail" <<EOS
 #!/bin/sh

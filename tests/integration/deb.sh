@@ -192,6 +192,8 @@ is "$(in_root postconf -h smtpd_banner)" "$banner" "the administrator's smtpd_ba
 is "$(in_root postconf -h relayhost)" "[127.0.0.1]:2526" "the administrator's relayhost is kept"
 like "$(in_root postconf -h transport_maps)" "wmdeliver:" "tunnels route to the box"
 like "$(in_root postconf -M wmdeliver/unix)" "wm-deliver" "master.cf has the delivery pipe"
+like "$(in_root postconf -M 127.0.0.1:10588/inet)" "smtpd .*syslog_name=postfix/submit" \
+    "master.cf has the notice sender's submission listener"
 check "postfix check accepts the joined configuration" in_root postfix check
 
 # Services of the root.
@@ -261,6 +263,8 @@ check "the tunnel is stored for bob" stored ||
 invited() { grep -lq signup "$W"/sink/* 2>/dev/null; }
 wait_for 60 invited
 check "the invitation leaves through the root's Postfix to the relay host" invited
+like "$(grep -c 'postfix/submit/smtpd.*client=localhost' "$R/var/log/postfix.log")" '^[1-9]' \
+    "the notice sender handed it over SMTP to the submission listener"
 inv=$(grep -l signup "$W"/sink/* 2>/dev/null | head -1)
 link=$(tr -d '\r' <"${inv:-/dev/null}" | grep -oE 'https?://[^ ]*signup[^ ]*' | head -1)
 path=/${link#*://*/}

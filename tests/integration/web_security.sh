@@ -179,6 +179,8 @@ cat >"$mails/reset.\$\$.eml"
 EOS
 chmod 755 "$inst/slow-sendmail"
 sed -i "s|^sendmail = .*|sendmail = $inst/slow-sendmail|" "$conf"
+# The notice sender's mail too (not over SMTP to the instance's Postfix).
+sed -i "s|^submit = .*|submit =|" "$conf"
 "$BIN/wm-ctl" -c "$conf" stop lighttpd >/dev/null
 "$BIN/wm-ctl" -c "$conf" start lighttpd >/dev/null
 wait_for 10 curl -sk -o /dev/null "$P/portal/login"

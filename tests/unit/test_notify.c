@@ -71,6 +71,8 @@ setup(void)
 	ck_assert_int_eq(wm_mkdir_p(path, 0755, &err), 0);
 	free(path);
 	cfg = wm_config_new(dir);
+	/* No Postfix: the notice sender uses the stand-in sendmail too. */
+	wm_config_set(cfg, "listen", "submit", "");
 	ck_assert_ptr_nonnull(realpath(".", top));
 	path = wm_asprintf("%s/templates", top);
 	wm_config_set(cfg, "paths", "templates", path);
