@@ -108,5 +108,36 @@ send n4 dave@customer.example
 wait_for 60 _outbox_has "$d" 4
 is "$?" 0 "sender running: the next notice goes out without help"
 is "$(to dave@customer.example)" 2 "dave's second notification"
+
+# What SMTP asks of the client, through the real listener: lines that start
+# with a dot arrive as written (dot-stuffing both ways), and an address
+# with a UTF-8 local part is submitted with SMTPUTF8 (RFC 6531).
+cat >"$W/dots.cs" <<'EOT'
+From: <?cs var:from ?>
+To: <?cs var:to ?>
+Subject: dotted notice
+
+.
+..two dots
+.leading dot
+<?cs var:link ?>
+EOT
+check "a new-mail template with lines that start with a dot" wm-notify template-set new-mail "$W/dots.cs"
+send n5 dave@customer.example
+wait_for 60 sh -c "grep -lq '^Subject: dotted notice' '$d'/outbox/* 2>/dev/null"
+m=$(outbox_grep "$d" '^Subject: dotted notice' | head -1)
+body=$(sed -e 's/\r$//' -e '1,/^$/d' "${m:-/dev/null}")
+like "$body" $'^\.\n\.\.two dots\n\.leading dot\n' "the dotted lines arrive as the template wrote them"
+check "the template is back to the shipped one" wm-notify template-unset new-mail
+u='jörg@customer.example'
+send n6 "$u"
+sent_to() { [ "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE address = '$1' AND sent IS NOT NULL")" -ge 1 ]; }
+wait_for 60 sent_to "$u"
+is "$?" 0 "the notice for $u is marked sent: the submission listener took it"
+# The capturing smtp-sink offers no SMTPUTF8, so Postfix cannot pass it on;
+# that it says so shows the mail reached Postfix flagged SMTPUTF8.
+smtputf8() { grep -aqE "to=<$u>.*(status=sent|SMTPUTF8 is required)" "$d/log/postfix.log"; }
+wait_for 30 smtputf8
+check "Postfix took the invitation to $u as an SMTPUTF8 mail" smtputf8
 check "wm-ctl stop notify (again)" wm-ctl stop notify
 done_testing
