@@ -40,6 +40,12 @@ wm_outbound_end(void)
 	session = NULL;
 }
 
+int
+wm_outbound_down(void)
+{
+	return session != NULL && wm_smtp_down(session);
+}
+
 static int
 hand_over(struct wm_config *cfg, const char *sender,
     const char *const *recipients, const void *mail, size_t len,

@@ -36,5 +36,7 @@ int	 wm_outbound_submit(struct wm_config *, struct wm_db *,
  */
 int	 wm_outbound_begin(struct wm_config *, struct wm_err *);
 void	 wm_outbound_end(void);
+/* 1 when the session of wm_outbound_begin found no listener to talk to. */
+int	 wm_outbound_down(void);
 
 #endif

@@ -71,6 +71,12 @@ wm_smtp_new(const char *hostport, struct wm_err *err)
 	return s;
 }
 
+int
+wm_smtp_down(const struct wm_smtp *s)
+{
+	return s->dead.code != 0;
+}
+
 unsigned long
 wm_smtp_sent(const struct wm_smtp *s)
 {

@@ -31,6 +31,8 @@ struct wm_smtp *wm_smtp_new(const char *hostport, struct wm_err *);
 int	 wm_smtp_send(struct wm_smtp *, const char *sender,
 	    const char *const *recipients, const void *mail, size_t len,
 	    struct wm_err *);
+/* 1 when the session could not connect: the listener is down. */
+int	 wm_smtp_down(const struct wm_smtp *);
 /* Mails the session has handed over. */
 unsigned long wm_smtp_sent(const struct wm_smtp *);
 /* QUIT (when connected) and free; NULL is fine. */
