@@ -126,7 +126,8 @@ fig() {
 	echo "$1 $a/s ($(r "$a" "$3") x; with its notices out $b/s, $(r "$b" "$3") x)"
 }
 echo "through Postfix, $N tunnels of ~10 KB per run, $got indexed (want $((8 * N))), $notices notices sent"
-echo "(delivered: SMTP in to Postfix's queue empty; with notices: until every notice is out too;"
+echo "(delivered: SMTP in to Postfix's queue empty; with notices: until every notice is out too,"
+echo " which new-mail notices reach only after their 5 s merge window;"
 echo " floor: the same Postfix piping to /bin/cat; notice sender CPU $((NOTIFY_MS / (8 * N))) ms a tunnel)"
 echo " new users (each tunnel also makes an invitation that leaves through the same Postfix):"
 echo "  1 sender:  $(fig pipe "$pipe1" "$cat1") target >= 0.40"

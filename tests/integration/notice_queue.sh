@@ -140,4 +140,24 @@ smtputf8() { grep -aqE "to=<$u>.*(status=sent|SMTPUTF8 is required)" "$d/log/pos
 wait_for 30 smtputf8
 check "Postfix took the invitation to $u as an SMTPUTF8 mail" smtputf8
 check "wm-ctl stop notify (again)" wm-ctl stop notify
+
+# A refusal no retry changes (the address, 5.1.1): the notice is given up
+# at once and the postmaster hears of it; it is not retried for ever.
+echo "gone@customer.example 550 5.1.1 no such mailbox" >"$W/gone"
+chmod 644 "$W/gone"
+postconf -c "$pc" -P "$sub/inet/smtpd_recipient_restrictions=check_recipient_access,texthash:$W/gone"
+"$pc/bin/postfix" -c "$pc" reload >/dev/null 2>&1
+sleep 1
+wm-user add gone@customer.example >/dev/null
+sqlite3 "$db" "INSERT INTO notice_queue (kind, address, created) VALUES ('signup', 'gone@customer.example', strftime('%s', 'now'))"
+out=$(wm-notify flush --window 0 --json)
+like "$out" '"failed":1' "a 5.1.1 refusal gives the notice up"
+like "$(sqlite3 "$db" "SELECT last_error FROM notice_queue WHERE address = 'gone@customer.example'")" "5\.1\.1" \
+    "with Postfix's reply as the reason"
+is "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE kind = 'postmaster' AND reason LIKE '%gone@customer.example%'")" 1 \
+    "the postmaster is told"
+out=$(wm-notify flush --window 0 --json)
+like "$out" '"mails":1' "the postmaster's report goes out"
+postconf -c "$pc" -PX "$sub/inet/smtpd_recipient_restrictions"
+postconf -c "$pc" -P "$sub/inet/smtpd_recipient_restrictions="
 done_testing
