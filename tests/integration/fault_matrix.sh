@@ -36,6 +36,9 @@ cat >"$W/wrap" <<EOF
 # Dies by SIGKILL itself when wm-deliver did: pipe(8) defers a signal death.
 exec 3<&0
 r=\$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+# The first delivery of the phase is killed for sure (at its first fsync),
+# so that the phase never passes without its fault; the rest at random.
+[ "\$(cat $W/mode 2>/dev/null)" = kill ] && mkdir $W/first-kill 2>/dev/null && r=0
 case "\$(cat $W/mode 2>/dev/null):\$((r % 3))" in
 kill:0)	exec strace -f -o /dev/null -e trace=fsync,fdatasync \\
 	    -e inject=fsync,fdatasync:signal=KILL:when=\$((r % 7 + 1)) $BIN/wm-deliver "\$@" ;;
