@@ -70,6 +70,11 @@ now() { date +%s%N; }
 ticks() {	# ticks: CPU clock ticks the notice sender has used so far
 	awk '{ print $14 + $15 }' "/proc/$(cat "$d/run/notify.pid")/stat" 2>/dev/null || echo 0
 }
+cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+busy() {	# busy "BUSY IDLE" "BUSY IDLE": per cent of the CPUs busy in between
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+	    u = y[1] - x[1]; i = y[2] - x[2]; printf "%d", 100 * u / (u + i) }'
+}
 rate() { awk -v n="$N" -v ns="$1" 'BEGIN { printf "%.1f", n / (ns / 1e9) }'; }
 # run SET JOBS: "DELIVERED ALL" mails per second.  DELIVERED: SMTP in until
 # Postfix's queue is empty (every tunnel stored; notices still going out
@@ -81,10 +86,12 @@ run() {
 	local start mid end t0
 	wait_for 900 drained
 	t0=$(ticks)
+	c0=$(cpu)
 	start=$(now)
 	send_all "$1" "$2"
 	wait_for 900 queue_empty
 	mid=$(now)
+	echo "$1 x$2: CPUs $(busy "$c0" "$(cpu)")% busy while delivering" >&2
 	wait_for 900 drained
 	end=$(now)
 	NOTIFY_MS=$(( NOTIFY_MS + ( $(ticks) - t0 ) * 1000 / $(getconf CLK_TCK) ))
