@@ -383,8 +383,8 @@ flush_row(struct wm_config *cfg, struct wm_db *db, const struct row *r,
  * notice sent twice, which a crash between submit and mark may do anyway.
  * So its commits leave the WAL unsynced (synchronous = NORMAL, this
  * connection only), and the next synced commit of a delivery, which appends
- * to the same WAL, makes them durable in order.  Two to three fsyncs a
- * notice went this way.
+ * to the same WAL, makes them durable in order.  That saves two to three
+ * fsyncs a notice.
  */
 static void
 lazy_commits(struct wm_db *db, int on)
