@@ -124,12 +124,20 @@ function simpleMail(id, subject, to = BOB) {
 }
 
 // Delivers original to recipients and waits until every one has it stored.
+// Index rows of a mailbox: the file is in new/ a moment before its row
+// commits, so a test that looks ids up waits for both.
+function rowsOf(address) {
+	return Number(sql(inst, `SELECT count(*) FROM messages WHERE mailbox = '${address}'`));
+}
+
 async function deliver(original, recipients, extra = '') {
 	const before = new Map(recipients.map((r) => [r, maildirFiles(inst, r).length]));
+	const rows = new Map(recipients.map((r) => [r, rowsOf(r)]));
 	smtpSend(inst, `gw@corp.example`, [gw.relay],
 		gw.seal(original, recipients, { extra }));
 	await until(() => recipients.every((r) =>
-		maildirFiles(inst, r).length > before.get(r)), 60000, 'delivery');
+		maildirFiles(inst, r).length > before.get(r) && rowsOf(r) > rows.get(r)),
+		60000, 'delivery');
 }
 
 function idOf(address, messageId) {

@@ -366,7 +366,9 @@ check_fails "a changed body fails verification" 1 verify "$f" tamper
 check "notices come from the signing domain" "$BIN/wm-prefs" -c "$conf" set notification-sender notices@box.example
 "$BIN/wm-user" -c "$conf" add grace@external.example >/dev/null
 sqlite3 "$(instance_db "$inst")" "INSERT INTO notice_queue (kind, address, created) VALUES ('signup', 'grace@external.example', strftime('%s', 'now'))"
-like "$("$BIN/wm-notify" -c "$conf" flush --window 0 --json)" '"mails":1' "the notice sender submits a queued invitation"
+like "$("$BIN/wm-notify" -c "$conf" flush --window 0 --json)" '"mails":[1-9]' "the notice sender submits the queued invitation"
+is "$(sqlite3 "$(instance_db "$inst")" "SELECT count(*) FROM notice_queue WHERE address = 'grace@external.example' AND sent IS NOT NULL")" 1 \
+    "it is marked sent"
 wait_for 30 sh -c "grep -lq '^To: .*grace@external.example' '$top/ext'/*"
 f=$(grep -l '^To: .*grace@external.example' "$top/ext"/* 2>/dev/null | head -1)
 like "$(grep -c 'submit/smtpd.*client=localhost' "$inst/log/postfix.log")" '^[1-9]' "it came in through the submission listener"
