@@ -411,12 +411,13 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 		return -1;
 	}
 	/* One SMTP session for the pass, when the instance has a listener. */
-	if (n > 0 && wm_outbound_begin(cfg, err) == -1) {
-		rows_free(r, n);
-		return -1;
-	}
-	if (n > 0)
+	if (n > 0) {
+		if (wm_outbound_begin(cfg, err) == -1) {
+			rows_free(r, n);
+			return -1;
+		}
 		lazy_commits(db, 1);
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((w = waits(&r[i], i, r, window, now)) != 0) {
 			if (w == 1)

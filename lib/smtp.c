@@ -43,7 +43,6 @@ struct wm_smtp {
 	int		 ext;		/* enum ext, from the EHLO reply */
 	unsigned long	 size_max;	/* SIZE n; 0: none announced */
 	struct wm_err	 dead;		/* a failed connect, for the rest */
-	unsigned long	 sent;
 	int		 lost;		/* the last failure was on the wire */
 	int		 at_dot;	/* the mail's bytes were written */
 	char		 in[4096];	/* bytes read, not yet consumed */
@@ -75,12 +74,6 @@ int
 wm_smtp_down(const struct wm_smtp *s)
 {
 	return s->dead.code != 0;
-}
-
-unsigned long
-wm_smtp_sent(const struct wm_smtp *s)
-{
-	return s->sent;
 }
 
 static void
@@ -515,7 +508,6 @@ transaction(struct wm_smtp *s, const char *sender, const char *const *rcpts,
 		return -1;	/* not known to be taken: sent again later */
 	if (code != 250)
 		return refused(s, code, "the mail", err);
-	s->sent++;
 	return 0;
 }
 

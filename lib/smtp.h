@@ -33,8 +33,6 @@ int	 wm_smtp_send(struct wm_smtp *, const char *sender,
 	    struct wm_err *);
 /* 1 when the session could not connect: the listener is down. */
 int	 wm_smtp_down(const struct wm_smtp *);
-/* Mails the session has handed over. */
-unsigned long wm_smtp_sent(const struct wm_smtp *);
 /* QUIT (when connected) and free; NULL is fine. */
 void	 wm_smtp_free(struct wm_smtp *);
 
