@@ -32,6 +32,7 @@
 #include "mime.h"
 #include "notice.h"
 #include "notify.h"
+#include "sysmail.h"
 #include "pki.h"
 #include "prefs.h"
 #include "smime.h"

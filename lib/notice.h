@@ -34,6 +34,10 @@ struct wm_notice {
 	size_t			 len;
 };
 
+/* "new-mail" and so on, as the queue stores it; -1 for an unknown name. */
+int	 wm_notice_kind_parse(const char *, enum wm_notice_kind *);
+const char *wm_notice_kind_name(enum wm_notice_kind);
+
 /* Queues one notice; joins the caller's transaction if one is open. */
 int	 wm_notice_queue(struct wm_db *, const struct wm_notice *, struct wm_err *);
 
@@ -49,7 +53,7 @@ struct wm_notice_stats {
 };
 
 /*
- * One pass over the due notices.  New-mail notices to one address wait until
+ * The sending side (notice_send.c).  One pass over the due notices.  New-mail notices to one address wait until
  * the oldest is window seconds old and then go out as one mail.  A temporary
  * failure keeps the row with a growing delay; a permanent one (a notice that
  * cannot be rendered or encoded, a user who is gone) marks it failed and

@@ -51,20 +51,4 @@ int	 wm_notify_postmaster(struct wm_config *, struct wm_db *, const char *reason
 int	 wm_notify_read_receipt(struct wm_config *, struct wm_db *,
 	    const struct wm_message *, struct wm_err *);
 
-/* The system-mail header: hex HMAC-SHA256(system-mail-secret, Message-ID
- * without angle brackets). */
-#define WM_SYSMAIL_HEADER "X-WM-System-Mail"
-char	*wm_sysmail_value(struct wm_db *, const char *message_id, struct wm_err *);
-/* 1 when mail carries a valid system-mail header, 0 otherwise. */
-int	 wm_sysmail_check(struct wm_db *, const void *mail, size_t len);
-
-/*
- * Submits a complete RFC 5322 mail to Postfix with sendmail -C (never SMTP
- * from here): -f sender, recipients as arguments.  EX_TEMPFAIL when sendmail
- * fails, so callers like wm-deliver let Postfix retry.
- */
-int	 wm_sendmail(struct wm_config *, const char *sender,
-	    const char *const *recipients, const void *mail, size_t len,
-	    struct wm_err *);
-
 #endif

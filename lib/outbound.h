@@ -39,4 +39,13 @@ void	 wm_outbound_end(void);
 /* 1 when the session of wm_outbound_begin found no listener to talk to. */
 int	 wm_outbound_down(void);
 
+/*
+ * Submits a complete RFC 5322 mail to Postfix with sendmail -C (never SMTP
+ * from here): -f sender, recipients as arguments (sendmail.c).  EX_TEMPFAIL
+ * when sendmail fails, so callers like wm-deliver let Postfix retry.
+ */
+int	 wm_sendmail(struct wm_config *, const char *sender,
+	    const char *const *recipients, const void *mail, size_t len,
+	    struct wm_err *);
+
 #endif

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "notify.h"
+#include "outbound.h"
 #include "testmail.h"
 #include "util.h"
 

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "notify.h"
+#include "sysmail.h"
 #include "message.h"
 #include "pki.h"
 #include "prefs.h"

@@ -20,6 +20,8 @@
 #include "message.h"
 #include "notice.h"
 #include "notify.h"
+#include "outbound.h"
+#include "sysmail.h"
 #include "prefs.h"
 #include "token.h"
 #include "user.h"
