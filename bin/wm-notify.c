@@ -291,12 +291,12 @@ cmd_flush(struct ctx *c, struct wm_err *err)
 		return -1;
 	if (c->cli->json)
 		printf("{\"mails\":%lld,\"sent\":%lld,\"deferred\":%lld,"
-		    "\"failed\":%lld,\"waiting\":%lld}\n", s.mails, s.sent,
-		    s.deferred, s.failed, s.waiting);
+		    "\"failed\":%lld,\"waiting\":%lld,\"indexed\":%lld}\n",
+		    s.mails, s.sent, s.deferred, s.failed, s.waiting, s.indexed);
 	else
 		printf("%lld mails for %lld notices; %lld deferred, %lld given "
-		    "up, %lld waiting\n", s.mails, s.sent, s.deferred, s.failed,
-		    s.waiting);
+		    "up, %lld waiting; %lld mails indexed\n", s.mails, s.sent,
+		    s.deferred, s.failed, s.waiting, s.indexed);
 	return 0;
 }
 

@@ -44,6 +44,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "index.h"
 #include "log.h"
 #include "mailbox.h"
 #include "message.h"
@@ -1085,6 +1086,22 @@ page_links(struct portal *p, long long pg, long long pages,
 		wm_web_set_int(p->w, "Inbox.next", pg + 1);
 }
 
+/*
+ * Mail stored since the notice sender last ran has no decoded headers yet
+ * (index.h): it gets them now, parsed in a sandboxed child, so the list is
+ * whole even while the sender is down.
+ */
+static void
+index_mailbox(struct portal *p, const char *addr)
+{
+	struct wm_err err;
+	long long n;
+
+	if (wm_index_pending(p->db, wm_config_path(p->cfg, "mail"), addr, 0, &n,
+	    &err) == -1)
+		wm_log_err(&err);
+}
+
 static int
 listing(struct portal *p, const char *folder, const char *title)
 {
@@ -1098,6 +1115,7 @@ listing(struct portal *p, const char *folder, const char *title)
 	if (wm_message_sync(p->db, wm_config_path(p->cfg, "mail"), addr, folder,
 	    &err) == -1)
 		wm_log_err(&err);
+	index_mailbox(p, addr);
 	if (wm_message_totals(p->db, addr, folder, &count, &unread, NULL,
 	    &err) == -1)
 		return fail(p, &err);
@@ -1224,6 +1242,7 @@ open_message(struct portal *p, long long id, enum wm_view_want want,
 
 	*mp = NULL;
 	*vp = NULL;
+	index_mailbox(p, p->sess->principal);	/* the read receipt wants them */
 	if ((*mp = wm_message_get(p->db, p->sess->principal, id, &err)) == NULL) {
 		if (err.code == EX_NOINPUT) {
 			wm_web_error(p->w, 404, "There is no such message.");

@@ -379,6 +379,13 @@ static const char *migrations[] = {
 	"  VALUES ('delete', OLD.id, OLD.address);"
 	"  INSERT INTO users_search (rowid, address) VALUES (NEW.id, NEW.address);"
 	"END;",
+	/*
+	 * 12: delivery stores a row before its headers are decoded (index.c):
+	 * the process that holds the relay keys never parses the mail, and
+	 * does not load GMime to do it.  Rows stored before are decoded.
+	 */
+	"ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX messages_unindexed ON messages(mailbox) WHERE indexed = 0;",
 	NULL
 };
 

@@ -29,7 +29,6 @@
 #include "mailbox.h"
 #include "metrics.h"
 #include "message.h"
-#include "mime.h"
 #include "notice.h"
 #include "notify.h"
 #include "sysmail.h"
@@ -57,7 +56,6 @@ struct job {
 	const char		*root;		/* mail directory */
 	const char		*sender;	/* outer envelope, for the log */
 	const struct wm_tunnel	*t;
-	struct wm_mime_info	 info;
 	EVP_MD_CTX		*key_base;	/* hashes the original once */
 	pid_t			 writer;	/* our parent, writing the input; 0: a file */
 	int			 stored_lf;	/* stored with LF line ends */
@@ -236,18 +234,15 @@ index_row(struct job *j, const char *rcpt, const char *key, const char *file,
 	m.file = (char *)file;
 	m.delivery_key = (char *)key;
 	m.envelope_sender = j->t->sender;
-	m.from_addr = j->info.from;
-	m.to_addr = j->info.to;
-	m.cc_addr = j->info.cc;
-	m.subject = j->info.subject;
-	m.message_id = *j->info.message_id ? j->info.message_id : NULL;
-	m.date = j->info.date;
 	m.received = wm_now();
 	m.size = j->stored_size;	/* what the maildir holds: quota agrees */
-	m.has_attachments = j->info.has_attachments;
 	m.expires = j->t->expires;
 	m.read_receipt = j->t->read_receipt;
-	m.header_error = j->info.header_error;
+	/*
+	 * The headers are decoded later, by a process that holds no key
+	 * (index.c): this one read the relay key to get at the mail.
+	 */
+	m.unindexed = 1;
 	m.stored_lf = j->stored_lf;
 	return wm_message_insert(j->db, &m, err);
 }
@@ -257,13 +252,20 @@ queue_notice(struct job *j, enum wm_notice_kind kind, const char *rcpt,
     struct wm_err *err)
 {
 	struct wm_notice n;
+	char *subject = NULL;
+	int rc;
 
 	memset(&n, 0, sizeof(n));
 	n.kind = kind;
 	n.address = rcpt;
 	n.sender = j->t->sender;
-	n.subject = j->info.subject;
-	return wm_notice_queue(j->db, &n, err);
+	/* As the mail has it; the sender decodes it when it renders (notify.c). */
+	if (kind == WM_NOTICE_OVER_QUOTA)
+		n.subject = subject = wm_header_value(j->t->original,
+		    j->t->original_len, "Subject");
+	rc = wm_notice_queue(j->db, &n, err);
+	free(subject);
+	return rc;
 }
 
 enum verdict { STORE, SKIP, FULL };
@@ -385,9 +387,6 @@ deliver_tunnel(struct job *j, struct wm_err *err)
 {
 	size_t i;
 
-	if (wm_mime_index(j->t->original, j->t->original_len, &j->info,
-	    err) == -1)
-		return -1;
 	if ((j->key_base = key_base(j->t->original, j->t->original_len)) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "cannot hash the mail");
 	j->stored_size = wm_mailbox_stored_size(j->t->original,
@@ -629,7 +628,6 @@ run(struct job *j, const char *recipient, struct wm_err *err)
 	rc = deliver_tunnel(j, err);
 	EVP_MD_CTX_free(j->key_base);
 	j->key_base = NULL;
-	wm_mime_info_clear(&j->info);
 	wm_tunnel_free(t);
 	wm_smime_signed_clear(&sig);
 	return rc == -1 ? tempfail(err) : 0;

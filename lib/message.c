@@ -13,7 +13,7 @@
 #define COLUMNS "id, mailbox, folder, file, delivery_key, envelope_sender, " \
 	"from_addr, to_addr, cc_addr, subject, message_id, date, received, " \
 	"size, has_attachments, expires, read_receipt, receipt_sent, seen, " \
-	"header_error, stored_lf, trashed"
+	"header_error, stored_lf, trashed, indexed"
 
 void
 wm_message_free(struct wm_message *m)
@@ -72,7 +72,8 @@ wm_message_insert(struct wm_db *db, struct wm_message *m, struct wm_err *err)
 	    "delivery_key, envelope_sender, from_addr, to_addr, cc_addr, "
 	    "subject, message_id, date, received, size, has_attachments, "
 	    "expires, read_receipt, receipt_sent, seen, header_error, stored_lf, "
-	    "trashed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	    "trashed, indexed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?)", err);
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, m->mailbox);
@@ -96,6 +97,7 @@ wm_message_insert(struct wm_db *db, struct wm_message *m, struct wm_err *err)
 	bind_text(st, 19, m->header_error);
 	sqlite3_bind_int(st, 20, m->stored_lf != 0);
 	sqlite3_bind_int(st, 21, m->trashed != 0);
+	sqlite3_bind_int(st, 22, m->unindexed == 0);
 	rc = sqlite3_step(st);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		sqlite3_finalize(st);
@@ -170,6 +172,7 @@ row(sqlite3_stmt *st)
 	m->header_error = col_dup(st, 19);
 	m->stored_lf = sqlite3_column_int(st, 20);
 	m->trashed = sqlite3_column_int(st, 21);
+	m->unindexed = sqlite3_column_int(st, 22) == 0;
 	if (m->mailbox == NULL || m->folder == NULL || m->file == NULL) {
 		wm_message_free(m);
 		return NULL;

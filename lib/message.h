@@ -35,6 +35,7 @@ struct wm_message {
 	char		*header_error;	/* NULL when every header decoded */
 	int		 stored_lf;	/* original's CRLF stored as LF */
 	int		 trashed;	/* a stock reader flagged it Deleted (T) */
+	int		 unindexed;	/* headers not decoded yet (index.c) */
 };
 
 void	 wm_message_free(struct wm_message *);

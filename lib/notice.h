@@ -50,10 +50,12 @@ struct wm_notice_stats {
 	long long	 deferred;	/* submission failed; kept for later */
 	long long	 failed;	/* given up (permanent); postmaster told */
 	long long	 waiting;	/* not yet due (merge window, backoff) */
+	long long	 indexed;	/* stored mails whose headers were decoded */
 };
 
 /*
- * The sending side (notice_send.c).  One pass over the due notices.  New-mail notices to one address wait until
+ * The sending side (notice_send.c).  One pass: first the headers of mail
+ * stored since the last pass are decoded (index.h), then the due notices.  New-mail notices to one address wait until
  * the oldest is window seconds old and then go out as one mail.  A temporary
  * failure keeps the row with a growing delay; a permanent one (a notice that
  * cannot be rendered or encoded, a user who is gone) marks it failed and

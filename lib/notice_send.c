@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "index.h"
 #include "log.h"
 #include "notice.h"
 #include "notify.h"
@@ -23,6 +24,7 @@
 
 #define BATCH	200		/* rows read per pass */
 #define MAX_DELAY 600		/* seconds between tries at most */
+#define INDEX_MAX 1000		/* mails decoded per pass at most */
 
 /* One due row, as read; strings owned. */
 struct row {
@@ -323,6 +325,23 @@ lazy_commits(struct wm_db *db, int on)
 	    "PRAGMA synchronous = FULL", &ignored);
 }
 
+/*
+ * The mails stored since the last pass get their headers decoded first
+ * (index.c): this process holds no key and is always running beside
+ * delivery.  A failure here is logged; the notices still go out.
+ */
+static void
+index_stored(struct wm_config *cfg, struct wm_db *db, struct wm_notice_stats *s)
+{
+	const char *root = wm_config_path(cfg, "mail");
+	struct wm_err ierr;
+
+	if (root != NULL && wm_index_pending(db, root, NULL, INDEX_MAX,
+	    &s->indexed, &ierr) == -1)
+		wm_log(LOG_WARNING, "indexing stored mail: %s; will retry",
+		    ierr.msg);
+}
+
 int
 wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
     struct wm_notice_stats *s, struct wm_err *err)
@@ -333,17 +352,18 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 	int w, rc = 0;
 
 	memset(s, 0, sizeof(*s));
+	lazy_commits(db, 1);
+	index_stored(cfg, db, s);
 	if (due_rows(db, &r, &n, err) == -1) {
+		lazy_commits(db, 0);
 		rows_free(r, n);
 		return -1;
 	}
 	/* One SMTP session for the pass, when the instance has a listener. */
-	if (n > 0) {
-		if (wm_outbound_begin(cfg, err) == -1) {
-			rows_free(r, n);
-			return -1;
-		}
-		lazy_commits(db, 1);
+	if (n > 0 && wm_outbound_begin(cfg, err) == -1) {
+		lazy_commits(db, 0);
+		rows_free(r, n);
+		return -1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((w = waits(&r[i], i, r, window, now)) != 0) {
@@ -361,8 +381,7 @@ wm_notice_flush(struct wm_config *cfg, struct wm_db *db, time_t window,
 			break;
 	}
 	wm_outbound_end();
-	if (n > 0)
-		lazy_commits(db, 0);
+	lazy_commits(db, 0);
 	rows_free(r, n);
 	return rc;
 }
@@ -409,11 +428,11 @@ wm_notice_serve(struct wm_config *cfg, struct wm_db *db, time_t window,
 		if (wm_notice_flush(cfg, db, window, &s, &perr) == -1)
 			wm_log(LOG_WARNING, "notice queue: %s; will retry",
 			    perr.msg);
-		else if (s.mails + s.deferred + s.failed > 0)
+		else if (s.mails + s.deferred + s.failed + s.indexed > 0)
 			wm_log(LOG_INFO, "notices: %lld mails for %lld notices, "
-			    "%lld deferred, %lld given up", s.mails, s.sent,
-			    s.deferred, s.failed);
-		if (!*stop && s.mails == 0)
+			    "%lld deferred, %lld given up; %lld mails indexed",
+			    s.mails, s.sent, s.deferred, s.failed, s.indexed);
+		if (!*stop && s.mails == 0 && s.indexed == 0)
 			nap_ms(interval_ms);
 	}
 	wm_log(LOG_INFO, "notice sender stopped");

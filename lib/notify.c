@@ -440,6 +440,32 @@ one_line(const char *s)
 }
 
 /*
+ * A Subject as the mail has it (RFC 2047 words, raw 8-bit), as one line of
+ * UTF-8 without the blanks around it.
+ */
+static char *
+decoded_line(const char *raw)
+{
+	char *dec, *c, *p;
+	size_t n;
+
+	mime_init();
+	if ((dec = g_mime_utils_header_decode_text(NULL, raw ? raw : "")) == NULL)
+		return NULL;
+	c = one_line(dec);
+	g_free(dec);
+	if (c == NULL)
+		return NULL;
+	for (p = c; *p == ' ' || *p == '\t'; p++)
+		;
+	memmove(c, p, strlen(p) + 1);
+	n = strlen(c);
+	while (n > 0 && (c[n - 1] == ' ' || c[n - 1] == '\t'))
+		c[--n] = '\0';
+	return c;
+}
+
+/*
  * The index keeps a Message-ID without its angle brackets; RFC 8098 wants
  * the msg-id as the original has it, brackets included.
  */
@@ -466,7 +492,8 @@ wm_notify_over_quota(struct wm_config *cfg, struct wm_db *db,
 	if ((from = required_pref(db, address, "notification-sender", err)) ==
 	    NULL || (pm = required_pref(db, address, "postmaster", err)) == NULL)
 		goto done;
-	if ((subj = one_line(subject)) == NULL || (v = wm_tvars_new()) == NULL) {
+	if ((subj = decoded_line(subject)) == NULL ||
+	    (v = wm_tvars_new()) == NULL) {
 		wm_err_set(err, EX_TEMPFAIL, "out of memory");
 		goto done;
 	}

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -179,6 +180,37 @@ judge(int status, enum wm_sandbox_outcome read_as)
 	return WM_SANDBOX_OK;
 }
 
+/*
+ * The child cannot open files, and iconv loads the converter of a charset
+ * (a gconv module) from a file the first time it is used: a Latin-1 subject
+ * decoded in the child came out as "Gr??e".  So the parent opens, once, the
+ * converters mail uses and keeps them; the child finds them loaded.
+ */
+static void
+preload_charsets(void)
+{
+	static const char *const names[] = {
+		"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4",
+		"ISO-8859-5", "ISO-8859-6", "ISO-8859-7", "ISO-8859-8",
+		"ISO-8859-9", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14",
+		"ISO-8859-15", "ISO-8859-16", "WINDOWS-1250", "WINDOWS-1251",
+		"WINDOWS-1252", "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255",
+		"WINDOWS-1256", "WINDOWS-1257", "WINDOWS-1258", "KOI8-R",
+		"KOI8-U", "ISO-2022-JP", "SHIFT_JIS", "EUC-JP", "GB2312", "GBK",
+		"GB18030", "BIG5", "EUC-KR", "ISO-2022-KR", "TIS-620", "CP850",
+		"IBM437", "MACINTOSH"
+	};
+	static iconv_t kept[sizeof(names) / sizeof(names[0])];
+	static int done;
+	size_t i;
+
+	if (done)
+		return;
+	done = 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		kept[i] = iconv_open("UTF-8", names[i]);	/* never closed */
+}
+
 int
 wm_sandbox_run(int (*fn)(void *, struct wm_buf *), void *arg,
     const struct wm_sandbox_limits *lim, struct wm_buf *result,
@@ -189,6 +221,7 @@ wm_sandbox_run(int (*fn)(void *, struct wm_buf *), void *arg,
 	pid_t pid;
 
 	*outcome = WM_SANDBOX_FAILED;
+	preload_charsets();
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return wm_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
 	if ((pid = fork()) == -1) {
@@ -226,4 +259,25 @@ wm_sandbox_outcome_name(enum wm_sandbox_outcome o)
 	case WM_SANDBOX_TOOBIG: return "answered too much";
 	}
 	return "failed";
+}
+
+void
+wm_sandbox_test_fault(const char *raw)
+{
+	const char *on = getenv("WM_TEST_PARSE_FAULTS");
+	volatile char *p;
+
+	if (on == NULL || strcmp(on, "1") != 0 || raw == NULL)
+		return;
+	if (strstr(raw, "\nX-WM-Test-Fault: crash") != NULL)
+		raise(SIGSEGV);
+	if (strstr(raw, "\nX-WM-Test-Fault: loop") != NULL)
+		for (;;)
+			;
+	if (strstr(raw, "\nX-WM-Test-Fault: memory") != NULL)
+		for (;;) {
+			if ((p = malloc(16 << 20)) == NULL)
+				_exit(WM_SANDBOX_EXIT_NOMEM);
+			memset((char *)p, 1, 16 << 20);
+		}
 }

@@ -50,5 +50,11 @@ int	 wm_sandbox_run(int (*fn)(void *arg, struct wm_buf *out), void *arg,
 	    const struct wm_sandbox_limits *, struct wm_buf *result,
 	    enum wm_sandbox_outcome *outcome, struct wm_err *);
 const char *wm_sandbox_outcome_name(enum wm_sandbox_outcome);
+/*
+ * The tests' fault hook, for work run in the sandbox: with
+ * WM_TEST_PARSE_FAULTS=1 in the environment, a mail with the header
+ * X-WM-Test-Fault: crash, loop or memory does that.
+ */
+void	 wm_sandbox_test_fault(const char *raw);
 
 #endif

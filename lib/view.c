@@ -1155,29 +1155,6 @@ put_num(struct wm_buf *out, long long n)
 	return put_str(out, num);
 }
 
-/* Test builds of the fault hook only: WM_TEST_PARSE_FAULTS=1 and a header. */
-static void
-test_fault(const struct wm_view *v)
-{
-	const char *on = getenv("WM_TEST_PARSE_FAULTS");
-	const char *raw = v->raw.data != NULL ? v->raw.data : "";
-	volatile char *p;
-
-	if (on == NULL || strcmp(on, "1") != 0)
-		return;
-	if (strstr(raw, "\nX-WM-Test-Fault: crash") != NULL)
-		raise(SIGSEGV);
-	if (strstr(raw, "\nX-WM-Test-Fault: loop") != NULL)
-		for (;;)
-			;
-	if (strstr(raw, "\nX-WM-Test-Fault: memory") != NULL)
-		for (;;) {
-			if ((p = malloc(16 << 20)) == NULL)
-				_exit(WM_SANDBOX_EXIT_NOMEM);
-			memset((char *)p, 1, 16 << 20);
-		}
-}
-
 static int
 put_view(struct wm_buf *out, const struct wm_view *v)
 {
@@ -1213,7 +1190,7 @@ box_work(void *arg, struct wm_buf *out)
 	struct wm_err err;
 	int blocked = 0, rc;
 
-	test_fault(j->v);
+	wm_sandbox_test_fault(j->v->raw.data);
 	if (build(j->v, &err) == -1)
 		_exit(WM_SANDBOX_EXIT_NOMEM);
 	if (put_view(out, j->v) == -1)
