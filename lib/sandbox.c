@@ -186,6 +186,8 @@ judge(int status, enum wm_sandbox_outcome read_as)
  * decoded in the child came out as "Gr??e".  So the parent opens, once, the
  * converters mail uses and keeps them; the child finds them loaded.
  */
+static iconv_t charsets_kept[38];	/* never closed */
+
 static void
 preload_charsets(void)
 {
@@ -200,15 +202,15 @@ preload_charsets(void)
 		"GB18030", "BIG5", "EUC-KR", "ISO-2022-KR", "TIS-620", "CP850",
 		"IBM437", "MACINTOSH"
 	};
-	static iconv_t kept[sizeof(names) / sizeof(names[0])];
 	static int done;
 	size_t i;
 
 	if (done)
 		return;
 	done = 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		kept[i] = iconv_open("UTF-8", names[i]);	/* never closed */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) &&
+	    i < sizeof(charsets_kept) / sizeof(charsets_kept[0]); i++)
+		charsets_kept[i] = iconv_open("UTF-8", names[i]);
 }
 
 int
