@@ -302,4 +302,26 @@ else
 	check "peak RSS at most 2.5 x the tunnel" test $(( rss * 10 )) -le $(( size * 25 ))
 fi
 
+# The process that holds the relay keys parses no mail: wm-deliver does not
+# even load the MIME library, and the rows it stores wait undecoded for the
+# notice sender, which decodes them in a sandboxed child.
+if [ -n "${WM_SANITIZED:-}" ]; then
+	ok "wm-deliver loads no GMime, GLib or GIO # skip sanitized build"
+else
+	check "wm-deliver loads no GMime, GLib or GIO" \
+	    bash -c "! ldd '$BIN/wm-deliver' | grep -qE 'libgmime|libglib|libgio|libgobject'"
+fi
+good_env late@customer.example | sign gw -nodetach | encrypt box.pem >late.eml
+wm-deliver -c "$conf" --sender g@corp.example --recipient webmail@webmail.local <late.eml
+is "$?" 0 "a tunnel for late@: exit 0"
+row() { sqlite3 "$box/wm.db" "SELECT indexed, quote(subject), quote(message_id)
+    FROM messages WHERE mailbox = 'late@customer.example'"; }
+is "$(row)" "0|NULL|NULL" "its row is stored with the header fields still undecoded"
+wm-notify -c "$conf" flush --window 0 >/dev/null
+f=$box/mail/late=40customer.example/$(sqlite3 "$box/wm.db" "SELECT file FROM
+    messages WHERE mailbox = 'late@customer.example'")
+subj=$(sed -n 's/^Subject: \(.*\)\r\{0,1\}$/\1/p' "$f" | head -1 | tr -d '\r')
+like "$subj" . "the stored mail has a Subject ($subj)"
+is "$(row)" "1|'$subj'|NULL" "the notice sender's pass decoded them"
+
 done_testing
