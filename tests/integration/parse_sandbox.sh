@@ -74,4 +74,34 @@ like "$(get "$sb" "/msg/$bob_id")" '^200' "bob's mail is shown"
 case $(cat "$T/page") in *crashing*|*looping*|*alice@example.com*) not_ok "bob sees nothing of alice's" ;;
 *) ok "bob sees nothing of alice's" ;; esac
 
+# Rows delivery stored undecoded (messages.indexed = 0): with the notice
+# sender stopped, the portal decodes them itself before it lists the inbox,
+# in the sandboxed child; a mail that crashes the parser is listed all the
+# same, with empty fields, and the others beside it are decoded.
+"$BIN/wm-ctl" -c "$conf" stop notify >/dev/null 2>&1
+undecoded() {	# undecoded NAME SUBJECT-LINE FAULT: a row without its fields; its id
+	local box=$inst/mail/alice=40example.com
+	{
+		printf 'From: =?UTF-8?B?SsO2cmc=?= <joerg@corp.example>\nTo: alice@example.com\n'
+		printf 'Subject: %s\nMessage-ID: <%s@corp.example>\n' "$2" "$1"
+		[ -n "$3" ] && printf 'X-WM-Test-Fault: %s\n' "$3"
+		printf '\nHello\n'
+	} >"$box/new/$1"
+	chown -R "$user" "$inst/mail"
+	runuser -u "$user" -- sqlite3 "$db" "INSERT INTO messages (mailbox, folder, file,
+	    received, size, indexed) VALUES ('alice@example.com', 'inbox', 'new/$1',
+	    $(date +%s), 100, 0); SELECT last_insert_rowid()"
+}
+latin_id=$(undecoded latin1 '=?ISO-8859-1?Q?Gr=FC=DFe_aus_Bern?=' "")
+bad_id=$(undecoded hostile 'never read' crash)
+like "$(get "$sa" /inbox)" '^200' "an inbox with undecoded rows is served"
+like "$(cat "$T/page")" 'Grüße aus Bern' "... with the Latin-1 subject decoded by the portal"
+like "$(cat "$T/page")" 'Jörg' "... and the sender's name"
+is "$(sqlite3 "$db" "SELECT indexed, subject, message_id FROM messages WHERE id = $latin_id")" \
+    "1|Grüße aus Bern|latin1@corp.example" "the index row is complete now"
+like "$(sqlite3 "$db" "SELECT indexed || ' ' || header_error FROM messages WHERE id = $bad_id")" \
+    '^1 .*crashed' "the mail that crashed the parser is indexed with the reason"
+like "$(get "$sa" "/msg/$latin_id")" '^200' "the decoded mail is shown"
+is "$(portal_workers)" "$before" "the FastCGI workers survived the indexing crash"
+
 done_testing
