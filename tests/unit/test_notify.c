@@ -454,6 +454,22 @@ START_TEST(test_over_quota_notice_to_sender_and_postmaster)
 }
 END_TEST
 
+/* Delivery queues the Subject as the mail has it; the notice shows it decoded. */
+START_TEST(test_over_quota_notice_decodes_the_subject)
+{
+	struct wm_err err;
+	char *e1;
+
+	ck_assert_int_eq(wm_notify_over_quota(cfg, db, "bob@example.com",
+	    "alice@corp.example", " =?ISO-8859-1?Q?Gr=FC=DFe?= aus Bern ", &err), 0);
+	ck_assert_int_eq(sent(), 2);
+	e1 = outbox(1, "eml");
+	ck_assert_msg(strstr(e1, "\"Grüße aus Bern\"") != NULL, "%s", e1);
+	ck_assert_ptr_null(strstr(e1, "=?ISO-8859-1?"));
+	free(e1);
+}
+END_TEST
+
 /* Decoded content of the second MIME part of a mail. */
 static GMimeObject *
 second_part(const char *eml, GMimeMessage **msg)
@@ -605,6 +621,7 @@ wm_test_suite(void)
 	WM_TEST_F(s, test_sysmail_header_roundtrip_and_forgery, setup, teardown);
 	WM_TEST_F(s, test_sendmail_gets_argv_without_shell, setup, teardown);
 	WM_TEST_F(s, test_over_quota_notice_to_sender_and_postmaster, setup, teardown);
+	WM_TEST_F(s, test_over_quota_notice_decodes_the_subject, setup, teardown);
 	WM_TEST_F(s, test_postmaster_report_carries_whole_mail, setup, teardown);
 	WM_TEST_F(s, test_read_receipt_is_mdn_to_original_sender, setup, teardown);
 	WM_TEST_F(s, test_read_receipt_survives_hostile_subject, setup, teardown);
