@@ -125,9 +125,11 @@ function simpleMail(id, subject, to = BOB) {
 
 // Delivers original to recipients and waits until every one has it stored.
 // Index rows of a mailbox: the file is in new/ a moment before its row
-// commits, so a test that looks ids up waits for both.
+// commits, and the row's headers are decoded a moment later by the notice
+// sender, so a test that looks ids up by Message-ID waits for all three.
 function rowsOf(address) {
-	return Number(sql(inst, `SELECT count(*) FROM messages WHERE mailbox = '${address}'`));
+	return Number(sql(inst, `SELECT count(*) FROM messages WHERE mailbox = '${address}' ` +
+	    'AND indexed = 1'));
 }
 
 async function deliver(original, recipients, extra = '') {

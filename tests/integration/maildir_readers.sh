@@ -71,6 +71,8 @@ crlf_mail 3 "crlf-expiring"
 printf 'From: alice@corp.example\nTo: %s\r\nSubject: mixed-ends\nDate: Mon, 30 Nov 2026 10:04:00 +0000\n\nbare LF\r\nand CRLF\n' $USER_ADDR >orig4.eml
 for i in 1 2 4; do send orig$i.eml || not_ok "orig$i.eml delivered"; done
 send orig3.eml 2026-12-31T00:00:00Z || not_ok "orig3.eml delivered"
+# The headers (looked up by subject below) are decoded by the notice sender.
+wm-notify -c "$conf" flush >/dev/null
 
 db=$box/wm.db
 maildir=$box/mail/bob=40customer.example
