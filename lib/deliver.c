@@ -721,23 +721,6 @@ spool_open(struct wm_config *cfg, struct wm_err *err)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies the rest of fd after head into a spool file; *len gets the size. */
 static int
 spool(struct wm_config *cfg, int fd, const struct wm_buf *head, size_t max,
@@ -750,7 +733,7 @@ spool(struct wm_config *cfg, int fd, const struct wm_buf *head, size_t max,
 	if ((sfd = spool_open(cfg, err)) == -1)
 		return -1;
 	*len = head->len;
-	if (write_all(sfd, head->data, head->len) == -1)
+	if (wm_write_all(sfd, head->data, head->len) == -1)
 		goto fail;
 	for (;;) {
 		if ((n = read(fd, chunk, sizeof(chunk))) == -1 && errno == EINTR)
@@ -764,7 +747,7 @@ spool(struct wm_config *cfg, int fd, const struct wm_buf *head, size_t max,
 			return wm_err_set(err, EX_DATAERR,
 			    "tunnel larger than %zu bytes", max);
 		}
-		if (write_all(sfd, chunk, (size_t)n) == -1)
+		if (wm_write_all(sfd, chunk, (size_t)n) == -1)
 			goto fail;
 		*len += (size_t)n;
 	}

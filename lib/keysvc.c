@@ -62,24 +62,6 @@ struct request {
 	char			*fields[8];
 };
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 char *
 wm_keysvc_socket(const struct wm_config *cfg)
 {
@@ -179,7 +161,7 @@ answer(int fd, int code, const char *text, const unsigned char *body,
 	int n = snprintf(line, sizeof(line), "%d %s\n", code, text);
 
 	if (n > 0 && (write(fd, line, (size_t)n) != n ||
-	    (len > 0 && write_all(fd, body, len) == -1)))
+	    (len > 0 && wm_write_all(fd, body, len) == -1)))
 		wm_log(LOG_WARNING, "key service: answer not sent");
 }
 
@@ -340,7 +322,7 @@ call(const struct wm_config *cfg, const struct wm_buf *req, struct wm_buf *out,
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		wm_err_set(err, EX_UNAVAILABLE, "key service %s: %s", path,
 		    strerror(errno));
-	else if (write_all(fd, req->data, req->len) == -1 ||
+	else if (wm_write_all(fd, req->data, req->len) == -1 ||
 	    shutdown(fd, SHUT_WR) == -1)
 		wm_err_set(err, EX_TEMPFAIL, "key service: request not sent");
 	else

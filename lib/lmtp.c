@@ -123,23 +123,6 @@ fill(struct conn *c)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 reply(struct conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -162,7 +145,7 @@ reply(struct conn *c, const char *fmt, ...)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
 	memcpy(line + n, "\r\n", 2);
-	return write_all(c->fd, line, (size_t)n + 2);
+	return wm_write_all(c->fd, line, (size_t)n + 2);
 }
 
 static void
@@ -230,7 +213,7 @@ spool_close(struct spool *s)
 static int
 spool_flush(struct spool *s)
 {
-	int rc = write_all(s->fd, s->mem.data, s->mem.len);
+	int rc = wm_write_all(s->fd, s->mem.data, s->mem.len);
 
 	s->mem.len = 0;
 	return rc;

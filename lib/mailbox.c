@@ -251,24 +251,6 @@ unique_name(char *out, size_t outlen, struct wm_err *err)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes tmp/<name>, syncs it and moves it into new/<name>. */
 static int write_lf(int, const void *, size_t);
 
@@ -294,7 +276,7 @@ store_file(const char *root, const char *path, const char *name,
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
 	    fchmod(fd, 0600 | (group_bits(root) & 0040)) == -1 ||
-	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
+	    (lf ? write_lf(fd, data, len) : wm_write_all(fd, data, len)) == -1 ||
 	    fsync(fd) == -1) {
 		e = errno;
 		close(fd);
@@ -342,7 +324,7 @@ wm_mailbox_stage(const char *root, const char *address, const char *name,
 	}
 	if ((adopter(root, &uid, &gid) && fchown(fd, uid, gid) == -1) ||
 	    fchmod(fd, 0600 | (group_bits(root) & 0040)) == -1 ||
-	    (lf ? write_lf(fd, data, len) : write_all(fd, data, len)) == -1 ||
+	    (lf ? write_lf(fd, data, len) : wm_write_all(fd, data, len)) == -1 ||
 	    fsync(fd) == -1 || close(fd) == -1) {
 		e = errno;
 		close(fd);
@@ -922,7 +904,7 @@ lf_put(int fd, char *buf, size_t cap, size_t *o, const char *p, size_t n)
 		p += k;
 		n -= k;
 		if (*o == cap) {
-			if (write_all(fd, buf, *o) == -1)
+			if (wm_write_all(fd, buf, *o) == -1)
 				return -1;
 			*o = 0;
 		}
@@ -951,7 +933,7 @@ write_lf(int fd, const void *data, size_t len)
 		    lf_put(fd, buf, sizeof(buf), &o, "\r", 1) == -1)
 			return -1;
 	}
-	return write_all(fd, buf, o);
+	return wm_write_all(fd, buf, o);
 }
 
 int

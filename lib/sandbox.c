@@ -84,23 +84,6 @@ confine(const struct wm_sandbox_limits *lim)
 	return rc == 0 ? 0 : -1;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void __attribute__((noreturn))
 child(int fd, int (*fn)(void *, struct wm_buf *), void *arg,
     const struct wm_sandbox_limits *lim)
@@ -117,7 +100,7 @@ child(int fd, int (*fn)(void *, struct wm_buf *), void *arg,
 	wm_buf_init(&out);
 	if (fn(arg, &out) != 0)
 		_exit(1);
-	_exit(write_all(3, out.data ? out.data : "", out.len) == 0 ? 0 : 2);
+	_exit(wm_write_all(3, out.data ? out.data : "", out.len) == 0 ? 0 : 2);
 }
 
 static long long

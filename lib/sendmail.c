@@ -20,23 +20,6 @@
 
 #define SENDMAIL_ARGS	32
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Splits the configured command on spaces into argv (no shell, no quoting). */
 static int
 split_command(char *cmd, char **argv, int max)
@@ -176,7 +159,7 @@ wm_sendmail(struct wm_config *cfg, const char *sender,
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
-	if (write_all(fds[1], mail, len) == -1)
+	if (wm_write_all(fds[1], mail, len) == -1)
 		werr = errno;
 	close(fds[1]);
 	sigaction(SIGPIPE, &old, NULL);

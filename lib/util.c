@@ -189,8 +189,8 @@ wm_read_file(const char *path, size_t max, struct wm_buf *b, struct wm_err *err)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
+int
+wm_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	ssize_t w;
@@ -248,7 +248,7 @@ wm_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd == -1)
 		return wm_err_set(err, io_code(errno), "%s: %s", tmp, strerror(errno));
-	if (write_all(fd, p, n) == -1 || fsync(fd) == -1) {
+	if (wm_write_all(fd, p, n) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
