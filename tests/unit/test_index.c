@@ -26,15 +26,9 @@ static struct wm_db *db;
 static void
 setup(void)
 {
-	struct wm_err err;
-	char *path;
-
 	dir = wm_test_tmpdir();
 	root = wm_asprintf("%s/mail", dir);
-	path = wm_asprintf("%s/wm.db", dir);
-	db = wm_db_open(path, WM_DB_CREATE, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	free(path);
+	db = wm_test_db(dir);
 	unsetenv("WM_TEST_PARSE_FAULTS");
 }
 
@@ -54,7 +48,6 @@ stored(const char *file, const char *mail, int write_it)
 	struct wm_message m;
 	struct wm_err err;
 	char *box, *sub, *path, key[32];
-	FILE *f;
 
 	box = wm_mailbox_path(root, "bob@example.com");
 	mkdir(root, 0700);
@@ -66,11 +59,8 @@ stored(const char *file, const char *mail, int write_it)
 	sub[strlen(sub) - 1] = 'r';
 	mkdir(sub, 0700);
 	path = wm_asprintf("%s/%s", box, file);
-	if (write_it) {
-		ck_assert_ptr_nonnull(f = fopen(path, "w"));
-		fputs(mail, f);
-		fclose(f);
-	}
+	if (write_it)
+		wm_test_write(path, mail);
 	memset(&m, 0, sizeof(m));
 	snprintf(key, sizeof(key), "k%d", ++n);
 	m.mailbox = "bob@example.com";
