@@ -68,7 +68,8 @@ pending() { sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE sent IS NULL 
 drained() { [ "$(pending)" -eq 0 ] && queue_empty; }
 now() { date +%s%N; }
 ticks() {	# ticks: CPU clock ticks the notice sender has used so far
-	awk '{ print $14 + $15 }' "/proc/$(cat "$d/run/notify.pid")/stat" 2>/dev/null || echo 0
+	# its own and its reaped children's (the sandboxed header parses)
+	awk '{ print $14 + $15 + $16 + $17 }' "/proc/$(cat "$d/run/notify.pid")/stat" 2>/dev/null || echo 0
 }
 cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 busy() {	# busy "BUSY IDLE" "BUSY IDLE": per cent of the CPUs busy in between
@@ -80,8 +81,9 @@ rate() { awk -v n="$N" -v ns="$1" 'BEGIN { printf "%.1f", n / (ns / 1e9) }'; }
 # Postfix's queue is empty (every tunnel stored; notices still going out
 # meanwhile).  ALL: until every notice is out too.  Each run starts with no
 # backlog, so no run (the /bin/cat floor least of all) pays for another's
-# notices.  NOTIFY_MS adds up the notice sender's CPU.
-NOTIFY_MS=0
+# notices.  The notice sender's CPU (ticks) adds up in $W/notify.ticks: run
+# is called in a command substitution, whose variables die with it.
+echo 0 >"$W/notify.ticks"
 run() {
 	local start mid end t0
 	wait_for 900 drained
@@ -94,7 +96,7 @@ run() {
 	echo "$1 x$2: CPUs $(busy "$c0" "$(cpu)")% busy while delivering" >&2
 	wait_for 900 drained
 	end=$(now)
-	NOTIFY_MS=$(( NOTIFY_MS + ( $(ticks) - t0 ) * 1000 / $(getconf CLK_TCK) ))
+	echo $(( $(cat "$W/notify.ticks") + $(ticks) - t0 )) >"$W/notify.ticks"
 	echo "$(rate $((mid - start))) $(rate $((end - start)))"
 }
 transport() {	# transport VALUE: transport_maps of the relay recipient
@@ -135,7 +137,8 @@ fig() {
 echo "through Postfix, $N tunnels of ~10 KB per run, $got indexed (want $((8 * N))), $notices notices sent"
 echo "(delivered: SMTP in to Postfix's queue empty; with notices: until every notice is out too,"
 echo " which new-mail notices reach only after their 5 s merge window;"
-echo " floor: the same Postfix piping to /bin/cat; notice sender CPU $((NOTIFY_MS / (8 * N))) ms a tunnel)"
+echo " floor: the same Postfix piping to /bin/cat; notice sender CPU $(awk -v t="$(cat "$W/notify.ticks")" \
+    -v hz="$(getconf CLK_TCK)" -v n=$((8 * N)) 'BEGIN { printf "%.2f", t * 1000 / hz / n }') ms a tunnel)"
 echo " new users (each tunnel also makes an invitation that leaves through the same Postfix):"
 echo "  1 sender:  $(fig pipe "$pipe1" "$cat1") target >= 0.40"
 echo "             $(fig lmtp "$lmtp1" "$cat1") target >= 0.60; /bin/cat $cat1/s"
