@@ -64,8 +64,9 @@ maildir() {	# maildir ADDRESS: path of its maildir
 	echo "$d/mail/$name"
 }
 
-indexed() {	# indexed ADDRESS N: the index holds at least N mails of ADDRESS
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE mailbox='$1'")" -ge "$2" ]
+indexed() {	# indexed ADDRESS N: the index holds at least N mails of ADDRESS, decoded
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE mailbox='$1' AND
+	    indexed = 1")" -ge "$2" ]
 }
 
 copies() {	# copies ADDRESS ORIGINAL: how many stored mails give back ORIGINAL
