@@ -55,9 +55,10 @@ struct wm_notice_stats {
 
 /*
  * The sending side (notice_send.c).  One pass: first the headers of mail
- * stored since the last pass are decoded (index.h), then the due notices.  New-mail notices to one address wait until
- * the oldest is window seconds old and then go out as one mail.  A temporary
- * failure keeps the row with a growing delay; a permanent one (a notice that
+ * stored since the last pass are decoded (index.h), then the due notices.
+ * New-mail notices to one address wait until the oldest is window seconds
+ * old and then go out as one mail, except for a user without a password
+ * (an invitation: nothing to merge).  A temporary failure keeps the row with a growing delay; a permanent one (a notice that
  * cannot be rendered or encoded, a user who is gone) marks it failed and
  * queues a report to the postmaster.  -1 only when the queue cannot be read.
  */

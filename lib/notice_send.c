@@ -33,6 +33,7 @@ struct row {
 	char			*address, *sender, *subject, *reason;
 	time_t			 created;
 	int			 attempts;
+	int			 invitation;	/* new mail to a user without password */
 };
 
 static void
@@ -70,6 +71,7 @@ row_read(sqlite3_stmt *st, struct row *r)
 	r->reason = col_dup(st, 5);
 	r->created = (time_t)sqlite3_column_int64(st, 6);
 	r->attempts = sqlite3_column_int(st, 7);
+	r->invitation = sqlite3_column_int(st, 8);
 	return r->address == NULL ? -1 : 0;
 }
 
@@ -84,8 +86,10 @@ due_rows(struct wm_db *db, struct row **out, size_t *n, struct wm_err *err)
 	if ((*out = r = calloc(BATCH, sizeof(*r))) == NULL)
 		return wm_err_set(err, EX_TEMPFAIL, "out of memory");
 	st = wm_db_prepare(db, "SELECT id, kind, address, sender, subject, "
-	    "reason, created, attempts FROM notice_queue WHERE sent IS NULL AND "
-	    "failed IS NULL AND next_try <= ? ORDER BY id LIMIT ?", err);
+	    "reason, created, attempts, EXISTS (SELECT 1 FROM users u WHERE "
+	    "u.address = q.address AND u.password IS NULL) FROM notice_queue q "
+	    "WHERE sent IS NULL AND failed IS NULL AND next_try <= ? ORDER BY id "
+	    "LIMIT ?", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)wm_now());
@@ -280,6 +284,13 @@ waits(const struct row *r, size_t i, const struct row *all, time_t window,
 		if (all[k].kind == WM_NOTICE_NEW_MAIL &&
 		    strcmp(all[k].address, r->address) == 0)
 			return 2;
+	/*
+	 * New mail for a user who has not signed up yet makes an invitation,
+	 * at most one an hour whatever the number of mails: nothing to merge,
+	 * so it goes at once.
+	 */
+	if (r->invitation)
+		return 0;
 	return now - r->created < window;
 }
 

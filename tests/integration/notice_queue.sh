@@ -160,4 +160,20 @@ out=$(wm-notify flush --window 0 --json)
 like "$out" '"mails":1' "the postmaster's report goes out"
 postconf -c "$pc" -PX "$sub/inet/smtpd_recipient_restrictions"
 postconf -c "$pc" -P "$sub/inet/smtpd_recipient_restrictions="
+
+# The merge window is for new-mail notices to users who can already read
+# their mail; an invitation (a user who has not signed up) has nothing to
+# merge with, at most one an hour, so the pass sends it at once.
+"$pc/bin/postfix" -c "$pc" reload >/dev/null 2>&1
+sleep 1
+send n7 erin@customer.example dave@customer.example
+wait_for 60 indexed 10
+wait_for 60 queue_empty
+out=$(wm-notify flush --window 30 --json)
+like "$out" '"mails":1,.*"waiting":1' \
+    "within the merge window: erin's invitation goes at once, dave's notice waits"
+is "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE address = 'erin@customer.example' AND sent IS NOT NULL")" 1 \
+    "erin's invitation is marked sent"
+is "$(sqlite3 "$db" "SELECT count(*) FROM notice_queue WHERE address = 'dave@customer.example' AND sent IS NULL")" 1 \
+    "dave's notice is still queued"
 done_testing
