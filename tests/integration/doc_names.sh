@@ -46,4 +46,12 @@ done <<<"$names"
 for b in "${built[@]}"; do
 	grep -q -- "$b" <<<"$names" && ok "$b is documented" || not_ok "$b is documented"
 done
+
+# The shipped master.cf fragment shows the notice sender's submission
+# listener; wm-init prints the same service (postinst adds that one), so the
+# two must not drift apart.
+frag=$(awk '/^[^ ]/ { on = /^127\.0\.0\.1:10588 / } on' \
+    "$TOP/conf/postfix/master.cf.fragment" | tr -s ' \n' ' ' | sed 's/ $//')
+made=$("$BIN/wm-init" -c "$TOP/conf/wm.conf" --system --postfix-submit | tr -s ' \n' ' ' | sed 's/ $//')
+is "$frag" "$made" "master.cf.fragment's submission listener is what wm-init --postfix-submit prints"
 done_testing
