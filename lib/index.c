@@ -32,11 +32,11 @@ struct pending {
 	char		*mailbox;
 	char		*folder;
 	char		*file;
-	struct wm_buf	 raw;
-	int		 missing;	/* the file is gone */
-	int		 unread;	/* could not be read now: try later */
+	struct wm_buf	 raw;		/* data NULL: not read */
 	char		*field[FIELDS];	/* the child's answer, as stored */
 };
+
+enum got { GOT_MAIL, GOT_NOTHING, GOT_LATER };	/* of reading a row's file */
 
 enum { F_FROM, F_TO, F_CC, F_SUBJECT, F_ID, F_DATE, F_ATTACH, F_ERROR };
 
@@ -108,38 +108,37 @@ select_rows(struct wm_db *db, const char *mailbox, long long after,
 	return 0;
 }
 
-/* Finds the file where a stock reader may have moved it, and reads it. */
-static void
-read_one(struct wm_db *db, const char *root, struct pending *p, size_t budget)
+/*
+ * Reads the file where a stock reader may have moved it.  GOT_NOTHING: the
+ * file is gone; GOT_LATER: it could not be read now.
+ */
+static enum got
+read_one(struct wm_db *db, const char *root, struct pending *p)
 {
 	struct wm_message m;
 	struct wm_err err;
-	char *dir, *path;
+	char *path;
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.id = p->id;
 	m.mailbox = p->mailbox;
 	m.folder = p->folder;
 	m.file = p->file;
-	if (wm_message_locate(db, root, &m, &err) == -1) {
-		p->file = m.file;
-		if (err.code == EX_NOINPUT)
-			p->missing = 1;
-		else
-			p->unread = 1;
-		return;
-	}
-	p->file = m.file;
-	dir = wm_mailbox_path(root, p->mailbox);
-	path = dir != NULL ? wm_asprintf("%s/%s", dir, p->file) : NULL;
-	if (path == NULL || wm_read_file(path, budget, &p->raw, &err) == -1) {
-		if (path != NULL)
-			wm_log(LOG_WARNING, "message %lld of %s: %s; indexed "
-			    "later", p->id, p->mailbox, err.msg);
-		p->unread = 1;
-	}
+	rc = wm_message_locate(db, root, &m, &err);
+	p->file = m.file;	/* the name it has now */
+	if (rc == -1)
+		return err.code == EX_NOINPUT ? GOT_NOTHING : GOT_LATER;
+	if ((path = wm_message_path(root, &m, &err)) == NULL)
+		return GOT_LATER;
+	rc = wm_read_file(path, (size_t)-1 / 4, &p->raw, &err);
 	free(path);
-	free(dir);
+	if (rc == -1) {
+		wm_log(LOG_WARNING, "message %lld of %s: %s; indexed later",
+		    p->id, p->mailbox, err.msg);
+		return GOT_LATER;
+	}
+	return GOT_MAIL;
 }
 
 static int
@@ -360,13 +359,12 @@ one_batch(struct wm_db *db, const char *root, const char *mailbox,
 			break;
 		}
 		*after = b.p[i].id;
-		read_one(db, root, &b.p[i], (size_t)-1 / 4);
-		bytes += b.p[i].raw.len;
-		if (b.p[i].missing && give_up(&b.p[i], "the mail file is "
-		    "missing") == -1)
+		if (read_one(db, root, &b.p[i]) == GOT_NOTHING &&
+		    give_up(&b.p[i], "the mail file is missing") == -1)
 			goto nomem;
+		bytes += b.p[i].raw.len;
 	}
-	b.n = i;	/* batch_clear below frees the rows cut off too */
+	b.n = i;	/* batch_free below frees the rows cut off too */
 	if (parse_batch(&b) == -1)
 		goto nomem;
 	if (store_batch(db, &b, done, err) == -1)

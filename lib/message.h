@@ -88,6 +88,9 @@ int	 wm_message_delete(struct wm_db *, const char *mailbox, long long id,
  */
 int	 wm_message_locate(struct wm_db *, const char *mail_root,
 	    struct wm_message *m, struct wm_err *);
+/* The path of m's file: below its maildir, never anything else. */
+char	*wm_message_path(const char *mail_root, const struct wm_message *m,
+	    struct wm_err *);
 /*
  * The same for every message of a folder ("inbox", "sent") at once; cheap
  * when nothing changed in new/ and cur/ since the last call.

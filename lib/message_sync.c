@@ -54,6 +54,27 @@ take_file(struct wm_message *m, char *file)
 	m->trashed = wm_mailbox_has_flag(file, 'T');
 }
 
+char *
+wm_message_path(const char *mail_root, const struct wm_message *m,
+    struct wm_err *err)
+{
+	char *dir, *path;
+
+	if (!wm_mailbox_file_ok(m->file)) {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
+		return NULL;
+	}
+	if ((dir = wm_mailbox_path(mail_root, m->mailbox)) == NULL) {
+		wm_err_set(err, EX_DATAERR, "message %lld: bad mailbox", m->id);
+		return NULL;
+	}
+	path = wm_asprintf("%s/%s", dir, m->file);
+	free(dir);
+	if (path == NULL)
+		wm_err_set(err, EX_OSERR, "out of memory");
+	return path;
+}
+
 int
 wm_message_locate(struct wm_db *db, const char *mail_root, struct wm_message *m,
     struct wm_err *err)

@@ -779,28 +779,6 @@ wm_view_open(const char *path, size_t max, struct wm_err *err)
 	return v;
 }
 
-/* The file of an index row: below its maildir, never anything else. */
-static char *
-message_path(const char *mail_root, const struct wm_message *m,
-    struct wm_err *err)
-{
-	char *dir, *path;
-
-	if (!wm_mailbox_file_ok(m->file)) {
-		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
-		return NULL;
-	}
-	if ((dir = wm_mailbox_path(mail_root, m->mailbox)) == NULL) {
-		wm_err_set(err, EX_DATAERR, "message %lld: bad mailbox", m->id);
-		return NULL;
-	}
-	path = wm_asprintf("%s/%s", dir, m->file);
-	free(dir);
-	if (path == NULL)
-		wm_err_set(err, EX_OSERR, "out of memory");
-	return path;
-}
-
 /*
  * A view holding the bytes of the mail as the gateway sent them (CR given
  * back to a mail stored with LF line ends), not parsed yet.
@@ -813,7 +791,7 @@ open_raw(const char *mail_root, const struct wm_message *m, struct wm_err *err)
 	char *path;
 	int rc;
 
-	if ((path = message_path(mail_root, m, err)) == NULL)
+	if ((path = wm_message_path(mail_root, m, err)) == NULL)
 		return NULL;
 	wm_buf_init(&file);
 	rc = wm_read_file(path, (size_t)-1 / 4, &file, err);
@@ -881,23 +859,10 @@ wm_view_open_message(const char *mail_root, const struct wm_message *m,
     struct wm_err *err)
 {
 	struct wm_view *v;
-	char *dir, *path;
+	char *path;
 
-	/* The index names a file below the maildir; never anything else. */
-	if (!wm_mailbox_file_ok(m->file)) {
-		wm_err_set(err, EX_DATAERR, "message %lld: bad file name", m->id);
+	if ((path = wm_message_path(mail_root, m, err)) == NULL)
 		return NULL;
-	}
-	if ((dir = wm_mailbox_path(mail_root, m->mailbox)) == NULL) {
-		wm_err_set(err, EX_DATAERR, "message %lld: bad mailbox", m->id);
-		return NULL;
-	}
-	path = wm_asprintf("%s/%s", dir, m->file);
-	free(dir);
-	if (path == NULL) {
-		wm_err_set(err, EX_OSERR, "out of memory");
-		return NULL;
-	}
 	v = m->stored_lf ? open_original(path, err) : wm_view_open(path, 0, err);
 	free(path);
 	return v;
