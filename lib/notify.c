@@ -446,23 +446,14 @@ one_line(const char *s)
 static char *
 decoded_line(const char *raw)
 {
-	char *dec, *c, *p;
-	size_t n;
+	char *dec, *c;
 
 	mime_init();
 	if ((dec = g_mime_utils_header_decode_text(NULL, raw ? raw : "")) == NULL)
 		return NULL;
 	c = one_line(dec);
 	g_free(dec);
-	if (c == NULL)
-		return NULL;
-	for (p = c; *p == ' ' || *p == '\t'; p++)
-		;
-	memmove(c, p, strlen(p) + 1);
-	n = strlen(c);
-	while (n > 0 && (c[n - 1] == ' ' || c[n - 1] == '\t'))
-		c[--n] = '\0';
-	return c;
+	return c != NULL ? wm_trim(c) : NULL;
 }
 
 /*

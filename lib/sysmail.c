@@ -67,19 +67,6 @@ wm_sysmail_value(struct wm_db *db, const char *message_id, struct wm_err *err)
 	return hex;
 }
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
-}
-
 int
 wm_sysmail_check(struct wm_db *db, const void *mail, size_t len)
 {
@@ -93,7 +80,7 @@ wm_sysmail_check(struct wm_db *db, const void *mail, size_t len)
 	got = wm_header_value(mail, len, WM_SYSMAIL_HEADER);
 	if (id != NULL && got != NULL &&
 	    (want = wm_sysmail_value(db, id, &err)) != NULL) {
-		ok = wm_ct_streq(trim(got), want);
+		ok = wm_ct_streq(wm_trim(got), want);
 		free(want);
 	}
 	free(id);

@@ -49,18 +49,6 @@ printable(const char *s, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
-static void
-trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
-
 static int
 add_recipient(struct wm_tunnel *t, const char *raw, struct wm_err *err)
 {
@@ -116,7 +104,7 @@ apply(struct wm_tunnel *t, struct field *f, int *seen_type, struct wm_err *err)
 {
 	char shown[96];
 
-	trim(f->value);
+	wm_trim(f->value);
 	printable(f->value, shown, sizeof(shown));
 	if (strcasecmp(f->name, "Content-Type") == 0) {
 		if (!is_rfc822(f->value))

@@ -189,6 +189,19 @@ wm_read_file(const char *path, size_t max, struct wm_buf *b, struct wm_err *err)
 	return 0;
 }
 
+char *
+wm_trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	memmove(s, s + i, n - i + 1);
+	return s;
+}
+
 int
 wm_write_all(int fd, const void *p, size_t n)
 {

@@ -39,6 +39,8 @@ void	 wm_free_secret(char *);
 /* Reads a whole file or descriptor; fails with EX_DATAERR past max bytes. */
 int	 wm_read_file(const char *path, size_t max, struct wm_buf *, struct wm_err *);
 int	 wm_read_fd(int fd, size_t max, struct wm_buf *, struct wm_err *);
+/* Removes the blanks (space, tab) around s, in place; returns s. */
+char	*wm_trim(char *s);
 /* write(2) until all n bytes are out, through EINTR; -1 with errno. */
 int	 wm_write_all(int fd, const void *, size_t n);
 /* Writes path atomically: tmp in the same directory, fsync, rename, fsync dir. */
