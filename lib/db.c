@@ -474,6 +474,14 @@ wm_db_text(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
+char *
+wm_db_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? wm_strdup((const char *)t) : NULL;
+}
+
 int
 wm_db_begin(struct wm_db *db, struct wm_err *err)
 {

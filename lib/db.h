@@ -40,6 +40,8 @@ int	 wm_db_step_done(struct wm_db *, sqlite3_stmt *, const char *what,
 	    struct wm_err *);
 /* Text of column i, never NULL ("" for NULL). */
 const char *wm_db_text(sqlite3_stmt *, int i);
+/* A copy of a text column; NULL for SQL NULL (or out of memory). */
+char	*wm_db_dup(sqlite3_stmt *, int i);
 
 /* Appends one line to the audit table: who did what. */
 int	 wm_db_audit(struct wm_db *, const char *actor, const char *action,

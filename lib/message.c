@@ -135,14 +135,6 @@ wm_message_key_exists(struct wm_db *db, const char *key, struct wm_err *err)
 	return rc == SQLITE_ROW;
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	return wm_strdup(wm_db_text(st, i));
-}
-
 static struct wm_message *
 row(sqlite3_stmt *st)
 {
@@ -151,16 +143,16 @@ row(sqlite3_stmt *st)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->id = sqlite3_column_int64(st, 0);
-	m->mailbox = col_dup(st, 1);
-	m->folder = col_dup(st, 2);
-	m->file = col_dup(st, 3);
-	m->delivery_key = col_dup(st, 4);
-	m->envelope_sender = col_dup(st, 5);
-	m->from_addr = col_dup(st, 6);
-	m->to_addr = col_dup(st, 7);
-	m->cc_addr = col_dup(st, 8);
-	m->subject = col_dup(st, 9);
-	m->message_id = col_dup(st, 10);
+	m->mailbox = wm_db_dup(st, 1);
+	m->folder = wm_db_dup(st, 2);
+	m->file = wm_db_dup(st, 3);
+	m->delivery_key = wm_db_dup(st, 4);
+	m->envelope_sender = wm_db_dup(st, 5);
+	m->from_addr = wm_db_dup(st, 6);
+	m->to_addr = wm_db_dup(st, 7);
+	m->cc_addr = wm_db_dup(st, 8);
+	m->subject = wm_db_dup(st, 9);
+	m->message_id = wm_db_dup(st, 10);
 	m->date = (time_t)sqlite3_column_int64(st, 11);
 	m->received = (time_t)sqlite3_column_int64(st, 12);
 	m->size = sqlite3_column_int64(st, 13);
@@ -169,7 +161,7 @@ row(sqlite3_stmt *st)
 	m->read_receipt = sqlite3_column_int(st, 16);
 	m->receipt_sent = sqlite3_column_int(st, 17);
 	m->seen = sqlite3_column_int(st, 18);
-	m->header_error = col_dup(st, 19);
+	m->header_error = wm_db_dup(st, 19);
 	m->stored_lf = sqlite3_column_int(st, 20);
 	m->trashed = sqlite3_column_int(st, 21);
 	m->unindexed = sqlite3_column_int(st, 22) == 0;

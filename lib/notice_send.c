@@ -50,14 +50,6 @@ rows_free(struct row *r, size_t n)
 	free(r);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? wm_strdup((const char *)t) : NULL;
-}
-
 static int
 row_read(sqlite3_stmt *st, struct row *r)
 {
@@ -65,10 +57,10 @@ row_read(sqlite3_stmt *st, struct row *r)
 	r->id = sqlite3_column_int64(st, 0);
 	if (wm_notice_kind_parse(wm_db_text(st, 1), &r->kind) == -1)
 		return 1;	/* a kind from a newer build: leave it */
-	r->address = col_dup(st, 2);
-	r->sender = col_dup(st, 3);
-	r->subject = col_dup(st, 4);
-	r->reason = col_dup(st, 5);
+	r->address = wm_db_dup(st, 2);
+	r->sender = wm_db_dup(st, 3);
+	r->subject = wm_db_dup(st, 4);
+	r->reason = wm_db_dup(st, 5);
 	r->created = (time_t)sqlite3_column_int64(st, 6);
 	r->attempts = sqlite3_column_int(st, 7);
 	r->invitation = sqlite3_column_int(st, 8);
