@@ -169,31 +169,30 @@ judge(int status, enum wm_sandbox_outcome read_as)
  * decoded in the child came out as "Gr??e".  So the parent opens, once, the
  * converters mail uses and keeps them; the child finds them loaded.
  */
-static iconv_t charsets_kept[38];	/* never closed */
+static const char *const charset_names[] = {
+	"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5",
+	"ISO-8859-6", "ISO-8859-7", "ISO-8859-8", "ISO-8859-9", "ISO-8859-10",
+	"ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
+	"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "WINDOWS-1253",
+	"WINDOWS-1254", "WINDOWS-1255", "WINDOWS-1256", "WINDOWS-1257",
+	"WINDOWS-1258", "KOI8-R", "KOI8-U", "ISO-2022-JP", "SHIFT_JIS", "EUC-JP",
+	"GB2312", "GBK", "GB18030", "BIG5", "EUC-KR", "ISO-2022-KR", "TIS-620",
+	"CP850", "IBM437", "MACINTOSH"
+};
+#define NCHARSETS	(sizeof(charset_names) / sizeof(charset_names[0]))
+static iconv_t charsets_kept[NCHARSETS];	/* never closed */
 
 static void
 preload_charsets(void)
 {
-	static const char *const names[] = {
-		"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4",
-		"ISO-8859-5", "ISO-8859-6", "ISO-8859-7", "ISO-8859-8",
-		"ISO-8859-9", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14",
-		"ISO-8859-15", "ISO-8859-16", "WINDOWS-1250", "WINDOWS-1251",
-		"WINDOWS-1252", "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255",
-		"WINDOWS-1256", "WINDOWS-1257", "WINDOWS-1258", "KOI8-R",
-		"KOI8-U", "ISO-2022-JP", "SHIFT_JIS", "EUC-JP", "GB2312", "GBK",
-		"GB18030", "BIG5", "EUC-KR", "ISO-2022-KR", "TIS-620", "CP850",
-		"IBM437", "MACINTOSH"
-	};
 	static int done;
 	size_t i;
 
 	if (done)
 		return;
 	done = 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]) &&
-	    i < sizeof(charsets_kept) / sizeof(charsets_kept[0]); i++)
-		charsets_kept[i] = iconv_open("UTF-8", names[i]);
+	for (i = 0; i < NCHARSETS; i++)
+		charsets_kept[i] = iconv_open("UTF-8", charset_names[i]);
 }
 
 int
