@@ -23,7 +23,6 @@
 #include "mailbox.h"
 #include "message.h"
 #include "mime.h"
-#include "notify.h"
 #include "outbound.h"
 #include "prefs.h"
 #include "util.h"

@@ -30,7 +30,6 @@
 #include "metrics.h"
 #include "message.h"
 #include "notice.h"
-#include "notify.h"
 #include "sysmail.h"
 #include "pki.h"
 #include "prefs.h"

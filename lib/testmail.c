@@ -9,7 +9,6 @@
 
 #include "err.h"
 #include "log.h"
-#include "notify.h"
 #include "outbound.h"
 #include "testmail.h"
 #include "util.h"
